@@ -1,0 +1,45 @@
+import { z } from 'zod'
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+/** The environment the process runs with, parsed once at start. */
+export const Config = z.object({
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgres://postgres@127.0.0.1:5432/campaign_streams'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  JWT_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .default('dev-secret-change-me-please'),
+  BASE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')
+    .default('USD'),
+  KEY_PREFIX: z.string().default(''),
+  FILESTORE_DIR: z.string().min(1).default('./.data/files'),
+  LOG_LEVEL: LogLevel.default('info'),
+  /** Seconds after a campaign's end before its winner is decided (late producers). */
+  WINNER_SETTLE_SECONDS: z.coerce.number().int().min(0).default(5),
+  /** Milliseconds an entry may stay pending with a consumer before another reclaims it. */
+  VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  MAX_DELIVERIES: z.coerce.number().int().min(1).default(5),
+})
+export type Config = z.infer<typeof Config>
+
+/** Thrown when the environment holds a bad value; its message is one line per problem. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment; a bad value throws a {@link ConfigError} naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
+  const parsed = Config.safeParse(cleaned)
+  if (parsed.success) return parsed.data
+  const lines = parsed.error.issues.map(
+    (issue) => `invalid environment: ${issue.path.join('.')}: ${issue.message}`,
+  )
+  throw new ConfigError(lines.join('\n'))
+}

@@ -1,0 +1,75 @@
+/** Money helpers: amounts are exact decimals, stored as integer minor units (bigint). */
+
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/
+
+/** Digits after the decimal point for an ISO 4217 currency (USD 2, JPY 0, KWD 3). */
+export function fractionDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
+      .maximumFractionDigits ?? 2
+  )
+}
+
+/** True for a well-formed ISO 4217 code that Intl knows the minor unit of. */
+export function isCurrencyCode(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false
+  try {
+    fractionDigits(code)
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface Decimal {
+  units: bigint
+  scale: number
+}
+
+/** Parses a non-negative decimal string exactly; undefined when malformed. */
+export function parseDecimal(value: string): Decimal | undefined {
+  const match = DECIMAL.exec(value)
+  if (match === null) return undefined
+  const fraction = match[2] ?? ''
+  return { units: BigInt((match[1] ?? '') + fraction), scale: fraction.length }
+}
+
+/** `"12.50"` in EUR → `1250n`; undefined when malformed or more precise than the currency. */
+export function toMinor(value: string, currency: string): bigint | undefined {
+  const parsed = parseDecimal(value)
+  const digits = fractionDigits(currency)
+  if (parsed === undefined || parsed.scale > digits) return undefined
+  return parsed.units * 10n ** BigInt(digits - parsed.scale)
+}
+
+/** `1250n` in EUR → `"12.50"`. */
+export function formatMinor(minor: bigint, currency: string): string {
+  const digits = fractionDigits(currency)
+  const negative = minor < 0n
+  const text = (negative ? -minor : minor).toString().padStart(digits + 1, '0')
+  const whole = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`
+  return negative ? `-${whole}` : whole
+}
+
+/** `amount × rate` in the base currency's minor units, rounded half-up. */
+export function convertToMinor(amount: string, rate: string, baseCurrency: string): bigint {
+  const a = parseDecimal(amount)
+  const r = parseDecimal(rate)
+  if (a === undefined || r === undefined) throw new RangeError(`not a decimal: ${amount} × ${rate}`)
+  const scale = a.scale + r.scale - fractionDigits(baseCurrency)
+  const product = a.units * r.units
+  if (scale <= 0) return product * 10n ** BigInt(-scale)
+  const divisor = 10n ** BigInt(scale)
+  return (product + divisor / 2n) / divisor
+}
+
+/** JSON money as the HTTP contract spells it. */
+export interface Money {
+  value: string
+  currency: string
+}
+
+/** Minor units plus currency → `{ value, currency }`. */
+export function money(minor: bigint | string, currency: string): Money {
+  return { value: formatMinor(BigInt(minor), currency), currency }
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { defaultIfEmpty, finalize, lastValueFrom, mergeMap, of, type OperatorFunction } from 'rxjs'
+import type { z } from 'zod'
+import type { Transaction } from '../../storage/redis/connection.js'
+import type { Keys } from '../../storage/redis/keys.js'
+import { ensureGroup, flatten } from '../../storage/redis/streams.js'
+import { Credits } from './credits.js'
+import { PoisonEntryError, errorMessage } from './errors.js'
+import type { ActorMetrics } from './metrics.js'
+import { readGroup, type Delivered, type ReadGroupOptions } from './read-group.js'
+import { retry } from './retry.js'
+
+/** A delivered entry whose fields decoded into `T`. */
+export interface Decoded<T> extends Delivered {
+  value: T
+}
+
+/** What an actor's operator chain yields for one batch. */
+export interface Effect {
+  /** Queues the batch's Redis outputs; they run in one MULTI with the acks. */
+  commit?: (tx: Transaction) => void
+  /** Entries that can never succeed; they are dead-lettered with the reason. */
+  poison?: { id: string; error: string }[]
+  /** Entry counts by outcome label for metrics; entries not named count as `ok`. */
+  outcomes?: Record<string, number>
+}
+
+/** Tuning of one actor. */
+export interface ActorOptions {
+  /** @defaultValue 500 */
+  batchSize: number
+  /** @defaultValue 2000 */
+  blockMs: number
+  /** Entries in flight at most (read, not yet acked). @defaultValue 4 × batchSize */
+  maxInFlight: number
+  /** Batches processed at once. @defaultValue 2 */
+  concurrency: number
+  /** Idle time after which a pending entry is reclaimed. @defaultValue 30000 */
+  visibilityTimeoutMs: number
+  /** @defaultValue 5000 */
+  reclaimEveryMs: number
+  /** Deliveries after which an entry is dead-lettered. @defaultValue 5 */
+  maxDeliveries: number
+  /** In-process retries of a failed batch before it is split or left pending. @defaultValue 2 */
+  retries: number
+}
+
+/** One consumer group on one input stream, running an operator chain. */
+export interface ActorDefinition<T> {
+  name: string
+  stream: string
+  group: string
+  schema: z.ZodType<T>
+  operate: OperatorFunction<Decoded<T>[], Effect>
+  options?: Partial<ActorOptions>
+}
+
+/** What an actor needs from the process. */
+export interface ActorDeps {
+  /** The shared connection for writes. */
+  redis: Redis
+  keys: Keys
+  logger: Logger
+  metrics: ActorMetrics
+}
+
+/** A running actor. */
+export interface RunningActor {
+  name: string
+  consumer: string
+  /** Stops reading, finishes what is in flight, acks, and closes its connection. */
+  stop(): Promise<void>
+  /** Settles when the actor has stopped (rejects when it crashed). */
+  done: Promise<void>
+}
+
+const defaults: ActorOptions = {
+  batchSize: 500,
+  blockMs: 2000,
+  maxInFlight: 2000,
+  concurrency: 2,
+  visibilityTimeoutMs: 30_000,
+  reclaimEveryMs: 5000,
+  maxDeliveries: 5,
+  retries: 2,
+}
+
+/** Dead-letter fields: the original ones plus why, who and how often. */
+function deadLetterFields(entry: Delivered, error: string, actor: string): string[] {
+  return flatten({
+    ...entry.fields,
+    error,
+    actor,
+    attempts: String(entry.deliveries),
+    sourceId: entry.id,
+  })
+}
+
+/** Starts an actor: creates its group, then reads, operates and commits until stopped. */
+export async function startActor<T>(
+  definition: ActorDefinition<T>,
+  deps: ActorDeps,
+  overrides: Partial<ActorOptions> = {},
+): Promise<RunningActor> {
+  const options: ActorOptions = { ...defaults, ...definition.options, ...overrides }
+  if (overrides.maxInFlight === undefined && definition.options?.maxInFlight === undefined) {
+    options.maxInFlight = options.batchSize * options.concurrency * 2
+  }
+  const { name, stream, group } = definition
+  const consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
+  const logger = deps.logger.child({ actor: name, consumer })
+  const { metrics, keys } = deps
+  const errorsKey = keys.entryErrors(stream)
+  await ensureGroup(deps.redis, stream, group)
+  const reader = deps.redis.duplicate()
+  const abort = new AbortController()
+  const credits = new Credits(options.maxInFlight)
+
+  const count = (outcome: string, n: number) => {
+    if (n > 0) metrics.processed.inc({ actor: name, outcome }, n)
+  }
+
+  /** Acks `entries`; dead-letters `dead` in the same MULTI after the effect's outputs. */
+  const commit = async (entries: Delivered[], effect: Effect, dead: Map<string, string>) => {
+    const tx = deps.redis.multi()
+    effect.commit?.(tx)
+    for (const entry of entries) {
+      const reason = dead.get(entry.id)
+      if (reason !== undefined)
+        tx.xadd(keys.dead(stream), '*', ...deadLetterFields(entry, reason, name))
+    }
+    tx.xack(stream, group, ...entries.map((e) => e.id))
+    if (entries.some((e) => e.deliveries > 1)) tx.hdel(errorsKey, ...entries.map((e) => e.id))
+    const results = (await tx.exec()) ?? []
+    const failed = results.find(([error]) => error !== null)
+    if (failed?.[0]) throw failed[0]
+    metrics.deadLetters.inc({ actor: name }, dead.size)
+    count('dead', dead.size)
+    let other = 0
+    for (const [outcome, n] of Object.entries(effect.outcomes ?? {})) {
+      count(outcome, n)
+      other += n
+    }
+    count('ok', entries.length - dead.size - other)
+  }
+
+  /** Decodes, operates and commits the batch; throws when any step fails. */
+  const attempt = async (entries: Delivered[], dead: Map<string, string>): Promise<void> => {
+    const valid: Decoded<T>[] = []
+    for (const entry of entries) {
+      if (dead.has(entry.id)) continue
+      const parsed = definition.schema.safeParse(entry.fields)
+      if (parsed.success) valid.push({ ...entry, value: parsed.data })
+      else
+        dead.set(
+          entry.id,
+          parsed.error.issues.map((i) => `${i.path.join('.') || 'entry'}: ${i.message}`).join('; '),
+        )
+    }
+    const effect =
+      valid.length === 0
+        ? {}
+        : await lastValueFrom(of(valid).pipe(definition.operate, defaultIfEmpty({})))
+    for (const poison of effect.poison ?? []) dead.set(poison.id, poison.error)
+    await commit(entries, effect, dead)
+  }
+
+  const leavePending = async (entries: Delivered[], error: unknown) => {
+    logger.warn({ err: error, ids: entries.map((e) => e.id) }, 'batch left pending for retry')
+    count('retry', entries.length)
+    await deps.redis.hset(
+      errorsKey,
+      Object.fromEntries(entries.map((e) => [e.id, errorMessage(error)])),
+    )
+  }
+
+  /** One batch, with failures isolated: retry, then entry by entry, then leave pending. */
+  const handleBatch = async (entries: Delivered[]): Promise<void> => {
+    const dead = new Map<string, string>()
+    const redelivered = entries.filter((e) => e.deliveries > 1)
+    metrics.redeliveries.inc({ actor: name }, redelivered.length)
+    if (redelivered.length > 0) {
+      const overLimit = redelivered.filter((e) => e.deliveries > options.maxDeliveries)
+      const reasons =
+        overLimit.length > 0 ? await deps.redis.hmget(errorsKey, ...overLimit.map((e) => e.id)) : []
+      overLimit.forEach((e, i) => {
+        dead.set(e.id, `gave up after ${e.deliveries} deliveries: ${reasons[i] ?? 'unknown error'}`)
+      })
+    }
+    try {
+      await retry(
+        () => attempt(entries, new Map(dead)),
+        options.retries,
+        (e) => !(e instanceof PoisonEntryError),
+      )
+    } catch (error) {
+      if (entries.length > 1) {
+        for (const entry of entries) await handleBatch([entry])
+      } else if (error instanceof PoisonEntryError && entries[0] !== undefined) {
+        dead.set(entries[0].id, error.message)
+        await commit(entries, {}, dead).catch((e: unknown) => leavePending(entries, e))
+      } else {
+        await leavePending(entries, error)
+      }
+    }
+  }
+
+  const processBatch = async (entries: Delivered[]): Promise<void> => {
+    const started = performance.now()
+    try {
+      await handleBatch(entries)
+    } catch (error) {
+      // Even recording the failure failed (Redis down): the entries stay pending.
+      logger.error({ err: error }, 'batch failed')
+    } finally {
+      credits.give(entries.length)
+      metrics.duration.observe({ actor: name }, (performance.now() - started) / 1000)
+    }
+  }
+
+  const readOptions: ReadGroupOptions = {
+    stream,
+    group,
+    consumer,
+    batchSize: options.batchSize,
+    blockMs: options.blockMs,
+    minIdleMs: options.visibilityTimeoutMs,
+    reclaimEveryMs: options.reclaimEveryMs,
+  }
+  const done = new Promise<void>((resolve, reject) => {
+    readGroup(reader, readOptions, credits, abort.signal)
+      .pipe(
+        mergeMap((batch) => processBatch(batch), options.concurrency),
+        finalize(() => reader.disconnect()),
+      )
+      .subscribe({ error: reject, complete: resolve })
+  })
+  done.catch((error: unknown) => logger.error({ err: error }, 'actor stopped on an error'))
+  logger.info({ stream: keys.streamName(stream), group }, 'actor started')
+  return {
+    name,
+    consumer,
+    done,
+    stop: async () => {
+      abort.abort()
+      await done.catch(() => undefined)
+      logger.info('actor stopped')
+    },
+  }
+}

@@ -1,0 +1,185 @@
+import type { Redis } from 'ioredis'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Keys } from '../../storage/redis/keys.js'
+import { entryTime, toEntries } from '../../storage/redis/streams.js'
+import type { Clock } from './clock.js'
+
+const PREFIX = 'campaign_streams_'
+
+/** The per-actor series every actor reports without extra code. */
+export interface ActorMetrics {
+  processed: Counter<'actor' | 'outcome'>
+  duration: Histogram<'actor'>
+  redeliveries: Counter<'actor'>
+  deadLetters: Counter<'actor'>
+}
+
+/** Metrics of one process: a registry plus the actor series registered on it. */
+export interface Metrics {
+  registry: Registry
+  actors: ActorMetrics
+  /** Purchases acked without counting for any campaign, by reason. */
+  purchasesSkipped: Counter<'reason'>
+}
+
+/** Creates the registry with process metrics and the per-actor series. */
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: PREFIX })
+  const registers = [registry]
+  return {
+    registry,
+    actors: {
+      processed: new Counter({
+        name: `${PREFIX}messages_processed_total`,
+        help: 'Stream entries handled by an actor, by outcome',
+        labelNames: ['actor', 'outcome'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: `${PREFIX}process_duration_seconds`,
+        help: 'Time to process and commit one batch',
+        labelNames: ['actor'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
+      redeliveries: new Counter({
+        name: `${PREFIX}redeliveries_total`,
+        help: 'Entries delivered again after a failure or a crashed consumer',
+        labelNames: ['actor'],
+        registers,
+      }),
+      deadLetters: new Counter({
+        name: `${PREFIX}dead_letters_total`,
+        help: 'Entries moved to a dead-letter stream',
+        labelNames: ['actor'],
+        registers,
+      }),
+    },
+    purchasesSkipped: new Counter({
+      name: `${PREFIX}purchases_skipped_total`,
+      help: 'Purchases that qualified for no campaign, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+  }
+}
+
+interface GroupState {
+  stream: string
+  group: string
+  lag: number
+  pending: number
+  lagSeconds: number
+}
+
+interface StreamState {
+  lengths: Map<string, number>
+  groups: GroupState[]
+}
+
+/** XINFO GROUPS replies come as flat [field, value, …] lists. */
+function pairs(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
+  return out
+}
+
+async function readGroupState(
+  redis: Redis,
+  key: string,
+  stream: string,
+  info: Record<string, unknown>,
+  now: number,
+): Promise<GroupState> {
+  const group = String(info.name)
+  const lastDelivered = String(info['last-delivered-id'])
+  const [summary, next] = await Promise.all([
+    redis.xpending(key, group) as Promise<[number, string | null, string | null, unknown]>,
+    redis.xrange(key, `(${lastDelivered}`, '+', 'COUNT', 1),
+  ])
+  const oldest = [summary[1], toEntries(next)[0]?.id]
+    .filter((id): id is string => typeof id === 'string')
+    .map(entryTime)
+  const lagSeconds = oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)) / 1000
+  const lag = info.lag === null ? Number(toEntries(next).length) : Number(info.lag)
+  return { stream, group, lag, pending: Number(info.pending), lagSeconds }
+}
+
+async function readStreamState(
+  redis: Redis,
+  keys: Keys,
+  streams: string[],
+  clock: Clock,
+): Promise<StreamState> {
+  const lengths = new Map<string, number>()
+  const groups: GroupState[] = []
+  const now = clock.now()
+  for (const key of streams) {
+    const stream = keys.streamName(key)
+    const [length, deadLength] = await Promise.all([redis.xlen(key), redis.xlen(keys.dead(key))])
+    lengths.set(stream, length)
+    lengths.set(keys.streamName(keys.dead(key)), deadLength)
+    if (length === 0 && !(await redis.exists(key))) continue
+    const infos = (await redis.xinfo('GROUPS', key)) as unknown[][]
+    for (const info of infos) {
+      groups.push(await readGroupState(redis, key, stream, pairs(info), now))
+    }
+  }
+  return { lengths, groups }
+}
+
+/**
+ * Registers the per-stream gauges (length, lag in entries and seconds, pending), read from
+ * Redis when `/metrics` is scraped, so any process (HTTP only, say) reports every stream.
+ */
+export function registerStreamGauges(
+  metrics: Metrics,
+  redis: Redis,
+  keys: Keys,
+  streams: string[],
+  clock: Clock,
+): void {
+  let inFlight: Promise<StreamState> | undefined
+  // One Redis read per scrape, shared by the four gauges.
+  const state = () => {
+    inFlight ??= readStreamState(redis, keys, streams, clock).finally(() => {
+      setTimeout(() => (inFlight = undefined), 250).unref()
+    })
+    return inFlight
+  }
+  const registers = [metrics.registry]
+  new Gauge({
+    name: `${PREFIX}stream_length_entries`,
+    help: 'Entries in the stream (XLEN)',
+    labelNames: ['stream'],
+    registers,
+    async collect() {
+      this.reset()
+      for (const [stream, length] of (await state()).lengths) this.set({ stream }, length)
+    },
+  })
+  const groupGauge = (name: string, help: string, pick: (g: GroupState) => number) =>
+    new Gauge({
+      name: `${PREFIX}${name}`,
+      help,
+      labelNames: ['stream', 'group'],
+      registers,
+      async collect() {
+        this.reset()
+        for (const g of (await state()).groups)
+          this.set({ stream: g.stream, group: g.group }, pick(g))
+      },
+    })
+  groupGauge(
+    'stream_lag_entries',
+    'Entries not yet delivered to the group (XINFO lag)',
+    (g) => g.lag,
+  )
+  groupGauge('stream_pending_entries', 'Entries delivered but not acknowledged', (g) => g.pending)
+  groupGauge(
+    'stream_lag_seconds',
+    'Age of the oldest undelivered or pending entry',
+    (g) => g.lagSeconds,
+  )
+}

@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis'
+import { Observable } from 'rxjs'
+import { deliveryCounts, firstStreamEntries, toEntries } from '../../storage/redis/streams.js'
+import type { Credits } from './credits.js'
+
+/** An entry as an actor receives it, with how often it has been delivered. */
+export interface Delivered {
+  id: string
+  fields: Record<string, string>
+  deliveries: number
+}
+
+/** Where to read and how much at once. */
+export interface ReadGroupOptions {
+  stream: string
+  group: string
+  consumer: string
+  batchSize: number
+  blockMs: number
+  /** Entries pending this long with any consumer are claimed (XAUTOCLAIM). */
+  minIdleMs: number
+  /** How often to look for entries to reclaim. */
+  reclaimEveryMs: number
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+
+/**
+ * Batches of a consumer group, pulled only while `credits` allow: first this consumer's own
+ * pending entries (from id 0), then new entries ('>'), with an XAUTOCLAIM pass every
+ * `reclaimEveryMs` for entries of consumers that died. Completes when `signal` aborts.
+ * `reader` must be a dedicated connection: it blocks.
+ */
+export function readGroup(
+  reader: Redis,
+  options: ReadGroupOptions,
+  credits: Credits,
+  signal: AbortSignal,
+): Observable<Delivered[]> {
+  const { stream, group, consumer, batchSize } = options
+
+  const withCounts = async (entries: { id: string; fields: Record<string, string> }[]) => {
+    const counts = await deliveryCounts(
+      reader,
+      stream,
+      group,
+      entries.map((e) => e.id),
+    )
+    return entries.map((e) => ({ ...e, deliveries: counts.get(e.id) ?? 1 }))
+  }
+
+  const own = async (after: string, count: number) => {
+    const reply = await reader.xreadgroup(
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      count,
+      'STREAMS',
+      stream,
+      after,
+    )
+    return withCounts(firstStreamEntries(reply))
+  }
+
+  const reclaim = async (cursor: string, count: number) => {
+    const [next, raw] = (await reader.xautoclaim(
+      stream,
+      group,
+      consumer,
+      options.minIdleMs,
+      cursor,
+      'COUNT',
+      count,
+    )) as [string, unknown, unknown]
+    return { next, entries: await withCounts(toEntries(raw)) }
+  }
+
+  const fresh = async (count: number): Promise<Delivered[]> => {
+    const reply = await reader.xreadgroup(
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      options.blockMs,
+      'STREAMS',
+      stream,
+      '>',
+    )
+    return firstStreamEntries(reply).map((e) => ({ ...e, deliveries: 1 }))
+  }
+
+  return new Observable<Delivered[]>((subscriber) => {
+    const loop = async () => {
+      let ownCursor: string | undefined = '0'
+      let reclaimCursor = '0-0'
+      let nextReclaim = Date.now() + options.reclaimEveryMs
+      while (!signal.aborted && !subscriber.closed) {
+        const count = await credits.take(batchSize, signal)
+        if (signal.aborted) break
+        let batch: Delivered[]
+        if (ownCursor !== undefined) {
+          batch = await own(ownCursor, count)
+          ownCursor = batch.length < count ? undefined : batch[batch.length - 1]?.id
+        } else if (Date.now() >= nextReclaim) {
+          const claimed = await reclaim(reclaimCursor, count)
+          batch = claimed.entries
+          reclaimCursor = claimed.next
+          if (reclaimCursor === '0-0') nextReclaim = Date.now() + options.reclaimEveryMs
+        } else {
+          batch = await fresh(count)
+        }
+        credits.give(count - batch.length)
+        if (batch.length > 0) subscriber.next(batch)
+        else if (ownCursor === undefined && reader.status !== 'ready') await sleep(100, signal)
+      }
+      subscriber.complete()
+    }
+    loop().catch((error: unknown) => {
+      subscriber.error(error)
+    })
+  })
+}

@@ -1,0 +1,86 @@
+import { sql, type Kysely } from 'kysely'
+import type { CampaignRow, NewCampaignRow } from './campaign.table.js'
+import type { Database } from './database.js'
+
+/** Inserts a campaign and returns the stored row. */
+export async function insertCampaign(
+  db: Kysely<Database>,
+  campaign: NewCampaignRow,
+): Promise<CampaignRow> {
+  return db.insertInto('campaign').values(campaign).returningAll().executeTakeFirstOrThrow()
+}
+
+/** One campaign by id, or undefined. */
+export async function findCampaign(
+  db: Kysely<Database>,
+  id: string,
+): Promise<CampaignRow | undefined> {
+  return db.selectFrom('campaign').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Purchase campaigns that can still count purchases: not cancelled, no winner decided yet. */
+export async function listOpenPurchaseCampaigns(db: Kysely<Database>): Promise<CampaignRow[]> {
+  return db
+    .selectFrom('campaign')
+    .selectAll('campaign')
+    .where('campaign.type', '=', 'purchase')
+    .where('campaign.status', '!=', 'Cancelled')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('campaign_winner as w')
+            .select('w.campaign_id')
+            .whereRef('w.campaign_id', '=', 'campaign.id'),
+        ),
+      ),
+    )
+    .orderBy('campaign.id')
+    .execute()
+}
+
+/** Purchase campaigns running at `at` (start ≤ at < end). */
+export async function listActiveCampaigns(
+  db: Kysely<Database>,
+  type: CampaignRow['type'],
+  at: Date,
+): Promise<CampaignRow[]> {
+  return db
+    .selectFrom('campaign')
+    .selectAll()
+    .where('type', '=', type)
+    .where('status', '!=', 'Cancelled')
+    .where('start_at', '<=', at)
+    .where('end_at', '>', at)
+    .orderBy('id')
+    .execute()
+}
+
+/** Every campaign, oldest first (rebuild walks them). */
+export async function listCampaigns(db: Kysely<Database>): Promise<CampaignRow[]> {
+  return db.selectFrom('campaign').selectAll().orderBy('id').execute()
+}
+
+/**
+ * Records that the `Start` or `End` event was committed; the first time wins, so repeating it
+ * is harmless. Returns the row.
+ */
+export async function markLifecycle(
+  db: Kysely<Database>,
+  id: string,
+  status: 'Start' | 'End',
+  at: Date,
+): Promise<CampaignRow | undefined> {
+  const column = status === 'Start' ? 'started_at' : 'ended_at'
+  return db
+    .updateTable('campaign')
+    .set({
+      [column]: sql<Date>`coalesce(${sql.ref(column)}, ${at})`,
+      status: sql<CampaignRow['status']>`case
+        when status = 'Cancelled' then status
+        when ${status} = 'End' or ended_at is not null then 'Ended'
+        else 'Running' end`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+}

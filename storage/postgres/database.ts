@@ -1,0 +1,56 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { CampaignTable } from './campaign.table.js'
+import type { CampaignWinnerTable } from './campaign-winner.table.js'
+import type { CurrencyRateTable } from './currency-rate.table.js'
+import type { PurchaseTotalTable } from './purchase-total.table.js'
+import type { ScoredPurchaseTable } from './scored-purchase.table.js'
+
+/** Every table the application reads or writes. */
+export interface Database {
+  campaign: CampaignTable
+  campaign_winner: CampaignWinnerTable
+  currency_rate: CurrencyRateTable
+  purchase_total: PurchaseTotalTable
+  scored_purchase: ScoredPurchaseTable
+}
+
+/** Options of {@link createDb}. */
+export interface DbOptions {
+  /** @defaultValue 10 */
+  maxConnections?: number
+  /** Postgres schema put first on the search path (tests isolate themselves with one). */
+  schema?: string
+}
+
+/** A Kysely instance over a `pg` pool; bigint columns come back as strings. */
+export function createDb(url: string, options: DbOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+  })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const target = new URL(url)
+  const name = decodeURIComponent(target.pathname.slice(1))
+  if (name === '') return false
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: admin.toString() })
+  await client.connect()
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (found.rowCount !== 0) return false
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`).catch((error: unknown) => {
+      // Another process created it between our check and our create.
+      if ((error as { code?: string }).code !== '42P04') throw error
+    })
+    return true
+  } finally {
+    await client.end()
+  }
+}

@@ -1,0 +1,23 @@
+import type { Database } from './database.js'
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
+
+/** Every migration, by its timestamped name; Kysely applies them in name order. */
+const migrations: Record<string, Migration> = {
+  '2026-11-22T10-00-00-scoring': scoring,
+}
+
+/** Brings the schema up to date; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  })
+  const result: MigrationResultSet = await migrator.migrateToLatest()
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`migration ${failed} failed`, { cause: result.error })
+  }
+  return (result.results ?? []).map((r) => r.migrationName)
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs'
+import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis'
+
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
+
+/** The Lua scripts of `storage/redis/lua/`, registered on every connection. */
+const scripts = {
+  moveDueTimers: { numberOfKeys: 3, lua: lua('move-due-timers') },
+  publishOnce: { numberOfKeys: 2, lua: lua('publish-once') },
+  leaderboardUpdate: { numberOfKeys: 2, lua: lua('leaderboard-update') },
+} as const
+
+type ScriptArg = string | number
+type ScriptName = keyof typeof scripts
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    moveDueTimers(
+      due: string,
+      payloads: string,
+      stream: string,
+      ...args: ScriptArg[]
+    ): Promise<number>
+    publishOnce(marker: string, stream: string, ...args: ScriptArg[]): Promise<string | null>
+    leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): Promise<number>
+  }
+  interface ChainableCommander {
+    moveDueTimers(
+      due: string,
+      payloads: string,
+      stream: string,
+      ...args: ScriptArg[]
+    ): ChainableCommander
+    publishOnce(marker: string, stream: string, ...args: ScriptArg[]): ChainableCommander
+    leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): ChainableCommander
+  }
+}
+
+/** A Redis connection with this project's scripts defined; `lazyConnect` off, retries forever. */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, ...options })
+  for (const name of Object.keys(scripts) as ScriptName[]) {
+    redis.defineCommand(name, scripts[name])
+  }
+  return redis
+}
+
+/** One transaction's queued commands. */
+export type Transaction = ChainableCommander

@@ -1,0 +1,39 @@
+/**
+ * Every Redis key the application uses, built in one place. `prefix` namespaces a deployment
+ * (or a test file). Per-campaign keys carry a `{c<id>}` hash tag so one campaign's keys share a
+ * Redis Cluster slot.
+ */
+export function createKeys(prefix = '') {
+  const key = (name: string) => `${prefix}${name}`
+  const campaign = (id: string) => key(`campaign:{c${id}}`)
+  return {
+    prefix,
+    /** Public stream name → its key. */
+    stream: (name: string) => key(name),
+    /** Key → public stream name (inverse of {@link stream}). */
+    streamName: (streamKey: string) =>
+      streamKey.startsWith(prefix) ? streamKey.slice(prefix.length) : streamKey,
+    purchaseEvents: key('purchase_events'),
+    qualifiedPurchases: key('qualified_purchase_events'),
+    resultsUpdates: key('results_calculation_update_events'),
+    lifecycle: key('campaigns_lifecycle'),
+    prizeTransfers: key('prize_transfers'),
+    /** Internal stream that due timers are moved into. */
+    timersDue: key('timers:due'),
+    timers: key('timers'),
+    timerPayloads: key('timers:payload'),
+    /** Dead-letter stream of a stream key. */
+    dead: (streamKey: string) => `${streamKey}:dead`,
+    /** Last error per pending entry id, so a dead letter can say why. */
+    entryErrors: (streamKey: string) => `${streamKey}:errors`,
+    leaderboard: (campaignId: string) => `${campaign(campaignId)}:leaderboard`,
+    leaderboardMembers: (campaignId: string) => `${campaign(campaignId)}:leaderboard:members`,
+    /** Marker that makes a publication happen once (winner prize, lifecycle events). */
+    once: (name: string) => key(`once:${name}`),
+    /** Bumped whenever campaigns or rates change, so caches know to reload. */
+    configVersion: key('config:version'),
+  }
+}
+
+/** The key builder type passed around as a dependency. */
+export type Keys = ReturnType<typeof createKeys>

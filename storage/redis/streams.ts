@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis'
+
+/** One stream entry with its fields as an object. */
+export interface StreamEntry {
+  id: string
+  fields: Record<string, string>
+}
+
+type RawEntry = [id: string, fields: string[] | null]
+
+/** Turns a `[id, [field, value, …]]` list (XRANGE, XREADGROUP, XAUTOCLAIM) into entries. */
+export function toEntries(raw: unknown): StreamEntry[] {
+  if (!Array.isArray(raw)) return []
+  const entries: StreamEntry[] = []
+  for (const item of raw as RawEntry[]) {
+    const [id, flat] = item
+    if (flat === null) continue // deleted while pending (Redis < 7 reports it this way)
+    const fields: Record<string, string> = {}
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string
+    entries.push({ id, fields })
+  }
+  return entries
+}
+
+/** Entries of the first stream in an XREAD/XREADGROUP reply. */
+export function firstStreamEntries(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply)) return []
+  const first = reply[0] as [string, unknown] | undefined
+  return first === undefined ? [] : toEntries(first[1])
+}
+
+/** The millisecond part of a stream entry id. */
+export function entryTime(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')))
+}
+
+/** Field/value pairs as one flat argument list for XADD. */
+export function flatten(fields: Record<string, string>): string[] {
+  return Object.entries(fields).flat()
+}
+
+/** Creates a consumer group (and the stream) unless it exists; `BUSYGROUP` is success. */
+export async function ensureGroup(
+  redis: Redis,
+  stream: string,
+  group: string,
+  startId = '0',
+): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', stream, group, startId, 'MKSTREAM')
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error
+  }
+}
+
+/** Delivery counts of pending entries, by id (XPENDING over the id range of `ids`). */
+export async function deliveryCounts(
+  redis: Redis,
+  stream: string,
+  group: string,
+  ids: string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>()
+  const first = ids[0]
+  const last = ids[ids.length - 1]
+  if (first === undefined || last === undefined) return counts
+  const reply = (await redis.xpending(stream, group, first, last, ids.length)) as [
+    string,
+    string,
+    number,
+    number,
+  ][]
+  for (const [id, , , deliveries] of reply) counts.set(id, deliveries)
+  return counts
+}

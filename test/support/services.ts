@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { sql, type Kysely } from 'kysely'
+import pino from 'pino'
+import { createMetrics, type Metrics } from '../../pipelines/runtime/metrics.js'
+import { createRedis } from '../../storage/redis/connection.js'
+import { createKeys, type Keys } from '../../storage/redis/keys.js'
+import { createDb, type Database } from '../../storage/postgres/database.js'
+import { migrateToLatest } from '../../storage/postgres/migrate.js'
+
+/** Where the test services are; the local defaults unless the environment says otherwise. */
+export const testRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const testDatabaseUrl =
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/campaign_streams_test'
+
+/** One test file's own Postgres schema and Redis key namespace. */
+export interface TestServices {
+  db: Kysely<Database>
+  redis: Redis
+  keys: Keys
+  schema: string
+  namespace: string
+  metrics: Metrics
+  logger: pino.Logger
+  close(): Promise<void>
+}
+
+/** Creates an isolated schema (migrated) and key namespace; `close` removes both. */
+export async function isolatedServices(): Promise<TestServices> {
+  const id = randomBytes(4).toString('hex')
+  const schema = `t_${id}`
+  const namespace = `t:${id}:`
+  const admin = createDb(testDatabaseUrl, { maxConnections: 1 })
+  await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin)
+  await admin.destroy()
+  const db = createDb(testDatabaseUrl, { schema, maxConnections: 8 })
+  await migrateToLatest(db, schema)
+  const redis = createRedis(testRedisUrl)
+  const keys = createKeys(namespace)
+  return {
+    db,
+    redis,
+    keys,
+    schema,
+    namespace,
+    metrics: createMetrics(),
+    logger: pino({ level: 'silent' }),
+    close: async () => {
+      await deleteNamespace(redis, namespace)
+      redis.disconnect()
+      await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db)
+      await db.destroy()
+    },
+  }
+}
+
+/** Deletes every key of a namespace (SCAN, never KEYS). */
+export async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000)
+    cursor = next
+    if (found.length > 0) await redis.unlink(...found)
+  } while (cursor !== '0')
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms
+  let last: unknown
+  for (;;) {
+    try {
+      const value = await check()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      last = error
+    }
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`, { cause: last })
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
