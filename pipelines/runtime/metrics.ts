@@ -18,8 +18,6 @@ export interface ActorMetrics {
 export interface Metrics {
   registry: Registry
   actors: ActorMetrics
-  /** Purchases acked without counting for any campaign, by reason. */
-  purchasesSkipped: Counter<'reason'>
 }
 
 /** Creates the registry with process metrics and the per-actor series. */
@@ -56,12 +54,6 @@ export function createMetrics(): Metrics {
         registers,
       }),
     },
-    purchasesSkipped: new Counter({
-      name: `${PREFIX}purchases_skipped_total`,
-      help: 'Purchases that qualified for no campaign, by reason',
-      labelNames: ['reason'],
-      registers,
-    }),
   }
 }
 

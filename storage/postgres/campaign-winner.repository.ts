@@ -21,7 +21,6 @@ export async function decideWinner(
       total_minor: winner.totalMinor.toString(),
       decided_at: winner.decidedAt,
       tie_break: winner.tieBreak,
-      prize_published_at: null,
     })
     .onConflict((oc) => oc.column('campaign_id').doNothing())
     .execute()
@@ -42,16 +41,3 @@ export async function findWinner(
     .executeTakeFirst()
 }
 
-/** Records that the prize transfer was published (first time wins). */
-export async function markPrizePublished(
-  db: Kysely<Database>,
-  campaignId: string,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('campaign_winner')
-    .set({ prize_published_at: at })
-    .where('campaign_id', '=', campaignId)
-    .where('prize_published_at', 'is', null)
-    .execute()
-}

@@ -65,7 +65,10 @@ export async function deleteNamespace(redis: Redis, namespace: string): Promise<
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
   const until = Date.now() + ms
   let last: unknown
   for (;;) {

@@ -60,8 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       user_id text NOT NULL,
       total_minor bigint NOT NULL,
       decided_at timestamptz NOT NULL,
-      tie_break text NOT NULL CHECK (tie_break IN ('none', 'reachedAt', 'userId')),
-      prize_published_at timestamptz
+      tie_break text NOT NULL CHECK (tie_break IN ('none', 'reachedAt', 'userId'))
     )`.execute(db)
 }
 

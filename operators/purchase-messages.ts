@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { isCurrencyCode, parseDecimal } from './money.js'
+
+/** A decimal id such as a user or item id, canonical (no leading zeros). */
+export const DigitId = z
+  .string()
+  .regex(/^\d{1,20}$/, 'must be 1 to 20 decimal digits')
+  .transform((id) => BigInt(id).toString())
+
+/** A positive decimal amount such as `12.50`. */
+export const PositiveAmount = z
+  .string()
+  .regex(/^\d{1,15}(\.\d{1,8})?$/, 'must be a decimal such as 12.50')
+  .refine((value) => (parseDecimal(value)?.units ?? 0n) > 0n, 'must be greater than zero')
+
+/** An ISO 4217 currency code. */
+export const CurrencyCode = z
+  .string()
+  .refine(isCurrencyCode, 'must be an ISO 4217 code such as EUR')
+
+/** An ISO 8601 time with a zone offset, as milliseconds since the epoch. */
+export const Timestamp = z.iso
+  .datetime({
+    offset: true,
+    message: 'must be an ISO 8601 time with a zone, such as 2026-11-22T10:00:00Z',
+  })
+  .transform((value) => Date.parse(value))
+
+/** An entry of `purchase_events`, as producers write it. */
+export const PurchaseEvent = z.object({
+  userId: DigitId,
+  itemId: DigitId,
+  amount: PositiveAmount,
+  currency: CurrencyCode,
+  timestamp: Timestamp,
+  eventId: z.string().min(1).max(200).optional(),
+})
+export type PurchaseEvent = z.infer<typeof PurchaseEvent>
+
+/** An entry of `qualified_purchase_events`: one purchase counted for one campaign. */
+export const QualifiedPurchase = z.object({
+  eventId: z.string().min(1).max(200),
+  userId: DigitId,
+  campaignId: DigitId,
+  amount: PositiveAmount,
+  currency: CurrencyCode,
+  timestamp: Timestamp,
+})
+export type QualifiedPurchase = z.infer<typeof QualifiedPurchase>
+
+/** The stream fields of a qualified purchase. */
+export function qualifiedFields(q: QualifiedPurchase): Record<string, string> {
+  return {
+    eventId: q.eventId,
+    userId: q.userId,
+    campaignId: q.campaignId,
+    amount: q.amount,
+    currency: q.currency,
+    timestamp: new Date(q.timestamp).toISOString(),
+  }
+}

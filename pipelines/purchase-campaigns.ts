@@ -1,0 +1,84 @@
+import { z } from 'zod'
+import { CurrencyCode, DigitId } from '../operators/purchase-messages.js'
+import { money, toMinor, type Money } from '../operators/money.js'
+import { insertCampaign } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import { scheduleTimers } from '../storage/redis/timers.js'
+import { campaignTimers } from './campaign-timers.js'
+import { bumpConfigVersion } from './scoring-cache.js'
+import type { ScoringDeps } from './scoring-deps.js'
+
+/** Money as JSON: `{"value":"12.50","currency":"EUR"}`. */
+export const MoneyInput = z.object({
+  value: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'must be a decimal such as 100.00'),
+  currency: CurrencyCode,
+})
+
+/** The body of `POST /campaigns` for a purchase campaign. */
+export const NewPurchaseCampaign = z
+  .object({
+    type: z.literal('purchase'),
+    itemId: DigitId,
+    prize: MoneyInput,
+    startDateTime: z.iso.datetime({ offset: true }),
+    endDateTime: z.iso.datetime({ offset: true }),
+  })
+  .refine((c) => Date.parse(c.startDateTime) < Date.parse(c.endDateTime), {
+    message: 'must be after startDateTime',
+    path: ['endDateTime'],
+  })
+  .refine((c) => toMinor(c.prize.value, c.prize.currency) !== undefined, {
+    message: 'has more decimals than the currency allows',
+    path: ['prize', 'value'],
+  })
+export type NewPurchaseCampaign = z.infer<typeof NewPurchaseCampaign>
+
+/** A purchase campaign as the HTTP contract shows it. */
+export interface PurchaseCampaignView {
+  campaignId: string
+  type: 'purchase'
+  itemId: string
+  prize: Money
+  startDateTime: string
+  endDateTime: string
+  status: CampaignRow['status']
+}
+
+/** Maps a stored row to its view. */
+export function purchaseCampaignView(row: CampaignRow): PurchaseCampaignView {
+  return {
+    campaignId: row.id,
+    type: 'purchase',
+    itemId: row.item_id ?? '',
+    prize: money(row.prize_minor ?? '0', row.prize_currency ?? 'USD'),
+    startDateTime: row.start_at.toISOString(),
+    endDateTime: row.end_at.toISOString(),
+    status: row.status,
+  }
+}
+
+/** Stores a purchase campaign, arms its lifecycle timers and tells the caches. */
+export async function createPurchaseCampaign(
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds'>,
+  input: NewPurchaseCampaign,
+  createdBy: string,
+): Promise<PurchaseCampaignView> {
+  const row = await insertCampaign(deps.db, {
+    type: 'purchase',
+    item_id: input.itemId,
+    prize_minor: String(toMinor(input.prize.value, input.prize.currency)),
+    prize_currency: input.prize.currency,
+    start_at: new Date(input.startDateTime),
+    end_at: new Date(input.endDateTime),
+    created_by: createdBy,
+    started_at: null,
+    ended_at: null,
+  })
+  await scheduleTimers(
+    deps.redis,
+    deps.keys,
+    campaignTimers(row, { settleSeconds: deps.settleSeconds, hasWinner: false }),
+  )
+  await bumpConfigVersion(deps.redis, deps.keys)
+  return purchaseCampaignView(row)
+}

@@ -1,0 +1,42 @@
+import { concatMap, map } from 'rxjs'
+import { PurchaseEvent, qualifiedFields } from '../operators/purchase-messages.js'
+import { purchaseQualify, type Qualified } from '../operators/purchase-qualify.js'
+import { flatten } from '../storage/redis/streams.js'
+import type { ActorDefinition, Effect } from './runtime/actor.js'
+import type { ScoringDeps } from './scoring-deps.js'
+
+/** `purchase_events` → `qualified_purchase_events`, one entry per campaign a purchase counts for. */
+export function purchaseQualifyActor(
+  deps: Pick<ScoringDeps, 'keys' | 'cache'>,
+): ActorDefinition<PurchaseEvent> {
+  const { keys, cache } = deps
+  const toEffect = (result: Qualified): Effect => {
+    const outcomes: Record<string, number> = { qualified: 0 }
+    for (const { reason } of result.skipped)
+      outcomes[`skipped_${reason}`] = (outcomes[`skipped_${reason}`] ?? 0) + 1
+    return {
+      poison: result.rejected,
+      outcomes,
+      commit: (tx) => {
+        for (const q of result.qualified)
+          tx.xadd(keys.qualifiedPurchases, '*', ...flatten(qualifiedFields(q)))
+      },
+    }
+  }
+  return {
+    name: 'purchase-qualify',
+    stream: keys.purchaseEvents,
+    group: 'purchase-qualify',
+    schema: PurchaseEvent,
+    options: { batchSize: 1000, concurrency: 2 },
+    operate: (batches) =>
+      batches.pipe(
+        concatMap(async (batch) => {
+          await cache.refresh()
+          return batch
+        }),
+        purchaseQualify(() => cache.qualifyContext()),
+        map(toEffect),
+      ),
+  }
+}

@@ -1,0 +1,44 @@
+import { listCampaigns } from '../storage/postgres/campaign.repository.js'
+import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
+import { allTotals } from '../storage/postgres/purchase-total.repository.js'
+import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
+import { scheduleTimers } from '../storage/redis/timers.js'
+import { campaignTimers } from './campaign-timers.js'
+import { bumpConfigVersion } from './scoring-cache.js'
+import type { ScoringDeps } from './scoring-deps.js'
+
+/** What a rebuild restored. */
+export interface RebuildReport {
+  campaigns: number
+  leaderboardEntries: number
+  timers: number
+}
+
+/**
+ * Restores everything Redis holds for campaigns from Postgres: leaderboards (in pages; the
+ * update only raises totals, so running workers may carry on meanwhile) and pending timers.
+ * Safe to run any number of times.
+ */
+export async function rebuild(
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger'>,
+): Promise<RebuildReport> {
+  const report: RebuildReport = { campaigns: 0, leaderboardEntries: 0, timers: 0 }
+  for (const campaign of await listCampaigns(deps.db)) {
+    report.campaigns++
+    if (campaign.type === 'purchase') {
+      for await (const page of allTotals(deps.db, campaign.id)) {
+        const tx = deps.redis.multi()
+        queueLeaderboardUpdate(tx, deps.keys, campaign.id, page)
+        await tx.exec()
+        report.leaderboardEntries += page.length
+      }
+    }
+    const hasWinner = (await findWinner(deps.db, campaign.id)) !== undefined
+    const timers = campaignTimers(campaign, { settleSeconds: deps.settleSeconds, hasWinner })
+    await scheduleTimers(deps.redis, deps.keys, timers)
+    report.timers += timers.length
+  }
+  await bumpConfigVersion(deps.redis, deps.keys)
+  deps.logger.info(report, 'rebuild finished')
+  return report
+}

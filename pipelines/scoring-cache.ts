@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis'
+import type { Kysely } from 'kysely'
+import type { CampaignWindow, QualifyContext } from '../operators/purchase-qualify.js'
+import type { RateTable } from '../operators/reduce-to-leaderboard.js'
+import { listOpenPurchaseCampaigns } from '../storage/postgres/campaign.repository.js'
+import { listRates } from '../storage/postgres/currency-rate.repository.js'
+import type { Database } from '../storage/postgres/database.js'
+import type { Keys } from '../storage/redis/keys.js'
+
+/** Open purchase campaigns and currency rates, reloaded whenever the config version moves. */
+export interface ScoringCache {
+  /** One GET per call; reloads from Postgres when the version changed or the copy is old. */
+  refresh(): Promise<void>
+  qualifyContext(): QualifyContext
+  rateTable(): RateTable
+}
+
+/** Tells every cache in every process to reload (call after committing a change). */
+export async function bumpConfigVersion(redis: Redis, keys: Keys): Promise<void> {
+  await redis.incr(keys.configVersion)
+}
+
+/** Creates the cache; `maxAgeMs` bounds staleness should a version bump be lost. */
+export function createScoringCache(
+  db: Kysely<Database>,
+  redis: Redis,
+  keys: Keys,
+  baseCurrency: string,
+  maxAgeMs = 10_000,
+): ScoringCache {
+  let version: string | null | undefined
+  let loadedAt = 0
+  let windows = new Map<string, CampaignWindow[]>()
+  let rates = new Map<string, string>([[baseCurrency, '1']])
+
+  const load = async () => {
+    const [campaigns, rateRows] = await Promise.all([listOpenPurchaseCampaigns(db), listRates(db)])
+    const byItem = new Map<string, CampaignWindow[]>()
+    for (const c of campaigns) {
+      if (c.item_id === null) continue
+      const list = byItem.get(c.item_id) ?? []
+      list.push({
+        campaignId: c.id,
+        itemId: c.item_id,
+        startMs: c.start_at.getTime(),
+        endMs: c.end_at.getTime(),
+      })
+      byItem.set(c.item_id, list)
+    }
+    windows = byItem
+    rates = new Map(rateRows.map((r) => [r.currency, r.rate]))
+    rates.set(baseCurrency, '1')
+  }
+
+  return {
+    refresh: async () => {
+      const current = await redis.get(keys.configVersion)
+      if (current === version && performance.now() - loadedAt < maxAgeMs) return
+      await load()
+      version = current
+      loadedAt = performance.now()
+    },
+    qualifyContext: () => ({ windows, hasRate: (currency) => rates.has(currency) }),
+    rateTable: () => ({ base: baseCurrency, rate: (currency) => rates.get(currency) }),
+  }
+}

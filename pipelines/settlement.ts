@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis'
+import { entryTime, toEntries } from '../storage/redis/streams.js'
+
+function pairs(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
+  return out
+}
+
+/** True while `group` still has entries of `stream` added before `cutoffMs` to process. */
+export async function hasOutstandingBefore(
+  redis: Redis,
+  stream: string,
+  group: string,
+  cutoffMs: number,
+): Promise<boolean> {
+  const end = String(cutoffMs - 1)
+  if ((await redis.exists(stream)) === 0) return false
+  const groups = ((await redis.xinfo('GROUPS', stream)) as unknown[][]).map(pairs)
+  const info = groups.find((g) => g.name === group)
+  if (info === undefined)
+    return toEntries(await redis.xrange(stream, '-', end, 'COUNT', 1)).length > 0
+  const [, oldestPending] = (await redis.xpending(stream, group)) as [number, string | null]
+  if (oldestPending !== null && entryTime(oldestPending) < cutoffMs) return true
+  const lastDelivered = String(info['last-delivered-id'])
+  const next = await redis.xrange(stream, `(${lastDelivered}`, end, 'COUNT', 1)
+  return toEntries(next).length > 0
+}
+
+/** Redis server time in milliseconds (stream ids are stamped with it). */
+export async function redisTime(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time()
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+}

@@ -1,0 +1,45 @@
+import type { Metrics } from './runtime/metrics.js'
+import { startActor, type ActorOptions, type RunningActor } from './runtime/actor.js'
+import { startTimerPoller } from './runtime/timer-poller.js'
+import { leaderboardActor } from './leaderboard-pipeline.js'
+import { purchaseQualifyActor } from './purchase-qualify-pipeline.js'
+import type { ScoringDeps } from './scoring-deps.js'
+import { scoringTimerHandlers } from './scoring-timers.js'
+import { timersActor } from './timers-pipeline.js'
+
+/** Every actor a worker process can run (`work --actors a,b`). */
+export const ACTOR_NAMES = ['purchase-qualify', 'reduce-to-leaderboard', 'timers'] as const
+export type ActorName = (typeof ACTOR_NAMES)[number]
+
+/** What a worker process needs. */
+export interface WorkerDeps extends ScoringDeps {
+  metrics: Metrics
+  actorOptions?: Partial<ActorOptions>
+}
+
+/** Running actors plus the timer poller. */
+export interface Workers {
+  actors: RunningActor[]
+  /** Graceful stop: stop reading, finish and ack in-flight entries, close. */
+  stop(): Promise<void>
+}
+
+/** Starts the named actors (all by default) and, with the `timers` actor, the timer poller. */
+export async function startWorkers(deps: WorkerDeps, names: readonly ActorName[] = ACTOR_NAMES): Promise<Workers> {
+  const actorDeps = { redis: deps.redis, keys: deps.keys, logger: deps.logger, metrics: deps.metrics.actors }
+  const overrides = deps.actorOptions ?? {}
+  const starters: Record<ActorName, () => Promise<RunningActor>> = {
+    'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
+    'reduce-to-leaderboard': () => startActor(leaderboardActor(deps), actorDeps, overrides),
+    timers: () => startActor(timersActor(deps.keys, scoringTimerHandlers(deps)), actorDeps, overrides),
+  }
+  const actors = await Promise.all(names.map((name) => starters[name]()))
+  const poller = names.includes('timers') ? startTimerPoller(deps) : undefined
+  return {
+    actors,
+    stop: async () => {
+      await poller?.stop()
+      await Promise.all(actors.map((a) => a.stop()))
+    },
+  }
+}

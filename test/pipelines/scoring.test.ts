@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
+import { bumpConfigVersion } from '../../pipelines/scoring-cache.js'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { upsertRate } from '../../storage/postgres/currency-rate.repository.js'
+import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
+import { readPosition, readTop } from '../../storage/redis/leaderboard.js'
+import { toEntries } from '../../storage/redis/streams.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+import { scoringDeps } from '../support/scoring.js'
+
+let s: TestServices
+let workers: Workers
+let campaignId: string
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  const deps = scoringDeps(s)
+  await upsertRate(s.db, 'EUR', '1.25', 'admin')
+  await bumpConfigVersion(s.redis, s.keys)
+  campaignId = (
+    await createPurchaseCampaign(
+      deps,
+      {
+        type: 'purchase',
+        itemId: '7',
+        prize: { value: '100.00', currency: 'USD' },
+        startDateTime: '2026-11-22T10:00:00Z',
+        endDateTime: '2099-11-29T10:00:00Z',
+      },
+      'admin',
+    )
+  ).campaignId
+  workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
+})
+afterAll(async () => {
+  await workers.stop()
+  await s.close()
+})
+
+const purchase = (fields: Record<string, string>) =>
+  s.redis.xadd(s.keys.purchaseEvents, '*', ...Object.entries(fields).flat())
+
+describe('scoring pipeline', () => {
+  it('should add each event id once and convert each purchase at its own rate', async () => {
+    const at = '2026-11-23T10:00:00Z'
+    await purchase({
+      userId: '1',
+      itemId: '7',
+      amount: '10.00',
+      currency: 'USD',
+      timestamp: at,
+      eventId: 'a',
+    })
+    await purchase({
+      userId: '1',
+      itemId: '7',
+      amount: '10.00',
+      currency: 'USD',
+      timestamp: at,
+      eventId: 'a',
+    })
+    await purchase({
+      userId: '1',
+      itemId: '7',
+      amount: '0.01',
+      currency: 'EUR',
+      timestamp: at,
+      eventId: 'b',
+    })
+    await purchase({ userId: '2', itemId: '7', amount: '3.00', currency: 'USD', timestamp: at })
+    await purchase({ userId: '2', itemId: '8', amount: '3.00', currency: 'USD', timestamp: at })
+    const top = await eventually(async () => {
+      const rows = await readTop(s.redis, s.keys, campaignId, 10)
+      return rows.length === 2 && rows[0]?.totalMinor === 1001n ? rows : undefined
+    })
+    // 0.01 EUR × 1.25 = 0.0125 USD → 0.01 (half-up at the cent)
+    expect(top).toEqual([
+      { userId: '1', position: 1, totalMinor: 1001n },
+      { userId: '2', position: 2, totalMinor: 300n },
+    ])
+    expect(await readPosition(s.redis, s.keys, campaignId, '2')).toEqual({
+      userId: '2',
+      position: 2,
+      totalMinor: 300n,
+    })
+    expect((await topTotals(s.db, campaignId, 10)).map((t) => t.totalMinor)).toEqual([1001n, 300n])
+  })
+
+  it('should dead-letter each malformed kind with a reason that names the problem', async () => {
+    const ok = {
+      userId: '9',
+      itemId: '7',
+      amount: '1.00',
+      currency: 'USD',
+      timestamp: '2026-11-23T10:00:00Z',
+    }
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ ...ok, userId: 'abc' }, /userId/],
+      [{ ...ok, amount: '-1' }, /amount/],
+      [{ ...ok, amount: '0' }, /amount/],
+      [{ ...ok, timestamp: 'yesterday' }, /timestamp/],
+      [{ ...ok, currency: 'GBP' }, /currency: no rate for GBP/],
+      [{ ...ok, currency: 'usd' }, /currency/],
+      [Object.fromEntries(Object.entries(ok).filter(([k]) => k !== 'itemId')), /itemId/],
+    ]
+    for (const [fields] of bad) await purchase(fields)
+    const dead = await eventually(async () => {
+      const entries = toEntries(await s.redis.xrange(s.keys.dead(s.keys.purchaseEvents), '-', '+'))
+      return entries.length === bad.length ? entries : undefined
+    })
+    bad.forEach(([fields, reason], i) => {
+      expect(dead[i]?.fields).toMatchObject({ ...fields, actor: 'purchase-qualify', attempts: '1' })
+      expect(dead[i]?.fields.error).toMatch(reason)
+    })
+  })
+})
