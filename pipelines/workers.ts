@@ -25,13 +25,22 @@ export interface Workers {
 }
 
 /** Starts the named actors (all by default) and, with the `timers` actor, the timer poller. */
-export async function startWorkers(deps: WorkerDeps, names: readonly ActorName[] = ACTOR_NAMES): Promise<Workers> {
-  const actorDeps = { redis: deps.redis, keys: deps.keys, logger: deps.logger, metrics: deps.metrics.actors }
+export async function startWorkers(
+  deps: WorkerDeps,
+  names: readonly ActorName[] = ACTOR_NAMES,
+): Promise<Workers> {
+  const actorDeps = {
+    redis: deps.redis,
+    keys: deps.keys,
+    logger: deps.logger,
+    metrics: deps.metrics.actors,
+  }
   const overrides = deps.actorOptions ?? {}
   const starters: Record<ActorName, () => Promise<RunningActor>> = {
     'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
     'reduce-to-leaderboard': () => startActor(leaderboardActor(deps), actorDeps, overrides),
-    timers: () => startActor(timersActor(deps.keys, scoringTimerHandlers(deps)), actorDeps, overrides),
+    timers: () =>
+      startActor(timersActor(deps.keys, scoringTimerHandlers(deps)), actorDeps, overrides),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined

@@ -1,0 +1,22 @@
+import type { Redis } from 'ioredis'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { LeaderboardFeed } from '../pipelines/leaderboard-feed.js'
+import type { Clock } from '../pipelines/runtime/clock.js'
+import type { Metrics } from '../pipelines/runtime/metrics.js'
+import type { Database } from '../storage/postgres/database.js'
+import type { Keys } from '../storage/redis/keys.js'
+
+/** What the HTTP layer needs. */
+export interface AppDeps {
+  db: Kysely<Database>
+  redis: Redis
+  keys: Keys
+  clock: Clock
+  logger: Logger
+  metrics: Metrics
+  feed: LeaderboardFeed
+  jwtSecret: string
+  baseCurrency: string
+  settleSeconds: number
+}

@@ -1,0 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppDeps } from './app-deps.js'
+import type { AuthEnv } from './auth.js'
+import { campaignsRoutes } from './campaigns.routes.js'
+import { currencyRatesRoutes } from './currency-rates.routes.js'
+import { deadLettersRoutes } from './dead-letters.routes.js'
+import { healthRoutes } from './health.routes.js'
+import { HttpProblem, errorHandler, problemResponse } from './problem.js'
+import { recordsRoutes } from './records.routes.js'
+
+/** Largest JSON body accepted (uploads set their own limit). */
+const MAX_JSON_BYTES = 64 * 1024
+
+/** Builds the whole HTTP app: one sub-app per resource, one error handler, `/openapi.json`. */
+export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
+  const app = new OpenAPIHono<AuthEnv>()
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_JSON_BYTES,
+      onError: (c) =>
+        problemResponse(
+          c,
+          new HttpProblem(
+            413,
+            'payload_too_large',
+            `Bodies are limited to ${MAX_JSON_BYTES} bytes`,
+          ),
+        ),
+    }),
+  )
+  app.route('/', healthRoutes(deps))
+  app.route('/', campaignsRoutes(deps))
+  app.route('/', currencyRatesRoutes(deps))
+  app.route('/', recordsRoutes(deps))
+  app.route('/', deadLettersRoutes(deps))
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  })
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'campaign-streams',
+      version: '0.1.0',
+      description: 'Campaign stream processor HTTP API',
+    },
+  })
+  app.notFound((c) =>
+    problemResponse(c, new HttpProblem(404, 'not_found', `No route ${c.req.method} ${c.req.path}`)),
+  )
+  app.onError(errorHandler(deps.logger))
+  return app
+}

@@ -1,0 +1,45 @@
+import { createMiddleware } from 'hono/factory'
+import { verify } from 'hono/jwt'
+import { HttpProblem } from './problem.js'
+
+/** The caller, from a verified bearer token. */
+export interface Caller {
+  userId: string
+  admin: boolean
+}
+
+/** Hono variables set by the auth middleware. */
+export interface AuthEnv {
+  Variables: { caller: Caller }
+}
+
+/** Verifies `Authorization: Bearer <JWT>` (HS256); 401 when missing or invalid. */
+export function requireAuth(secret: string) {
+  return createMiddleware<AuthEnv>(async (c, next) => {
+    const header = c.req.header('authorization') ?? ''
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    if (match?.[1] === undefined)
+      throw new HttpProblem(401, 'unauthorized', 'A bearer token is required')
+    const payload = await verify(match[1], secret, 'HS256').catch((error: unknown) => {
+      throw new HttpProblem(401, 'unauthorized', 'The bearer token is not valid', {
+        detail: error instanceof Error ? error.message : undefined,
+      })
+    })
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw new HttpProblem(401, 'unauthorized', 'The bearer token has no subject')
+    }
+    c.set('caller', { userId: payload.sub, admin: payload.role === 'admin' })
+    await next()
+  })
+}
+
+/** Like {@link requireAuth}, and 403 unless the caller is an admin. */
+export function requireAdmin(secret: string) {
+  const auth = requireAuth(secret)
+  return createMiddleware<AuthEnv>(async (c, next) =>
+    auth(c, async () => {
+      if (!c.var.caller.admin) throw new HttpProblem(403, 'forbidden', 'This needs the admin role')
+      await next()
+    }),
+  )
+}

@@ -1,0 +1,147 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { money } from '../operators/money.js'
+import {
+  createPurchaseCampaign,
+  NewPurchaseCampaign,
+  purchaseCampaignView,
+} from '../pipelines/purchase-campaigns.js'
+import { findCampaign, listActiveCampaigns } from '../storage/postgres/campaign.repository.js'
+import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
+import type { AppDeps } from './app-deps.js'
+import { requireAdmin } from './auth.js'
+import { bearer, openApiApp, problems } from './openapi-app.js'
+import { HttpProblem } from './problem.js'
+
+const MoneySchema = z.object({ value: z.string(), currency: z.string() })
+const CampaignSchema = z.object({
+  campaignId: z.string(),
+  type: z.literal('purchase'),
+  itemId: z.string(),
+  prize: MoneySchema,
+  startDateTime: z.string(),
+  endDateTime: z.string(),
+  status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
+})
+const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
+const WinnerSchema = z.object({
+  campaignId: z.string(),
+  userId: z.string(),
+  totalAmount: MoneySchema,
+  decidedAt: z.string(),
+  tieBreak: z.enum(['none', 'reachedAt', 'userId']),
+})
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+
+/** Campaign creation and lookup, active campaigns, winners. */
+export const campaignsRoutes = (deps: AppDeps) => {
+  const campaignOr404 = async (id: string) => {
+    const row = await findCampaign(deps.db, id)
+    if (row === undefined) throw new HttpProblem(404, 'campaign_not_found', `No campaign ${id}`)
+    return row
+  }
+  return openApiApp()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/campaigns',
+        summary: 'Create a campaign (admin)',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        request: { body: { content: json(NewPurchaseCampaign), required: true } },
+        responses: {
+          201: { description: 'Created', content: json(CampaignSchema) },
+          ...problems(400, 401, 403),
+        },
+      }),
+      async (c) => {
+        const campaign = await createPurchaseCampaign(
+          deps,
+          c.req.valid('json'),
+          c.var.caller.userId,
+        )
+        c.header('location', `/campaigns/${campaign.campaignId}`)
+        return c.json(campaign, 201)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/active',
+        summary: 'Campaigns running now',
+        request: { query: z.object({ type: z.enum(['purchase']).default('purchase') }) },
+        responses: {
+          200: {
+            description: 'Active campaigns',
+            content: json(
+              z.object({
+                headers: z.array(z.unknown()),
+                campaigns: z.array(CampaignSchema.omit({ type: true, status: true })),
+              }),
+            ),
+          },
+          ...problems(400),
+        },
+      }),
+      async (c) => {
+        const rows = await listActiveCampaigns(
+          deps.db,
+          c.req.valid('query').type,
+          new Date(deps.clock.now()),
+        )
+        const campaigns = rows.map((row) => {
+          const { type: _type, status: _status, ...rest } = purchaseCampaignView(row)
+          return rest
+        })
+        return c.json({ headers: [], campaigns }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/{id}',
+        summary: 'One campaign',
+        request: { params: IdParams },
+        responses: {
+          200: { description: 'The campaign', content: json(CampaignSchema) },
+          ...problems(400, 404),
+        },
+      }),
+      async (c) => c.json(purchaseCampaignView(await campaignOr404(c.req.valid('param').id)), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/{id}/winner',
+        summary: 'The winner, once decided after the end',
+        request: { params: IdParams },
+        responses: {
+          200: { description: 'The winner', content: json(WinnerSchema) },
+          ...problems(400, 404),
+        },
+      }),
+      async (c) => {
+        const campaign = await campaignOr404(c.req.valid('param').id)
+        const winner = await findWinner(deps.db, campaign.id)
+        if (winner === undefined) {
+          const ended = campaign.end_at.getTime() <= deps.clock.now()
+          throw new HttpProblem(
+            404,
+            'winner_not_decided',
+            ended
+              ? 'The winner is being decided, or nobody qualified'
+              : 'The campaign has not ended',
+          )
+        }
+        return c.json(
+          {
+            campaignId: winner.campaign_id,
+            userId: winner.user_id,
+            totalAmount: money(winner.total_minor, deps.baseCurrency),
+            decidedAt: winner.decided_at.toISOString(),
+            tieBreak: winner.tie_break,
+          },
+          200,
+        )
+      },
+    )
+}

@@ -1,0 +1,74 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { isCurrencyCode } from '../operators/money.js'
+import { bumpConfigVersion } from '../pipelines/scoring-cache.js'
+import { listRates, upsertRate } from '../storage/postgres/currency-rate.repository.js'
+import type { CurrencyRateRow } from '../storage/postgres/currency-rate.table.js'
+import type { AppDeps } from './app-deps.js'
+import { requireAdmin } from './auth.js'
+import { bearer, openApiApp, problems } from './openapi-app.js'
+
+const RateSchema = z.object({ currency: z.string(), rate: z.string(), updatedAt: z.string() })
+const view = (row: CurrencyRateRow) => ({
+  currency: row.currency,
+  rate: row.rate,
+  updatedAt: row.updated_at.toISOString(),
+})
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+
+/** Rates of other currencies to the base currency. */
+export const currencyRatesRoutes = (deps: AppDeps) =>
+  openApiApp()
+    .openapi(
+      createRoute({
+        method: 'put',
+        path: '/currency-rates/{currency}',
+        summary: 'Set how many base-currency units one unit of a currency is worth (admin)',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        request: {
+          params: z.object({
+            currency: z.string().refine(isCurrencyCode, 'must be an ISO 4217 code such as EUR'),
+          }),
+          body: {
+            required: true,
+            content: json(
+              z.object({
+                rate: z
+                  .string()
+                  .regex(/^\d{1,12}(\.\d{1,12})?$/, 'must be a decimal such as 1.25')
+                  .refine((r) => Number(r) > 0, 'must be greater than zero'),
+              }),
+            ),
+          },
+        },
+        responses: {
+          200: { description: 'The stored rate', content: json(RateSchema) },
+          ...problems(400, 401, 403),
+        },
+      }),
+      async (c) => {
+        const row = await upsertRate(
+          deps.db,
+          c.req.valid('param').currency,
+          c.req.valid('json').rate,
+          c.var.caller.userId,
+        )
+        await bumpConfigVersion(deps.redis, deps.keys)
+        return c.json(view(row), 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/currency-rates',
+        summary: 'Every rate',
+        responses: {
+          200: {
+            description: 'Rates',
+            content: json(z.object({ base: z.string(), rates: z.array(RateSchema) })),
+          },
+        },
+      }),
+      async (c) =>
+        c.json({ base: deps.baseCurrency, rates: (await listRates(deps.db)).map(view) }, 200),
+    )

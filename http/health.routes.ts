@@ -1,0 +1,77 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'kysely'
+import type { AppDeps } from './app-deps.js'
+import { openApiApp } from './openapi-app.js'
+
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+const Checks = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.string()),
+})
+
+/** Liveness, readiness and Prometheus metrics. */
+export const healthRoutes = (deps: AppDeps) =>
+  openApiApp()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/healthz',
+        summary: 'The process is up',
+        responses: {
+          200: { description: 'Up', content: json(z.object({ status: z.literal('ok') })) },
+        },
+      }),
+      (c) => c.json({ status: 'ok' as const }, 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/readyz',
+        summary: 'Redis and Postgres answer',
+        responses: {
+          200: { description: 'Ready', content: json(Checks) },
+          503: { description: 'Not ready', content: json(Checks) },
+        },
+      }),
+      async (c) => {
+        const check = (p: Promise<unknown>) =>
+          p.then(
+            () => 'ok',
+            (e: unknown) => (e instanceof Error ? e.message : 'failed'),
+          )
+        const timeout = <T>(p: Promise<T>) =>
+          Promise.race([
+            p,
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error('timed out')), 2000).unref(),
+            ),
+          ])
+        const [redis, postgres] = await Promise.all([
+          check(timeout(deps.redis.ping())),
+          check(timeout(sql`SELECT 1`.execute(deps.db))),
+        ])
+        const ok = redis === 'ok' && postgres === 'ok'
+        const body = {
+          status: ok ? ('ok' as const) : ('unavailable' as const),
+          checks: { redis, postgres },
+        }
+        return ok ? c.json(body, 200) : c.json(body, 503)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/metrics',
+        summary: 'Prometheus metrics (stream lag, pending, actor throughput, dead letters)',
+        responses: {
+          200: {
+            description: 'Prometheus text format',
+            content: { 'text/plain': { schema: z.string() } },
+          },
+        },
+      }),
+      async (c) => {
+        const text = await deps.metrics.registry.metrics()
+        return c.text(text, 200, { 'content-type': deps.metrics.registry.contentType })
+      },
+    )

@@ -1,0 +1,38 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { AuthEnv } from './auth.js'
+import { validationProblem } from './problem.js'
+
+/** A sub-app whose validation failures become one problem+json listing every field. */
+export function openApiApp(): OpenAPIHono<AuthEnv> {
+  return new OpenAPIHono<AuthEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationProblem(result.error.issues, result.target)
+    },
+  })
+}
+
+/** The problem+json response, for route documentation. */
+export const problemContent = {
+  'application/problem+json': {
+    schema: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        code: { type: 'string' },
+        instance: { type: 'string' },
+      },
+      required: ['title', 'status', 'code'],
+    },
+  },
+} as const
+
+/** Documented problem answers by status. */
+export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413)[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [s, { description: `Problem (${s})`, content: problemContent }]),
+  )
+
+/** The bearer-token security requirement. */
+export const bearer = [{ bearer: [] }]

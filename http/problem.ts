@@ -1,0 +1,74 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { Logger } from 'pino'
+import type { z } from 'zod'
+
+/** One field error inside a problem. */
+export interface FieldError {
+  field: string
+  message: string
+}
+
+/** An RFC 9457 problem with a machine-readable `code`; thrown anywhere, answered by `onError`. */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem'
+
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message)
+  }
+}
+
+/** The problem+json answer for a problem. */
+export function problemResponse(c: Context, problem: HttpProblem): Response {
+  return c.body(
+    JSON.stringify({
+      type: `https://campaign-streams.dev/problems/${problem.code}`,
+      title: problem.message,
+      status: problem.status,
+      code: problem.code,
+      instance: c.req.path,
+      ...problem.extra,
+    }),
+    problem.status,
+    { 'content-type': 'application/problem+json' },
+  )
+}
+
+/** Zod issues as field errors. */
+export function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.map((issue) => ({
+    field: issue.path.join('.') || '(body)',
+    message: issue.message,
+  }))
+}
+
+/** A 400 listing every field that failed validation. */
+export function validationProblem(
+  issues: readonly z.core.$ZodIssue[],
+  target: string,
+): HttpProblem {
+  return new HttpProblem(400, 'validation_failed', `The request ${target} is not valid`, {
+    errors: fieldErrors(issues),
+  })
+}
+
+/** Maps every error to problem+json; unexpected ones are logged and answered 500. */
+export function errorHandler(logger: Logger) {
+  return (error: Error, c: Context): Response => {
+    if (error instanceof HttpProblem) return problemResponse(c, error)
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode
+      const code =
+        status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'http_error'
+      return problemResponse(c, new HttpProblem(status, code, error.message || 'Request failed'))
+    }
+    logger.error({ err: error, path: c.req.path }, 'request failed')
+    return problemResponse(c, new HttpProblem(500, 'internal_error', 'Internal server error'))
+  }
+}

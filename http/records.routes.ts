@@ -1,0 +1,146 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
+import { money } from '../operators/money.js'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { readPosition, readTop, type Ranked } from '../storage/redis/leaderboard.js'
+import type { AppDeps } from './app-deps.js'
+import { requireAuth } from './auth.js'
+import { bearer, openApiApp, problems } from './openapi-app.js'
+import { HttpProblem } from './problem.js'
+
+const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
+const UserId = z
+  .string()
+  .regex(/^\d{1,20}$/, 'must be a user id')
+  .transform((id) => BigInt(id).toString())
+const MoneySchema = z.object({ value: z.string(), currency: z.string() })
+const PositionSchema = z.object({
+  userId: z.string(),
+  position: z.number().int(),
+  totalAmount: MoneySchema,
+})
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+
+/** Leaderboard queries: top N, one user's position, and a live SSE feed. */
+export const recordsRoutes = (deps: AppDeps) => {
+  const row = (r: Ranked) => ({
+    userId: r.userId,
+    position: r.position,
+    totalAmount: money(r.totalMinor, deps.baseCurrency),
+  })
+  const campaignOr404 = async (id: string) => {
+    if ((await findCampaign(deps.db, id)) === undefined)
+      throw new HttpProblem(404, 'campaign_not_found', `No campaign ${id}`)
+  }
+  return openApiApp()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/records/top/{n}/{campaignId}',
+        summary: 'The first n users of a campaign in ranking order',
+        request: {
+          params: z.object({ n: z.coerce.number().int().min(1).max(1000), campaignId: CampaignId }),
+        },
+        responses: {
+          200: {
+            description: 'Top positions',
+            content: json(
+              z.object({
+                headers: z.array(z.unknown()),
+                records: z.object({ campaignId: z.string(), positions: z.array(PositionSchema) }),
+              }),
+            ),
+          },
+          ...problems(400, 404),
+        },
+      }),
+      async (c) => {
+        const { n, campaignId } = c.req.valid('param')
+        await campaignOr404(campaignId)
+        const positions = (await readTop(deps.redis, deps.keys, campaignId, n)).map(row)
+        return c.json({ headers: [], records: { campaignId, positions } }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/records/position/{campaignId}/{userId}',
+        summary: "A user's position (that user or an admin)",
+        security: bearer,
+        middleware: [requireAuth(deps.jwtSecret)] as const,
+        request: { params: z.object({ campaignId: CampaignId, userId: UserId }) },
+        responses: {
+          200: {
+            description: 'The position',
+            content: json(
+              z.object({
+                headers: z.array(z.unknown()),
+                record: PositionSchema.extend({ campaignId: z.string() }),
+              }),
+            ),
+          },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { campaignId, userId } = c.req.valid('param')
+        const caller = c.var.caller
+        if (!caller.admin && caller.userId !== userId) {
+          throw new HttpProblem(403, 'forbidden', 'A user may only read their own position')
+        }
+        const found = await readPosition(deps.redis, deps.keys, campaignId, userId)
+        if (found === undefined) {
+          throw new HttpProblem(
+            404,
+            'no_qualified_purchase',
+            `User ${userId} has no qualified purchase in campaign ${campaignId}`,
+          )
+        }
+        return c.json({ headers: [], record: { campaignId, ...row(found) } }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/records/stream/{campaignId}',
+        summary: 'Server-Sent Events: a snapshot (top 100), then positions that changed',
+        description:
+          'Events `snapshot` and `positions`, each `{campaignId, positions}` with an id; send `Last-Event-ID` to resume.',
+        request: { params: z.object({ campaignId: CampaignId }) },
+        responses: {
+          200: {
+            description: 'text/event-stream',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          ...problems(400, 404),
+        },
+      }),
+      async (c) => {
+        const { campaignId } = c.req.valid('param')
+        await campaignOr404(campaignId)
+        const lastEventId = c.req.header('last-event-id')
+        return streamSSE(c, async (stream) => {
+          await new Promise<void>((resolve) => {
+            const subscription = deps.feed.follow(campaignId, lastEventId).subscribe({
+              next: (e) => {
+                void stream.writeSSE({
+                  event: e.event,
+                  id: e.id,
+                  data: JSON.stringify({ campaignId, positions: e.positions.map(row) }),
+                })
+              },
+              error: (error: unknown) => {
+                deps.logger.warn({ err: error, campaignId }, 'leaderboard feed failed')
+                resolve()
+              },
+              complete: resolve,
+            })
+            stream.onAbort(() => {
+              subscription.unsubscribe()
+              resolve()
+            })
+          })
+        })
+      },
+    )
+}

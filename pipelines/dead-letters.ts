@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis'
+import type { Keys } from '../storage/redis/keys.js'
+import { toEntries } from '../storage/redis/streams.js'
+
+/** Fields the runtime adds to a dead letter; a replay strips them again. */
+const ADDED = new Set(['error', 'actor', 'attempts', 'sourceId'])
+
+/** A dead letter as listed to operators. */
+export interface DeadLetter {
+  id: string
+  sourceId: string | undefined
+  error: string | undefined
+  actor: string | undefined
+  attempts: number | undefined
+  fields: Record<string, string>
+}
+
+/** Public names of the streams whose dead letters may be listed and replayed. */
+export const DEAD_LETTER_STREAMS = [
+  'purchase_events',
+  'qualified_purchase_events',
+  'timers:due',
+] as const
+
+/** True for a stream name in {@link DEAD_LETTER_STREAMS}. */
+export function isDeadLetterStream(name: string): boolean {
+  return (DEAD_LETTER_STREAMS as readonly string[]).includes(name)
+}
+
+function toDeadLetter(entry: { id: string; fields: Record<string, string> }): DeadLetter {
+  const fields = Object.fromEntries(Object.entries(entry.fields).filter(([k]) => !ADDED.has(k)))
+  const attempts = entry.fields.attempts
+  return {
+    id: entry.id,
+    sourceId: entry.fields.sourceId,
+    error: entry.fields.error,
+    actor: entry.fields.actor,
+    attempts: attempts === undefined ? undefined : Number(attempts),
+    fields,
+  }
+}
+
+/** Dead letters of a stream, oldest first, after the id `after` (exclusive). */
+export async function listDeadLetters(
+  redis: Redis,
+  keys: Keys,
+  stream: string,
+  options: { after?: string; count?: number } = {},
+): Promise<{ total: number; deadLetters: DeadLetter[] }> {
+  const key = keys.dead(keys.stream(stream))
+  const start = options.after === undefined ? '-' : `(${options.after}`
+  const [total, raw] = await Promise.all([
+    redis.xlen(key),
+    redis.xrange(key, start, '+', 'COUNT', options.count ?? 100),
+  ])
+  return { total, deadLetters: toEntries(raw).map(toDeadLetter) }
+}
+
+/**
+ * Puts dead letters back on their stream with their original fields (all, or those in `ids`)
+ * and removes them from the dead-letter stream, each move in one MULTI. Returns how many moved.
+ */
+export async function replayDeadLetters(
+  redis: Redis,
+  keys: Keys,
+  stream: string,
+  ids?: readonly string[],
+): Promise<number> {
+  const source = keys.stream(stream)
+  const key = keys.dead(source)
+  let moved = 0
+  let after = '-'
+  const wanted = ids === undefined ? undefined : new Set(ids)
+  for (;;) {
+    const page = toEntries(await redis.xrange(key, after, '+', 'COUNT', 500))
+    if (page.length === 0) return moved
+    const tx = redis.multi()
+    for (const entry of page) {
+      if (wanted !== undefined && !wanted.has(entry.id)) continue
+      tx.xadd(source, '*', ...Object.entries(toDeadLetter(entry).fields).flat())
+      tx.xdel(key, entry.id)
+      moved++
+    }
+    await tx.exec()
+    after = `(${page[page.length - 1]?.id ?? '0-0'}`
+  }
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let admin: Record<string, string>
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s)
+  admin = await bearer('1', true)
+})
+afterAll(async () => {
+  t.close()
+  await s.close()
+})
+
+const campaign = {
+  type: 'purchase',
+  itemId: '7',
+  prize: { value: '100.00', currency: 'USD' },
+  startDateTime: '2026-11-22T10:00:00Z',
+  endDateTime: '2099-11-29T10:00:00Z',
+}
+
+describe('POST /campaigns', () => {
+  it('should create a purchase campaign and show it', async () => {
+    const res = await t.app.request('/campaigns', jsonBody('POST', campaign, admin))
+    expect(res.status).toBe(201)
+    const body = (await res.json()) as { campaignId: string }
+    expect(body).toMatchObject({
+      ...campaign,
+      startDateTime: '2026-11-22T10:00:00.000Z',
+      endDateTime: '2099-11-29T10:00:00.000Z',
+      status: 'Scheduled',
+    })
+    expect(res.headers.get('location')).toBe(`/campaigns/${body.campaignId}`)
+    const got = await t.app.request(`/campaigns/${body.campaignId}`)
+    expect(await got.json()).toEqual(body)
+    const active = (await (await t.app.request('/campaigns/active?type=purchase')).json()) as {
+      campaigns: { campaignId: string }[]
+    }
+    expect(active.campaigns.map((c) => c.campaignId)).toContain(body.campaignId)
+  })
+
+  it('should answer 401 without a token and 403 for a non-admin', async () => {
+    expect((await t.app.request('/campaigns', jsonBody('POST', campaign))).status).toBe(401)
+    const res = await t.app.request('/campaigns', jsonBody('POST', campaign, await bearer('2')))
+    expect(res.status).toBe(403)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(await res.json()).toMatchObject({ status: 403, code: 'forbidden' })
+  })
+
+  it('should report every broken field in one problem', async () => {
+    const res = await t.app.request(
+      '/campaigns',
+      jsonBody(
+        'POST',
+        {
+          ...campaign,
+          itemId: 'x7',
+          prize: { value: '1.001', currency: 'USD' },
+          endDateTime: '2020-01-01T00:00:00Z',
+        },
+        admin,
+      ),
+    )
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { code: string; errors: { field: string }[] }
+    expect(body.code).toBe('validation_failed')
+    expect(body.errors.map((e) => e.field).sort()).toEqual(['endDateTime', 'itemId', 'prize.value'])
+  })
+
+  it('should answer 404 problem for an unknown campaign and route', async () => {
+    expect(await (await t.app.request('/campaigns/999999')).json()).toMatchObject({
+      code: 'campaign_not_found',
+    })
+    expect((await t.app.request('/nowhere')).status).toBe(404)
+  })
+})
+
+describe('currency rates', () => {
+  it('should store a rate for admins and list it', async () => {
+    const res = await t.app.request('/currency-rates/EUR', jsonBody('PUT', { rate: '1.25' }, admin))
+    expect(res.status).toBe(200)
+    const list = (await (await t.app.request('/currency-rates')).json()) as {
+      rates: { currency: string; rate: string }[]
+    }
+    expect(list.rates).toEqual([expect.objectContaining({ currency: 'EUR', rate: '1.25' })])
+    expect(
+      (await t.app.request('/currency-rates/EUR', jsonBody('PUT', { rate: '0' }, admin))).status,
+    ).toBe(400)
+  })
+})
+
+describe('GET /openapi.json', () => {
+  it('should describe every route', async () => {
+    const doc = (await (await t.app.request('/openapi.json')).json()) as {
+      paths: Record<string, unknown>
+    }
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/campaigns',
+        '/campaigns/active',
+        '/campaigns/{id}',
+        '/campaigns/{id}/winner',
+        '/currency-rates',
+        '/currency-rates/{currency}',
+        '/dead-letters/{stream}',
+        '/dead-letters/{stream}/replay',
+        '/healthz',
+        '/metrics',
+        '/readyz',
+        '/records/position/{campaignId}/{userId}',
+        '/records/stream/{campaignId}',
+        '/records/top/{n}/{campaignId}',
+      ].sort(),
+    )
+  })
+})

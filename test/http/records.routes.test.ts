@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { bearer, testApp } from '../support/app.js'
+import { scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let campaignId: string
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s)
+  const deps = scoringDeps(s)
+  campaignId = (
+    await createPurchaseCampaign(
+      deps,
+      {
+        type: 'purchase',
+        itemId: '7',
+        prize: { value: '50.00', currency: 'USD' },
+        startDateTime: '2026-01-01T00:00:00Z',
+        endDateTime: '2099-01-01T00:00:00Z',
+      },
+      '1',
+    )
+  ).campaignId
+  workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
+})
+afterAll(async () => {
+  await workers.stop()
+  t.close()
+  await s.close()
+})
+
+const buy = (userId: string, amount: string, timestamp: string) =>
+  s.redis.xadd(
+    s.keys.purchaseEvents,
+    '*',
+    'userId',
+    userId,
+    'itemId',
+    '7',
+    'amount',
+    amount,
+    'currency',
+    'USD',
+    'timestamp',
+    timestamp,
+  )
+
+const top = async (n: number) =>
+  (await (await t.app.request(`/records/top/${n}/${campaignId}`)).json()) as {
+    records: { positions: { userId: string; position: number; totalAmount: { value: string } }[] }
+  }
+
+describe('leaderboard queries', () => {
+  it('should rank ties by the earlier moment reached, then the lower user id', async () => {
+    await buy('30', '5.00', '2026-06-01T10:00:00Z')
+    await buy('20', '5.00', '2026-06-01T10:00:00Z')
+    await buy('10', '5.00', '2026-06-01T10:00:01Z')
+    await buy('40', '9.00', '2026-06-01T12:00:00Z')
+    const body = await eventually(async () => {
+      const b = await top(10)
+      return b.records.positions.length === 4 ? b : undefined
+    })
+    expect(body.records.positions).toEqual([
+      { userId: '40', position: 1, totalAmount: { value: '9.00', currency: 'USD' } },
+      { userId: '20', position: 2, totalAmount: { value: '5.00', currency: 'USD' } },
+      { userId: '30', position: 3, totalAmount: { value: '5.00', currency: 'USD' } },
+      { userId: '10', position: 4, totalAmount: { value: '5.00', currency: 'USD' } },
+    ])
+    expect((await top(2)).records.positions.map((p) => p.userId)).toEqual(['40', '20'])
+  })
+
+  it('should reject n outside 1..1000', async () => {
+    expect((await t.app.request(`/records/top/0/${campaignId}`)).status).toBe(400)
+    expect((await t.app.request(`/records/top/1001/${campaignId}`)).status).toBe(400)
+  })
+
+  it('should show a position only to that user or an admin', async () => {
+    const url = `/records/position/${campaignId}/30`
+    expect((await t.app.request(url)).status).toBe(401)
+    expect(
+      (await t.app.request(url, { headers: { authorization: 'Bearer nonsense' } })).status,
+    ).toBe(401)
+    expect(
+      (await t.app.request(url, { headers: await bearer('30', false, 'another-secret-of-length') }))
+        .status,
+    ).toBe(401)
+    expect((await t.app.request(url, { headers: await bearer('20') })).status).toBe(403)
+    const own = await t.app.request(url, { headers: await bearer('30') })
+    expect(await own.json()).toEqual({
+      headers: [],
+      record: {
+        campaignId,
+        userId: '30',
+        position: 3,
+        totalAmount: { value: '5.00', currency: 'USD' },
+      },
+    })
+    expect((await t.app.request(url, { headers: await bearer('99', true) })).status).toBe(200)
+    const none = await t.app.request(`/records/position/${campaignId}/31`, {
+      headers: await bearer('31'),
+    })
+    expect(none.status).toBe(404)
+    expect(await none.json()).toMatchObject({ code: 'no_qualified_purchase' })
+  })
+
+  it('should stream a snapshot, then the positions that changed, with resumable ids', async () => {
+    const controller = new AbortController()
+    const res = await t.app.request(`/records/stream/${campaignId}`, { signal: controller.signal })
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/)
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let text = ''
+    const readUntil = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error(`stream ended before ${pattern}`)
+        text += value
+      }
+    }
+    await readUntil(/event: snapshot\n(?:[^\n]+\n)+\n/)
+    expect(text).toContain('"userId":"40"')
+    await buy('10', '10.00', '2026-06-01T13:00:00Z')
+    await readUntil(/event: positions\n(?:[^\n]+\n)+\n/)
+    const data = JSON.parse(/event: positions\ndata: ([^\n]+)\nid: \d+-\d+\n/.exec(text)![1]!) as {
+      positions: { userId: string; position: number }[]
+    }
+    expect(data.positions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: '10', position: 1 }),
+        expect.objectContaining({ userId: '40', position: 2 }),
+      ]),
+    )
+    controller.abort()
+    await reader.cancel().catch(() => undefined)
+  })
+})
+
+describe('GET /records/stream resume', () => {
+  it('should resume after Last-Event-ID with the positions instead of a snapshot', async () => {
+    const controller = new AbortController()
+    const res = await t.app.request(`/records/stream/${campaignId}`, {
+      signal: controller.signal,
+      headers: { 'last-event-id': '1-0' },
+    })
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+    const { value } = await reader.read()
+    expect(value).toMatch(/^event: positions\n/)
+    controller.abort()
+    await reader.cancel().catch(() => undefined)
+  })
+})

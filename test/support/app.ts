@@ -1,0 +1,53 @@
+import { sign } from 'hono/jwt'
+import { createApp } from '../../http/app.js'
+import type { AppDeps } from '../../http/app-deps.js'
+import { createLeaderboardFeed } from '../../pipelines/leaderboard-feed.js'
+import { systemClock, type Clock } from '../../pipelines/runtime/clock.js'
+import type { TestServices } from './services.js'
+
+export const TEST_SECRET = 'test-secret-with-enough-length'
+
+/** The real app over a test file's isolated services. */
+export function testApp(s: TestServices, clock: Clock = systemClock) {
+  const reader = s.redis.duplicate()
+  const deps: AppDeps = {
+    db: s.db,
+    redis: s.redis,
+    keys: s.keys,
+    clock,
+    logger: s.logger,
+    metrics: s.metrics,
+    feed: createLeaderboardFeed(s.redis, reader, s.keys, { coalesceMs: 50 }),
+    jwtSecret: TEST_SECRET,
+    baseCurrency: 'USD',
+    settleSeconds: 0,
+  }
+  return { app: createApp(deps), deps, close: () => reader.disconnect() }
+}
+
+/** A signed bearer header for `sub`, admin when asked. */
+export async function bearer(
+  sub: string,
+  admin = false,
+  secret = TEST_SECRET,
+): Promise<Record<string, string>> {
+  const token = await sign(
+    { sub, ...(admin ? { role: 'admin' } : {}), exp: Math.floor(Date.now() / 1000) + 3600 },
+    secret,
+    'HS256',
+  )
+  return { authorization: `Bearer ${token}` }
+}
+
+/** JSON request options. */
+export function jsonBody(
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  }
+}
