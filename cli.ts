@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+import { serve as serveHttp } from '@hono/node-server'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { createApp } from './http/app.js'
+import {
+  listDeadLetters,
+  replayDeadLetters,
+  isDeadLetterStream,
+  DEAD_LETTER_STREAMS,
+} from './pipelines/dead-letters.js'
+import { createLeaderboardFeed } from './pipelines/leaderboard-feed.js'
+import { rebuild } from './pipelines/rebuild.js'
+import { systemClock } from './pipelines/runtime/clock.js'
+import { createMetrics, registerStreamGauges } from './pipelines/runtime/metrics.js'
+import { createScoringCache } from './pipelines/scoring-cache.js'
+import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
+import { createDb, ensureDatabase } from './storage/postgres/database.js'
+import { migrateToLatest } from './storage/postgres/migrate.js'
+import { createRedis } from './storage/redis/connection.js'
+import { createKeys } from './storage/redis/keys.js'
+
+const USAGE = `usage: campaign-streams <command>
+  start                          migrate, then HTTP and every actor in one process
+  serve                          HTTP only
+  work [--actors a,b]            actors only (${ACTOR_NAMES.join(', ')})
+  migrate                        create the database if needed and apply migrations
+  rebuild                        restore leaderboards and timers in Redis from Postgres
+  dead-letters list <stream>     print dead letters (${DEAD_LETTER_STREAMS.join(', ')})
+  dead-letters replay <stream>   put them back on their stream`
+
+/** Everything a process shares: config, logger, connections, metrics. */
+function context(config: Config) {
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'campaign-streams' } })
+  const redis = createRedis(config.REDIS_URL)
+  const db = createDb(config.DATABASE_URL)
+  const keys = createKeys(config.KEY_PREFIX)
+  const metrics = createMetrics()
+  const clock = systemClock
+  const deps: WorkerDeps = {
+    db,
+    redis,
+    keys,
+    clock,
+    logger,
+    metrics,
+    cache: createScoringCache(db, redis, keys, config.BASE_CURRENCY),
+    baseCurrency: config.BASE_CURRENCY,
+    settleSeconds: config.WINNER_SETTLE_SECONDS,
+    actorOptions: {
+      visibilityTimeoutMs: config.VISIBILITY_TIMEOUT_MS,
+      maxDeliveries: config.MAX_DELIVERIES,
+    },
+  }
+  registerStreamGauges(
+    metrics,
+    redis,
+    keys,
+    [keys.purchaseEvents, keys.qualifiedPurchases, keys.timersDue],
+    clock,
+  )
+  const close = async () => {
+    await db.destroy()
+    redis.disconnect()
+  }
+  return { deps, close }
+}
+
+async function migrate(config: Config, logger: pino.Logger): Promise<void> {
+  if (await ensureDatabase(config.DATABASE_URL)) logger.info('database created')
+  const db = createDb(config.DATABASE_URL, { maxConnections: 1 })
+  try {
+    const applied = await migrateToLatest(db)
+    logger.info({ applied }, applied.length === 0 ? 'schema up to date' : 'migrations applied')
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** Runs until SIGTERM/SIGINT, then stops `parts` in order. */
+function untilSignal(logger: pino.Logger, stop: () => Promise<void>): void {
+  let stopping = false
+  const onSignal = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping')
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+async function run(command: string | undefined, args: string[], config: Config): Promise<void> {
+  const bootLogger = pino({ level: config.LOG_LEVEL })
+  switch (command) {
+    case 'migrate':
+      return migrate(config, bootLogger)
+    case 'start':
+    case 'serve':
+    case 'work': {
+      if (command === 'start') await migrate(config, bootLogger)
+      const { values } = parseArgs({ args, options: { actors: { type: 'string' } } })
+      const names = (values.actors?.split(',').map((s) => s.trim()) ?? [
+        ...ACTOR_NAMES,
+      ]) as ActorName[]
+      const unknown = names.filter((n) => !(ACTOR_NAMES as readonly string[]).includes(n))
+      if (unknown.length > 0)
+        throw new ConfigError(
+          `unknown actor: ${unknown.join(', ')}; known: ${ACTOR_NAMES.join(', ')}`,
+        )
+      const { deps, close } = context(config)
+      const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
+      const reader = deps.redis.duplicate()
+      const server =
+        command === 'work'
+          ? undefined
+          : serveHttp({
+              fetch: createApp({
+                ...deps,
+                feed: createLeaderboardFeed(deps.redis, reader, deps.keys),
+                jwtSecret: config.JWT_SECRET,
+              }).fetch,
+              port: config.PORT,
+            })
+      if (server !== undefined) deps.logger.info({ port: config.PORT }, 'http listening')
+      untilSignal(deps.logger, async () => {
+        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+        await workers?.stop()
+        reader.disconnect()
+        await close()
+      })
+      return
+    }
+    case 'rebuild': {
+      const { deps, close } = context(config)
+      const report = await rebuild(deps)
+      process.stdout.write(`${JSON.stringify(report)}\n`)
+      return close()
+    }
+    case 'dead-letters': {
+      const [action, stream] = args
+      if (
+        (action !== 'list' && action !== 'replay') ||
+        stream === undefined ||
+        !isDeadLetterStream(stream)
+      ) {
+        throw new ConfigError(USAGE)
+      }
+      const { deps, close } = context(config)
+      if (action === 'list') {
+        const page = await listDeadLetters(deps.redis, deps.keys, stream, { count: 1000 })
+        for (const d of page.deadLetters) process.stdout.write(`${JSON.stringify(d)}\n`)
+        process.stderr.write(`${page.deadLetters.length} of ${page.total} dead letters\n`)
+      } else {
+        process.stdout.write(`replayed ${await replayDeadLetters(deps.redis, deps.keys, stream)}\n`)
+      }
+      return close()
+    }
+    default:
+      throw new ConfigError(USAGE)
+  }
+}
+
+const [command, ...args] = process.argv.slice(2)
+try {
+  await run(command, args, loadConfig())
+} catch (error) {
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : String((error as Error).stack ?? error)}\n`,
+  )
+  process.exit(error instanceof ConfigError ? 2 : 1)
+}
