@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { findWinner } from '../../storage/postgres/campaign-winner.repository.js'
+import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
+import { toEntries } from '../../storage/redis/streams.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+const clock = manualClock(Date.parse('2026-01-15T00:00:00Z'))
+let workers: Workers[] = []
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  // Two independent worker sets: two timer pollers, two consumers per group.
+  workers = [await startWorkers(scoringDeps(s, clock)), await startWorkers(scoringDeps(s, clock))]
+})
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()))
+  await s.close()
+})
+
+const buy = (userId: string, amount: string, timestamp: string) =>
+  s.redis.xadd(
+    s.keys.purchaseEvents,
+    '*',
+    'userId',
+    userId,
+    'itemId',
+    '11',
+    'amount',
+    amount,
+    'currency',
+    'USD',
+    'timestamp',
+    timestamp,
+  )
+
+const stream = async (key: string) =>
+  toEntries(await s.redis.xrange(key, '-', '+')).map((e) => e.fields)
+
+describe('campaign end and winner', () => {
+  it('should publish Start and End once, decide the winner by the ranking order, and transfer the prize once', async () => {
+    const campaign = await createPurchaseCampaign(
+      scoringDeps(s, clock),
+      {
+        type: 'purchase',
+        itemId: '11',
+        prize: { value: '250.00', currency: 'EUR' },
+        startDateTime: '2026-01-01T00:00:00Z',
+        endDateTime: '2026-02-01T00:00:00Z',
+      },
+      '1',
+    )
+    const id = campaign.campaignId
+    await eventually(async () => (await stream(s.keys.lifecycle)).length === 1)
+    await buy('8', '20.00', '2026-01-10T00:00:00Z')
+    await buy('4', '20.00', '2026-01-10T00:00:00Z')
+    await buy('9', '20.00', '2026-01-09T00:00:00Z') // same total, reached earlier: wins the tie
+    await buy('5', '500.00', '2026-02-01T00:00:00Z') // stamped at the end: does not count
+    await eventually(async () => (await topTotals(s.db, id, 10)).length === 3)
+
+    clock.set(Date.parse('2026-02-01T00:00:01Z'))
+    const winner = await eventually(() => findWinner(s.db, id))
+    expect(winner).toMatchObject({ user_id: '9', total_minor: '2000', tie_break: 'reachedAt' })
+    await eventually(async () => (await stream(s.keys.prizeTransfers)).length === 1)
+    // Give the second worker set every chance to publish again.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await stream(s.keys.prizeTransfers)).toEqual([
+      { campaignId: id, userId: '9', value: '250.00', currency: 'EUR' },
+    ])
+    expect(await stream(s.keys.lifecycle)).toEqual([
+      { campaignId: id, status: 'Start' },
+      { campaignId: id, status: 'End' },
+    ])
+  })
+
+  it('should break a tie of total and moment by the lower user id', async () => {
+    clock.set(Date.parse('2026-03-15T00:00:00Z'))
+    const { campaignId } = await createPurchaseCampaign(
+      scoringDeps(s, clock),
+      {
+        type: 'purchase',
+        itemId: '12',
+        prize: { value: '1.00', currency: 'USD' },
+        startDateTime: '2026-03-01T00:00:00Z',
+        endDateTime: '2026-04-01T00:00:00Z',
+      },
+      '1',
+    )
+    for (const user of ['30', '7', '100']) {
+      await s.redis.xadd(
+        s.keys.purchaseEvents,
+        '*',
+        'userId',
+        user,
+        'itemId',
+        '12',
+        'amount',
+        '3',
+        'currency',
+        'USD',
+        'timestamp',
+        '2026-03-02T00:00:00Z',
+      )
+    }
+    await eventually(async () => (await topTotals(s.db, campaignId, 10)).length === 3)
+    clock.set(Date.parse('2026-04-01T00:00:00Z'))
+    expect(await eventually(() => findWinner(s.db, campaignId))).toMatchObject({
+      user_id: '7',
+      tie_break: 'userId',
+    })
+  })
+})

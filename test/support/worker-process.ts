@@ -1,0 +1,33 @@
+/** A worker in its own process, for crash tests: `tsx worker-process.ts <schema> <namespace> <actors>`. */
+import pino from 'pino'
+import { createScoringCache } from '../../pipelines/scoring-cache.js'
+import { systemClock } from '../../pipelines/runtime/clock.js'
+import { createMetrics } from '../../pipelines/runtime/metrics.js'
+import { startWorkers, type ActorName } from '../../pipelines/workers.js'
+import { createDb } from '../../storage/postgres/database.js'
+import { createRedis } from '../../storage/redis/connection.js'
+import { createKeys } from '../../storage/redis/keys.js'
+import { testDatabaseUrl, testRedisUrl } from './services.js'
+
+const [schema, namespace, actors] = process.argv.slice(2)
+if (schema === undefined || namespace === undefined || actors === undefined)
+  throw new Error('usage: worker-process <schema> <namespace> <actors>')
+const db = createDb(testDatabaseUrl, { schema })
+const redis = createRedis(testRedisUrl)
+const keys = createKeys(namespace)
+await startWorkers(
+  {
+    db,
+    redis,
+    keys,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    cache: createScoringCache(db, redis, keys, 'USD'),
+    baseCurrency: 'USD',
+    settleSeconds: 0,
+    actorOptions: { blockMs: 100, visibilityTimeoutMs: 1000, reclaimEveryMs: 200, batchSize: 200 },
+  },
+  actors.split(',') as ActorName[],
+)
+process.stdout.write('ready\n')
