@@ -44,7 +44,7 @@ export async function isolatedServices(): Promise<TestServices> {
     schema,
     namespace,
     metrics: createMetrics(),
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     close: async () => {
       await deleteNamespace(redis, namespace)
       redis.disconnect()
