@@ -63,7 +63,7 @@ export function errorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
     if (error instanceof HttpProblem) return problemResponse(c, error)
     if (error instanceof HTTPException) {
-      const status = error.status as ContentfulStatusCode
+      const status = error.status
       const code =
         status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'http_error'
       return problemResponse(c, new HttpProblem(status, code, error.message || 'Request failed'))

@@ -94,7 +94,7 @@ async function readGroupState(
     .filter((id): id is string => typeof id === 'string')
     .map(entryTime)
   const lagSeconds = oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)) / 1000
-  const lag = info.lag === null ? Number(toEntries(next).length) : Number(info.lag)
+  const lag = info.lag === null ? toEntries(next).length : Number(info.lag)
   return { stream, group, lag, pending: Number(info.pending), lagSeconds }
 }
 

@@ -40,4 +40,3 @@ export async function findWinner(
     .where('campaign_id', '=', campaignId)
     .executeTakeFirst()
 }
-

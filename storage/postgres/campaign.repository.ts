@@ -25,10 +25,11 @@ export async function listOpenPurchaseCampaigns(db: Kysely<Database>): Promise<C
     .selectAll('campaign')
     .where('campaign.type', '=', 'purchase')
     .where('campaign.status', '!=', 'Cancelled')
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('campaign_winner as w')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('campaign_winner as w')
             .select('w.campaign_id')
             .whereRef('w.campaign_id', '=', 'campaign.id'),
         ),

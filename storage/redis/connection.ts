@@ -14,6 +14,7 @@ type ScriptArg = string | number
 type ScriptName = keyof typeof scripts
 
 declare module 'ioredis' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- must match ioredis's declaration to merge
   interface RedisCommander<Context> {
     moveDueTimers(
       due: string,

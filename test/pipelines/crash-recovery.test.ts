@@ -122,7 +122,7 @@ describe('crash recovery', () => {
           : undefined
       })
       expect(mirror).toHaveLength(USERS)
-      expect(Number(await s.redis.xlen(s.keys.dead(s.keys.purchaseEvents)))).toBe(0)
+      expect(await s.redis.xlen(s.keys.dead(s.keys.purchaseEvents))).toBe(0)
     } finally {
       await survivor.stop()
     }
