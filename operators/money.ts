@@ -2,12 +2,18 @@
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/
 
+// Intl.NumberFormat is costly to build; a currency's minor unit never changes.
+const digitsByCurrency = new Map<string, number>()
+
 /** Digits after the decimal point for an ISO 4217 currency (USD 2, JPY 0, KWD 3). */
 export function fractionDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits ?? 2
-  )
+  let digits = digitsByCurrency.get(currency)
+  if (digits === undefined) {
+    const format = new Intl.NumberFormat('en', { style: 'currency', currency })
+    digits = format.resolvedOptions().maximumFractionDigits ?? 2
+    digitsByCurrency.set(currency, digits)
+  }
+  return digits
 }
 
 /** True for a well-formed ISO 4217 code that Intl knows the minor unit of. */

@@ -47,7 +47,7 @@ export function leaderboardActor(
     stream: keys.qualifiedPurchases,
     group: 'reduce-to-leaderboard',
     schema: QualifiedPurchase,
-    options: { batchSize: 1000, concurrency: 2 },
+    options: { batchSize: 2000, concurrency: 2 },
     operate: (batches) =>
       batches.pipe(
         concatMap(async (batch) => {

@@ -28,7 +28,7 @@ export function purchaseQualifyActor(
     stream: keys.purchaseEvents,
     group: 'purchase-qualify',
     schema: PurchaseEvent,
-    options: { batchSize: 1000, concurrency: 2 },
+    options: { batchSize: 2000, concurrency: 2 },
     operate: (batches) =>
       batches.pipe(
         concatMap(async (batch) => {

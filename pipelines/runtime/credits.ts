@@ -11,8 +11,12 @@ export class Credits {
   async take(most: number, signal: AbortSignal): Promise<number> {
     while (this.#available <= 0 && !signal.aborted) {
       await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve)
-        signal.addEventListener('abort', () => resolve(), { once: true })
+        const wake = () => {
+          signal.removeEventListener('abort', wake)
+          resolve()
+        }
+        this.#waiters.push(wake)
+        signal.addEventListener('abort', wake, { once: true })
       })
     }
     const taken = Math.min(most, this.#available)

@@ -1,0 +1,204 @@
+/**
+ * Purchase scoring end to end: producers → purchase-qualify → reduce-to-leaderboard → Redis.
+ * 1. Throughput: 200,000 pipelined purchase events from 10,000 users in one campaign; the rate
+ *    until every event is in the leaderboard.
+ * 2. Latency: a steady 5,000 events/s; event-to-leaderboard p50/p99.
+ * Workers run as `campaign-streams work` child processes (BENCH_WORKERS, default 2).
+ */
+import { randomBytes } from 'node:crypto'
+import { sign } from 'hono/jwt'
+import pg from 'pg'
+import { createApp } from '../http/app.js'
+import { createRedis } from '../storage/redis/connection.js'
+import { createKeys } from '../storage/redis/keys.js'
+import { entryTime, firstStreamEntries } from '../storage/redis/streams.js'
+import { cli, exited, freshDatabase, peakRssMb, percentile, sleep } from './support.js'
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
+const USERS = 10_000
+const RATE = 5000
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10)
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2)
+const DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/campaign_streams_bench'
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const KEY_PREFIX = `bench:${randomBytes(3).toString('hex')}:`
+const JWT_SECRET = 'bench-secret-of-enough-length'
+const env = { DATABASE_URL, REDIS_URL, KEY_PREFIX, JWT_SECRET, LOG_LEVEL: 'warn' }
+
+const redis = createRedis(REDIS_URL)
+const keys = createKeys(KEY_PREFIX)
+
+async function setUp(): Promise<string> {
+  await freshDatabase(DATABASE_URL)
+  await exited(cli(['migrate'], env))
+  // Create the campaign through the real HTTP app (no socket needed).
+  const { createDb } = await import('../storage/postgres/database.js')
+  const { createMetrics } = await import('../pipelines/runtime/metrics.js')
+  const pino = (await import('pino')).default
+  const db = createDb(DATABASE_URL)
+  const app = createApp({
+    db,
+    redis,
+    keys,
+    clock: { now: () => Date.now() },
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    feed: {
+      follow: () => {
+        throw new Error('not used')
+      },
+    },
+    jwtSecret: JWT_SECRET,
+    baseCurrency: 'USD',
+    settleSeconds: 5,
+  })
+  const token = await sign({ sub: '1', role: 'admin' }, JWT_SECRET, 'HS256')
+  const res = await app.request('/campaigns', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      type: 'purchase',
+      itemId: '7',
+      prize: { value: '100.00', currency: 'USD' },
+      startDateTime: '2026-01-01T00:00:00Z',
+      endDateTime: '2099-01-01T00:00:00Z',
+    }),
+  })
+  const { campaignId } = (await res.json()) as { campaignId: string }
+  await db.destroy()
+  return campaignId
+}
+
+/** Sum of every total in the Redis leaderboard, in minor units. */
+async function leaderboardSum(campaignId: string): Promise<bigint> {
+  const flat = await redis.zrange(keys.leaderboard(campaignId), 0, -1, 'WITHSCORES')
+  let sum = 0n
+  for (let i = 1; i < flat.length; i += 2) sum += BigInt(flat[i] ?? '0')
+  return sum
+}
+
+function purchaseArgs(i: number, eventId: string): string[] {
+  return [
+    'userId',
+    String(1 + (i % USERS)),
+    'itemId',
+    '7',
+    'amount',
+    `${1 + (i % 5)}.00`,
+    'currency',
+    'USD',
+    'timestamp',
+    '2026-06-01T10:00:00Z',
+    'eventId',
+    eventId,
+  ]
+}
+
+async function throughput(campaignId: string): Promise<void> {
+  let expected = 0n
+  const started = performance.now()
+  for (let start = 0; start < EVENTS; start += 5000) {
+    const pipeline = redis.pipeline()
+    for (let i = start; i < Math.min(EVENTS, start + 5000); i++) {
+      expected += BigInt(100 * (1 + (i % 5)))
+      pipeline.xadd(keys.purchaseEvents, '*', ...purchaseArgs(i, `t${i}`))
+    }
+    await pipeline.exec()
+  }
+  const produced = performance.now()
+  while ((await leaderboardSum(campaignId)) !== expected) await sleep(20)
+  const done = performance.now()
+  console.log(
+    `throughput: ${EVENTS} events produced in ${((produced - started) / 1000).toFixed(2)} s`,
+  )
+  console.log(
+    `throughput: end to end ${((done - started) / 1000).toFixed(2)} s → ${Math.round(EVENTS / ((done - started) / 1000))} events/s (target ≥ 50,000)`,
+  )
+}
+
+async function latency(): Promise<void> {
+  const total = RATE * STEADY_SECONDS
+  const sentAt = new Map<string, number>()
+  const tickMs = 10
+  const perTick = (RATE * tickMs) / 1000
+  const start = Date.now()
+  const updatesFrom = `${start}-0`
+  for (let tick = 0, sent = 0; sent < total; tick++) {
+    const due = start + tick * tickMs
+    const wait = due - Date.now()
+    if (wait > 0) await sleep(wait)
+    const pipeline = redis.pipeline()
+    const now = Date.now()
+    for (let k = 0; k < perTick && sent < total; k++, sent++) {
+      const eventId = `l${sent}`
+      sentAt.set(eventId, now)
+      pipeline.xadd(keys.purchaseEvents, '*', ...purchaseArgs(sent, eventId))
+    }
+    await pipeline.exec()
+  }
+  const client = new pg.Client({ connectionString: DATABASE_URL })
+  await client.connect()
+  for (;;) {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM scored_purchase WHERE event_id LIKE 'l%'`,
+    )
+    if (Number(rows[0]?.n) === total) break
+    await sleep(50)
+  }
+  await sleep(200)
+  // When each event became visible: the first leaderboard update committed after its row.
+  const updates: number[] = []
+  let last = updatesFrom
+  for (;;) {
+    const entries = firstStreamEntries(
+      await redis.xread('COUNT', 10_000, 'STREAMS', keys.resultsUpdates, last),
+    )
+    if (entries.length === 0) break
+    for (const e of entries) updates.push(entryTime(e.id))
+    last = entries[entries.length - 1]?.id ?? last
+  }
+  const { rows } = await client.query<{ event_id: string; scored: string }>(
+    `SELECT event_id, (extract(epoch FROM scored_at) * 1000)::bigint AS scored FROM scored_purchase WHERE event_id LIKE 'l%'`,
+  )
+  await client.end()
+  const latencies: number[] = []
+  for (const row of rows) {
+    const scored = Number(row.scored)
+    let lo = 0
+    let hi = updates.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((updates[mid] ?? 0) < scored) lo = mid + 1
+      else hi = mid
+    }
+    const visible = updates[lo] ?? scored
+    latencies.push(visible - (sentAt.get(row.event_id) ?? visible))
+  }
+  latencies.sort((a, b) => a - b)
+  console.log(
+    `latency at ${RATE}/s for ${STEADY_SECONDS} s (${total} events): p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (target p99 ≤ 50 ms)`,
+  )
+}
+
+const campaignId = await setUp()
+const workers = Array.from({ length: WORKERS }, () =>
+  cli(['work', '--actors', 'purchase-qualify,reduce-to-leaderboard'], env),
+)
+await sleep(1500)
+try {
+  await throughput(campaignId)
+  await latency()
+  const rss = workers.map((w) => peakRssMb(w.pid).toFixed(0))
+  console.log(`peak RSS per worker process: ${rss.join(', ')} MB (${WORKERS} workers)`)
+} finally {
+  for (const w of workers) w.kill('SIGTERM')
+  await Promise.all(workers.map((w) => exited(w).catch(() => undefined)))
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000)
+    cursor = next
+    if (found.length > 0) await redis.unlink(...found)
+  } while (cursor !== '0')
+  redis.disconnect()
+}

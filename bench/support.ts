@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import pg from 'pg'
+
+/** Drops and creates a database for one benchmark run. */
+export async function freshDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1)
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: admin.toString() })
+  await client.connect()
+  await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`)
+  await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`)
+  await client.end()
+}
+
+/** Runs `cli.ts` with `args` and `env` in a child process. */
+export function cli(args: string[], env: Record<string, string>): ChildProcess {
+  const profile =
+    process.env.BENCH_CPU_PROF === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+  return spawn(process.execPath, [...profile, '--import', 'tsx', 'cli.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+/** Waits for a child to exit; rejects on a non-zero code. */
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      code === 0 || code === null ? resolve() : reject(new Error(`exit ${code}`)),
+    )
+  })
+}
+
+/** Peak resident set of a process in MB (VmHWM), or NaN once it has gone. */
+export function peakRssMb(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) / 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** The q-th percentile (0..1) of sorted numbers. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
