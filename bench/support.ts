@@ -22,7 +22,21 @@ export function cli(args: string[], env: Record<string, string>): ChildProcess {
       : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
   return spawn(process.execPath, [...profile, '--import', 'tsx', 'cli.ts', ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+}
+
+/** Resolves once the child's JSON log has printed `count` lines whose msg is `msg`. */
+export function logged(child: ChildProcess, msg: string, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0
+    let buffer = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString()
+      const lines = buffer.split('\n')
+      buffer = lines.pop() ?? ''
+      for (const line of lines) if (line.includes(`"msg":"${msg}"`) && ++seen === count) resolve()
+    })
   })
 }
 

@@ -41,18 +41,28 @@ export async function applyPurchases(
 ): Promise<Total[]> {
   if (purchases.length === 0) return []
   const column = <K extends keyof ScoredPurchase>(key: K) => purchases.map((p) => p[key])
-  const result = await sql<PurchaseTotalRow>`
+  // Times travel as epoch milliseconds: formatting and parsing timestamptz text is costly here.
+  const result = await sql<{
+    campaign_id: string
+    user_id: string
+    total_minor: string
+    reached_ms: string
+  }>`
     WITH input AS (
       SELECT * FROM unnest(
         ${column('campaignId')}::bigint[], ${column('eventId')}::text[], ${column('userId')}::text[],
         ${column('amount')}::numeric[], ${column('currency')}::text[], ${column('rate')}::numeric[],
-        ${purchases.map((p) => p.amountMinor.toString())}::bigint[], ${column('purchasedAt')}::timestamptz[]
-      ) AS t(campaign_id, event_id, user_id, amount, currency, rate, amount_minor, purchased_at)
+        ${purchases.map((p) => p.amountMinor.toString())}::bigint[],
+        ${purchases.map((p) => String(p.purchasedAt.getTime()))}::bigint[]
+      ) AS t(campaign_id, event_id, user_id, amount, currency, rate, amount_minor, purchased_ms)
     ),
     inserted AS (
       INSERT INTO scored_purchase
         (campaign_id, event_id, user_id, amount, currency, rate, amount_minor, purchased_at)
-      SELECT DISTINCT ON (campaign_id, event_id) * FROM input
+      SELECT DISTINCT ON (campaign_id, event_id)
+        campaign_id, event_id, user_id, amount, currency, rate, amount_minor,
+        to_timestamp(purchased_ms / 1000.0)
+      FROM input
       ON CONFLICT (campaign_id, event_id) DO NOTHING
       RETURNING campaign_id, user_id, amount_minor, purchased_at
     ),
@@ -68,13 +78,18 @@ export async function applyPurchases(
     pairs AS (SELECT DISTINCT campaign_id, user_id FROM input)
     SELECT p.campaign_id, p.user_id,
       coalesce(a.total_minor, t.total_minor) AS total_minor,
-      coalesce(a.reached_at, t.reached_at) AS reached_at
+      (extract(epoch FROM coalesce(a.reached_at, t.reached_at)) * 1000)::bigint AS reached_ms
     FROM pairs p
     LEFT JOIN added a USING (campaign_id, user_id)
     LEFT JOIN purchase_total t USING (campaign_id, user_id)
     WHERE coalesce(a.total_minor, t.total_minor) IS NOT NULL
   `.execute(db)
-  return result.rows.map(toTotal)
+  return result.rows.map((row) => ({
+    campaignId: row.campaign_id,
+    userId: row.user_id,
+    totalMinor: BigInt(row.total_minor),
+    reachedAt: new Date(Number(row.reached_ms)),
+  }))
 }
 
 /** The first `n` of a campaign in ranking order (total desc, reached earlier, lower user id). */
