@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../config.js'
+
+describe('loadConfig', () => {
+  it('should fall back to the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/campaign_streams',
+      PORT: 3000,
+      BASE_CURRENCY: 'USD',
+      KEY_PREFIX: '',
+      LOG_LEVEL: 'info',
+    })
+  })
+
+  it('should name every bad variable and its problem, one line each', () => {
+    expect(() =>
+      loadConfig({ PORT: 'eighty', BASE_CURRENCY: 'euro', REDIS_URL: 'http://x' }),
+    ).toThrow(
+      /^invalid environment: REDIS_URL: .+\ninvalid environment: PORT: .+\ninvalid environment: BASE_CURRENCY: must be an ISO 4217 code such as USD$/,
+    )
+  })
+})

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registerStreamGauges } from '../../pipelines/runtime/metrics.js'
+import { ensureGroup } from '../../storage/redis/streams.js'
+import { testApp } from '../support/app.js'
+import { isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+const now = { now: () => Date.now() }
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s)
+  registerStreamGauges(
+    s.metrics,
+    s.redis,
+    s.keys,
+    [s.keys.purchaseEvents, s.keys.qualifiedPurchases],
+    now,
+  )
+})
+afterAll(async () => {
+  t.close()
+  await s.close()
+})
+
+const metrics = async () => (await t.app.request('/metrics')).text()
+
+describe('health and metrics', () => {
+  it('should answer /healthz and /readyz', async () => {
+    expect(await (await t.app.request('/healthz')).json()).toEqual({ status: 'ok' })
+    expect(await (await t.app.request('/readyz')).json()).toEqual({
+      status: 'ok',
+      checks: { redis: 'ok', postgres: 'ok' },
+    })
+  })
+
+  it('should report length, lag in entries and seconds, and pending per stream and group', async () => {
+    const stream = s.keys.purchaseEvents
+    await ensureGroup(s.redis, stream, 'purchase-qualify')
+    const old = Date.now() - 5000
+    await s.redis.xadd(stream, `${old}-0`, 'a', '1')
+    await s.redis.xadd(stream, '*', 'a', '2')
+    await s.redis.xadd(stream, '*', 'a', '3')
+    await s.redis.xreadgroup('GROUP', 'purchase-qualify', 'c1', 'COUNT', 1, 'STREAMS', stream, '>')
+    const text = await metrics()
+    const labels = '{stream="purchase_events",group="purchase-qualify"}'
+    expect(text).toContain('campaign_streams_stream_length_entries{stream="purchase_events"} 3')
+    expect(text).toContain(`campaign_streams_stream_lag_entries${labels} 2`)
+    expect(text).toContain(`campaign_streams_stream_pending_entries${labels} 1`)
+    const lagSeconds = Number(
+      new RegExp(
+        `campaign_streams_stream_lag_seconds${labels.replace(/[{}]/g, '\\$&')} ([\\d.]+)`,
+      ).exec(text)?.[1],
+    )
+    expect(lagSeconds).toBeGreaterThanOrEqual(5)
+    expect(lagSeconds).toBeLessThan(60)
+  })
+
+  it('should export every series the Grafana dashboard draws', async () => {
+    const dashboard = readFileSync(
+      new URL('../../monitoring/grafana-dashboard.json', import.meta.url),
+      'utf8',
+    )
+    const used = new Set(
+      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, '')),
+    )
+    const text = await metrics()
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))
+    expect([...used].filter((name) => !exported.has(name))).toEqual([])
+  })
+})

@@ -1,0 +1,176 @@
+import { concatMap, delay, map, of } from 'rxjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import {
+  startActor,
+  type ActorDefinition,
+  type Decoded,
+  type Effect,
+} from '../../../pipelines/runtime/actor.js'
+import { PoisonEntryError, TransientError } from '../../../pipelines/runtime/errors.js'
+import { toEntries } from '../../../storage/redis/streams.js'
+import { eventually, isolatedServices, type TestServices } from '../../support/services.js'
+
+let s: TestServices
+beforeAll(async () => {
+  s = await isolatedServices()
+})
+afterAll(() => s.close())
+
+const Item = z.object({ n: z.coerce.number().int() })
+type Item = z.infer<typeof Item>
+let streams = 0
+
+/** An actor over a fresh stream that copies each item to `<stream>:out`. */
+function copier(
+  operate: ActorDefinition<Item>['operate'],
+  options: ActorDefinition<Item>['options'] = {},
+) {
+  const stream = s.keys.stream(`runtime-${++streams}`)
+  const out = `${stream}:out`
+  const definition: ActorDefinition<Item> = {
+    name: `copier-${streams}`,
+    stream,
+    group: 'g',
+    schema: Item,
+    operate,
+    options,
+  }
+  const deps = { redis: s.redis, keys: s.keys, logger: s.logger, metrics: s.metrics.actors }
+  const fast = { blockMs: 50, visibilityTimeoutMs: 500, reclaimEveryMs: 100, maxDeliveries: 2 }
+  return {
+    stream,
+    out,
+    start: () => startActor(definition, deps, fast),
+    add: async (...ns: number[]) => {
+      const p = s.redis.pipeline()
+      for (const n of ns) p.xadd(stream, '*', 'n', String(n))
+      await p.exec()
+    },
+    outputs: async () =>
+      toEntries(await s.redis.xrange(out, '-', '+')).map((e) => Number(e.fields.n)),
+    dead: async () =>
+      toEntries(await s.redis.xrange(s.keys.dead(stream), '-', '+')).map((e) => e.fields),
+    pending: async () => Number(((await s.redis.xpending(stream, 'g')) as [number])[0]),
+  }
+}
+
+const copyTo =
+  (out: string) =>
+  (batch: Decoded<Item>[]): Effect => ({
+    commit: (tx) => {
+      for (const e of batch) tx.xadd(out, '*', 'n', String(e.value.n))
+    },
+  })
+
+describe('startActor', () => {
+  it('should finish and ack what is in flight on stop, and leave the rest for later', async () => {
+    let out = ''
+    const c = copier(
+      (batches) => batches.pipe(concatMap((b) => of(copyTo(out)(b)).pipe(delay(200)))),
+      { batchSize: 5, concurrency: 1, maxInFlight: 5 },
+    )
+    out = c.out
+    await c.add(...Array.from({ length: 20 }, (_, i) => i))
+    const actor = await c.start()
+    await eventually(async () => (await c.pending()) > 0)
+    await actor.stop()
+    const done = await c.outputs()
+    expect(done.length).toBeGreaterThan(0)
+    expect(done.length).toBeLessThan(20)
+    expect(await c.pending()).toBe(0)
+    const again = await c.start()
+    await eventually(async () => (await c.outputs()).length === 20)
+    await again.stop()
+    expect((await c.outputs()).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    )
+  })
+
+  it('should never hold more entries than maxInFlight', async () => {
+    let out = ''
+    const c = copier(
+      (batches) => batches.pipe(concatMap((b) => of(copyTo(out)(b)).pipe(delay(30)))),
+      { batchSize: 4, concurrency: 2, maxInFlight: 6 },
+    )
+    out = c.out
+    await c.add(...Array.from({ length: 60 }, (_, i) => i))
+    const actor = await c.start()
+    let most = 0
+    while ((await c.outputs()).length < 60) {
+      most = Math.max(most, await c.pending())
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await actor.stop()
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(6)
+  })
+
+  it('should dead-letter only the entry that poisons a batch and commit the others', async () => {
+    let out = ''
+    const c = copier((batches) =>
+      batches.pipe(
+        map((b) => {
+          if (b.some((e) => e.value.n === 13)) throw new PoisonEntryError('n: 13 is unlucky')
+          return copyTo(out)(b)
+        }),
+      ),
+    )
+    out = c.out
+    await c.add(11, 12, 13, 14)
+    await s.redis.xadd(c.stream, '*', 'n', 'twelve')
+    const actor = await c.start()
+    await eventually(async () => (await c.dead()).length === 2)
+    await actor.stop()
+    expect((await c.outputs()).sort()).toEqual([11, 12, 14])
+    const dead = await c.dead()
+    expect(dead).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ n: '13', error: 'n: 13 is unlucky', attempts: '1' }),
+        expect.objectContaining({ n: 'twelve', error: expect.stringMatching(/^n: /) as string }),
+      ]),
+    )
+    expect(await c.pending()).toBe(0)
+  })
+
+  it('should retry a transient failure and then succeed', async () => {
+    let out = ''
+    let failures = 0
+    const c = copier((batches) =>
+      batches.pipe(
+        map((b) => {
+          if (failures++ < 2) throw new TransientError('database restarting')
+          return copyTo(out)(b)
+        }),
+      ),
+    )
+    out = c.out
+    await c.add(1, 2, 3)
+    const actor = await c.start()
+    await eventually(async () => (await c.outputs()).length === 3)
+    await actor.stop()
+    expect(await c.dead()).toEqual([])
+  })
+
+  it('should dead-letter an entry that keeps failing after maxDeliveries, with the last error', async () => {
+    const c = copier((batches) =>
+      batches.pipe(
+        map((): Effect => {
+          throw new TransientError('flow service down')
+        }),
+      ),
+    )
+    await c.add(7)
+    const actor = await c.start()
+    const dead = await eventually(async () => {
+      const d = await c.dead()
+      return d.length === 1 ? d : undefined
+    })
+    await actor.stop()
+    expect(dead[0]).toMatchObject({
+      n: '7',
+      attempts: '3',
+      error: 'gave up after 3 deliveries: flow service down',
+    })
+  })
+})
