@@ -51,7 +51,7 @@ function copier(
       toEntries(await s.redis.xrange(out, '-', '+')).map((e) => Number(e.fields.n)),
     dead: async () =>
       toEntries(await s.redis.xrange(s.keys.dead(stream), '-', '+')).map((e) => e.fields),
-    pending: async () => Number(((await s.redis.xpending(stream, 'g')) as [number])[0]),
+    pending: async () => ((await s.redis.xpending(stream, 'g')) as [number])[0],
   }
 }
 
