@@ -11,7 +11,7 @@ import pg from 'pg'
 import { createApp } from '../http/app.js'
 import { createRedis } from '../storage/redis/connection.js'
 import { createKeys } from '../storage/redis/keys.js'
-import { entryTime, firstStreamEntries } from '../storage/redis/streams.js'
+import { deleteKeys, entryTime, firstStreamEntries } from '../storage/redis/streams.js'
 import { cli, exited, freshDatabase, logged, peakRssMb, percentile, sleep } from './support.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
@@ -231,11 +231,6 @@ try {
   console.log(`peak RSS per worker process: ${rss.join(', ')} MB (${WORKERS} workers)`)
   await stopWorkers(workers)
 } finally {
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${KEY_PREFIX}*`, 'COUNT', 1000)
-    cursor = next
-    if (found.length > 0) await redis.unlink(...found)
-  } while (cursor !== '0')
+  await deleteKeys(redis, KEY_PREFIX)
   redis.disconnect()
 }

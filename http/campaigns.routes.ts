@@ -9,10 +9,9 @@ import { findCampaign, listActiveCampaigns } from '../storage/postgres/campaign.
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, openApiApp, problems } from './openapi-app.js'
+import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 
-const MoneySchema = z.object({ value: z.string(), currency: z.string() })
 const CampaignSchema = z.object({
   campaignId: z.string(),
   type: z.literal('purchase'),
@@ -30,7 +29,6 @@ const WinnerSchema = z.object({
   decidedAt: z.string(),
   tieBreak: z.enum(['none', 'reachedAt', 'userId']),
 })
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 
 /** Campaign creation and lookup, active campaigns, winners. */
 export const campaignsRoutes = (deps: AppDeps) => {

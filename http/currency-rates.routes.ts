@@ -5,7 +5,7 @@ import { listRates, upsertRate } from '../storage/postgres/currency-rate.reposit
 import type { CurrencyRateRow } from '../storage/postgres/currency-rate.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, openApiApp, problems } from './openapi-app.js'
+import { bearer, json, openApiApp, problems } from './openapi-app.js'
 
 const RateSchema = z.object({ currency: z.string(), rate: z.string(), updatedAt: z.string() })
 const view = (row: CurrencyRateRow) => ({
@@ -13,7 +13,6 @@ const view = (row: CurrencyRateRow) => ({
   rate: row.rate,
   updatedAt: row.updated_at.toISOString(),
 })
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 
 /** Rates of other currencies to the base currency. */
 export const currencyRatesRoutes = (deps: AppDeps) =>

@@ -6,7 +6,7 @@ import {
 } from '../pipelines/dead-letters.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, openApiApp, problems } from './openapi-app.js'
+import { bearer, json, openApiApp, problems } from './openapi-app.js'
 
 const StreamParams = z.object({ stream: z.enum(DEAD_LETTER_STREAMS) })
 const DeadLetterSchema = z.object({
@@ -17,7 +17,6 @@ const DeadLetterSchema = z.object({
   attempts: z.number().optional(),
   fields: z.record(z.string(), z.string()),
 })
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 
 /** Dead letters: list, and replay onto their stream. */
 export const deadLettersRoutes = (deps: AppDeps) =>

@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { AppDeps } from './app-deps.js'
-import { openApiApp } from './openapi-app.js'
+import { json, openApiApp } from './openapi-app.js'
 
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 const Checks = z.object({
   status: z.enum(['ok', 'unavailable']),
   checks: z.record(z.string(), z.string()),

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi'
+import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AuthEnv } from './auth.js'
 import { validationProblem } from './problem.js'
 
@@ -36,3 +36,9 @@ export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413)[]) =>
 
 /** The bearer-token security requirement. */
 export const bearer = [{ bearer: [] }]
+
+/** A JSON request or response body, for route documentation and validation. */
+export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
+
+/** Money as every answer spells it. */
+export const MoneySchema = z.object({ value: z.string(), currency: z.string() })

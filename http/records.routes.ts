@@ -5,7 +5,7 @@ import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import { readPosition, readTop, type Ranked } from '../storage/redis/leaderboard.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAuth } from './auth.js'
-import { bearer, openApiApp, problems } from './openapi-app.js'
+import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 
 const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
@@ -13,13 +13,11 @@ const UserId = z
   .string()
   .regex(/^\d{1,20}$/, 'must be a user id')
   .transform((id) => BigInt(id).toString())
-const MoneySchema = z.object({ value: z.string(), currency: z.string() })
 const PositionSchema = z.object({
   userId: z.string(),
   position: z.number().int(),
   totalAmount: MoneySchema,
 })
-const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })
 
 /** Leaderboard queries: top N, one user's position, and a live SSE feed. */
 export const recordsRoutes = (deps: AppDeps) => {

@@ -1,4 +1,5 @@
 import { concatMap } from 'rxjs'
+import { afterRefresh } from '../operators/after-refresh.js'
 import { QualifiedPurchase } from '../operators/purchase-messages.js'
 import { reduceToLeaderboard } from '../operators/reduce-to-leaderboard.js'
 import { applyPurchases, type Total } from '../storage/postgres/purchase-total.repository.js'
@@ -50,10 +51,7 @@ export function leaderboardActor(
     options: { batchSize: 2000, concurrency: 2 },
     operate: (batches) =>
       batches.pipe(
-        concatMap(async (batch) => {
-          await cache.refresh()
-          return batch
-        }),
+        afterRefresh(cache.refresh),
         reduceToLeaderboard(() => cache.rateTable()),
         concatMap(async (scored) => {
           const totals = await applyPurchases(db, scored.purchases).catch((error: unknown) => {

@@ -1,4 +1,5 @@
-import { concatMap, map } from 'rxjs'
+import { map } from 'rxjs'
+import { afterRefresh } from '../operators/after-refresh.js'
 import { PurchaseEvent, qualifiedFields } from '../operators/purchase-messages.js'
 import { purchaseQualify, type Qualified } from '../operators/purchase-qualify.js'
 import { flatten } from '../storage/redis/streams.js'
@@ -31,10 +32,7 @@ export function purchaseQualifyActor(
     options: { batchSize: 2000, concurrency: 2 },
     operate: (batches) =>
       batches.pipe(
-        concatMap(async (batch) => {
-          await cache.refresh()
-          return batch
-        }),
+        afterRefresh(cache.refresh),
         purchaseQualify(() => cache.qualifyContext()),
         map(toEffect),
       ),

@@ -10,9 +10,9 @@ import type { Keys } from '../storage/redis/keys.js'
 /** Open purchase campaigns and currency rates, reloaded whenever the config version moves. */
 export interface ScoringCache {
   /** One GET per call; reloads from Postgres when the version changed or the copy is old. */
-  refresh(): Promise<void>
-  qualifyContext(): QualifyContext
-  rateTable(): RateTable
+  refresh: () => Promise<void>
+  qualifyContext: () => QualifyContext
+  rateTable: () => RateTable
 }
 
 /** Tells every cache in every process to reload (call after committing a change). */

@@ -1,11 +1,5 @@
 import type { Redis } from 'ioredis'
-import { entryTime, toEntries } from '../storage/redis/streams.js'
-
-function pairs(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
-  return out
-}
+import { entryTime, groupInfos, toEntries } from '../storage/redis/streams.js'
 
 /** True while `group` still has entries of `stream` added before `cutoffMs` to process. */
 export async function hasOutstandingBefore(
@@ -16,7 +10,7 @@ export async function hasOutstandingBefore(
 ): Promise<boolean> {
   const end = String(cutoffMs - 1)
   if ((await redis.exists(stream)) === 0) return false
-  const groups = ((await redis.xinfo('GROUPS', stream)) as unknown[][]).map(pairs)
+  const groups = await groupInfos(redis, stream)
   const info = groups.find((g) => g.name === group)
   if (info === undefined)
     return toEntries(await redis.xrange(stream, '-', end, 'COUNT', 1)).length > 0

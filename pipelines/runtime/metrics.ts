@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Keys } from '../../storage/redis/keys.js'
-import { entryTime, toEntries } from '../../storage/redis/streams.js'
+import { entryTime, groupInfos, toEntries } from '../../storage/redis/streams.js'
 import type { Clock } from './clock.js'
 
 const PREFIX = 'campaign_streams_'
@@ -70,13 +70,6 @@ interface StreamState {
   groups: GroupState[]
 }
 
-/** XINFO GROUPS replies come as flat [field, value, …] lists. */
-function pairs(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]
-  return out
-}
-
 async function readGroupState(
   redis: Redis,
   key: string,
@@ -113,9 +106,8 @@ async function readStreamState(
     lengths.set(stream, length)
     lengths.set(keys.streamName(keys.dead(key)), deadLength)
     if (length === 0 && !(await redis.exists(key))) continue
-    const infos = (await redis.xinfo('GROUPS', key)) as unknown[][]
-    for (const info of infos) {
-      groups.push(await readGroupState(redis, key, stream, pairs(info), now))
+    for (const info of await groupInfos(redis, key)) {
+      groups.push(await readGroupState(redis, key, stream, info, now))
     }
   }
   return { lengths, groups }

@@ -58,19 +58,36 @@ export function readGroup(
     return entries.map((e) => ({ ...e, deliveries: counts.get(e.id) ?? 1 }))
   }
 
-  const own = async (after: string, count: number) => {
-    const reply = await reader.xreadgroup(
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      count,
-      'STREAMS',
-      stream,
-      after,
-    )
-    return withCounts(firstStreamEntries(reply))
+  /** XREADGROUP from `after` ('>' for new entries, an id for this consumer's pending ones). */
+  const read = async (after: string, count: number, block?: number) => {
+    const reply =
+      block === undefined
+        ? await reader.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'STREAMS',
+            stream,
+            after,
+          )
+        : await reader.xreadgroup(
+            'GROUP',
+            group,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            block,
+            'STREAMS',
+            stream,
+            after,
+          )
+    return firstStreamEntries(reply)
   }
+
+  const own = async (after: string, count: number) => withCounts(await read(after, count))
 
   const reclaim = async (cursor: string, count: number) => {
     const [next, raw] = (await reader.xautoclaim(
@@ -85,21 +102,8 @@ export function readGroup(
     return { next, entries: await withCounts(toEntries(raw)) }
   }
 
-  const fresh = async (count: number): Promise<Delivered[]> => {
-    const reply = await reader.xreadgroup(
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      count,
-      'BLOCK',
-      options.blockMs,
-      'STREAMS',
-      stream,
-      '>',
-    )
-    return firstStreamEntries(reply).map((e) => ({ ...e, deliveries: 1 }))
-  }
+  const fresh = async (count: number): Promise<Delivered[]> =>
+    (await read('>', count, options.blockMs)).map((e) => ({ ...e, deliveries: 1 }))
 
   return new Observable<Delivered[]>((subscriber) => {
     const loop = async () => {

@@ -73,3 +73,23 @@ export async function deliveryCounts(
   for (const [id, , , deliveries] of reply) counts.set(id, deliveries)
   return counts
 }
+
+/** XINFO GROUPS of a stream as objects (`name`, `pending`, `last-delivered-id`, `lag`, …). */
+export async function groupInfos(redis: Redis, stream: string): Promise<Record<string, unknown>[]> {
+  const reply = (await redis.xinfo('GROUPS', stream)) as unknown[][]
+  return reply.map((flat) => {
+    const info: Record<string, unknown> = {}
+    for (let i = 0; i + 1 < flat.length; i += 2) info[String(flat[i])] = flat[i + 1]
+    return info
+  })
+}
+
+/** Deletes every key that starts with `prefix` (SCAN, never KEYS). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+    cursor = next
+    if (found.length > 0) await redis.unlink(...found)
+  } while (cursor !== '0')
+}

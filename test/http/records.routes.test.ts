@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { bearer, testApp } from '../support/app.js'
-import { scoringDeps } from '../support/scoring.js'
+import { buy, purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -14,19 +13,7 @@ beforeAll(async () => {
   s = await isolatedServices()
   t = testApp(s)
   const deps = scoringDeps(s)
-  campaignId = (
-    await createPurchaseCampaign(
-      deps,
-      {
-        type: 'purchase',
-        itemId: '7',
-        prize: { value: '50.00', currency: 'USD' },
-        startDateTime: '2026-01-01T00:00:00Z',
-        endDateTime: '2099-01-01T00:00:00Z',
-      },
-      '1',
-    )
-  ).campaignId
+  campaignId = await purchaseCampaign(s, { prize: { value: '50.00', currency: 'USD' } })
   workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
 })
 afterAll(async () => {
@@ -35,21 +22,8 @@ afterAll(async () => {
   await s.close()
 })
 
-const buy = (userId: string, amount: string, timestamp: string) =>
-  s.redis.xadd(
-    s.keys.purchaseEvents,
-    '*',
-    'userId',
-    userId,
-    'itemId',
-    '7',
-    'amount',
-    amount,
-    'currency',
-    'USD',
-    'timestamp',
-    timestamp,
-  )
+const buyAt = (userId: string, amount: string, timestamp: string) =>
+  buy(s, { userId, amount, timestamp })
 
 const top = async (n: number) =>
   (await (await t.app.request(`/records/top/${n}/${campaignId}`)).json()) as {
@@ -58,10 +32,10 @@ const top = async (n: number) =>
 
 describe('leaderboard queries', () => {
   it('should rank ties by the earlier moment reached, then the lower user id', async () => {
-    await buy('30', '5.00', '2026-06-01T10:00:00Z')
-    await buy('20', '5.00', '2026-06-01T10:00:00Z')
-    await buy('10', '5.00', '2026-06-01T10:00:01Z')
-    await buy('40', '9.00', '2026-06-01T12:00:00Z')
+    await buyAt('30', '5.00', '2026-06-01T10:00:00Z')
+    await buyAt('20', '5.00', '2026-06-01T10:00:00Z')
+    await buyAt('10', '5.00', '2026-06-01T10:00:01Z')
+    await buyAt('40', '9.00', '2026-06-01T12:00:00Z')
     const body = await eventually(async () => {
       const b = await top(10)
       return b.records.positions.length === 4 ? b : undefined
@@ -124,7 +98,7 @@ describe('leaderboard queries', () => {
     }
     await readUntil(/event: snapshot\n(?:[^\n]+\n)+\n/)
     expect(text).toContain('"userId":"40"')
-    await buy('10', '10.00', '2026-06-01T13:00:00Z')
+    await buyAt('10', '10.00', '2026-06-01T13:00:00Z')
     await readUntil(/event: positions\n(?:[^\n]+\n)+\n/)
     const data = JSON.parse(/event: positions\ndata: ([^\n]+)\nid: \d+-\d+\n/.exec(text)![1]!) as {
       positions: { userId: string; position: number }[]

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { startWorkers } from '../../pipelines/workers.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { readTop } from '../../storage/redis/leaderboard.js'
-import { scoringDeps } from '../support/scoring.js'
+import { purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -12,19 +11,7 @@ let campaignId: string
 
 beforeAll(async () => {
   s = await isolatedServices()
-  campaignId = (
-    await createPurchaseCampaign(
-      scoringDeps(s),
-      {
-        type: 'purchase',
-        itemId: '3',
-        prize: { value: '1.00', currency: 'USD' },
-        startDateTime: '2026-01-01T00:00:00Z',
-        endDateTime: '2099-01-01T00:00:00Z',
-      },
-      '1',
-    )
-  ).campaignId
+  campaignId = await purchaseCampaign(s, { itemId: '3', prize: { value: '1.00', currency: 'USD' } })
 })
 afterAll(() => s.close())
 

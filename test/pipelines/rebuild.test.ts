@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { rebuild } from '../../pipelines/rebuild.js'
 import { startWorkers } from '../../pipelines/workers.js'
 import { readPosition, readTop } from '../../storage/redis/leaderboard.js'
 import { timerDue } from '../../storage/redis/timers.js'
-import { scoringDeps } from '../support/scoring.js'
-import {
-  deleteNamespace,
-  eventually,
-  isolatedServices,
-  type TestServices,
-} from '../support/services.js'
+import { deleteKeys } from '../../storage/redis/streams.js'
+import { buy, purchaseCampaign, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
 beforeAll(async () => {
@@ -21,33 +16,19 @@ afterAll(() => s.close())
 describe('rebuild', () => {
   it('should restore leaderboards and timers after Redis loses everything', async () => {
     const deps = scoringDeps(s)
-    const { campaignId } = await createPurchaseCampaign(
-      deps,
-      {
-        type: 'purchase',
-        itemId: '5',
-        prize: { value: '9.00', currency: 'USD' },
-        startDateTime: '2026-01-01T00:00:00Z',
-        endDateTime: '2099-01-01T00:00:00Z',
-      },
-      '1',
-    )
+    const campaignId = await purchaseCampaign(s, {
+      itemId: '5',
+      prize: { value: '9.00', currency: 'USD' },
+    })
     const workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
     for (let user = 1; user <= 30; user++) {
-      await s.redis.xadd(
-        s.keys.purchaseEvents,
-        '*',
-        'userId',
-        String(user),
-        'itemId',
-        '5',
-        'amount',
-        String(user % 7),
-        'currency',
-        'USD',
-        'timestamp',
-        `2026-05-01T00:00:${String(user).padStart(2, '0')}Z`,
-      )
+      const second = String(user).padStart(2, '0')
+      await buy(s, {
+        userId: String(user),
+        itemId: '5',
+        amount: String(user % 7),
+        timestamp: `2026-05-01T00:00:${second}Z`,
+      })
     }
     const before = await eventually(async () => {
       const top = await readTop(s.redis, s.keys, campaignId, 100)
@@ -56,7 +37,7 @@ describe('rebuild', () => {
     const position = await readPosition(s.redis, s.keys, campaignId, '13')
     await workers.stop()
 
-    await deleteNamespace(s.redis, s.namespace) // Redis restarted empty
+    await deleteKeys(s.redis, s.namespace) // Redis restarted empty
     expect(await readTop(s.redis, s.keys, campaignId, 100)).toEqual([])
 
     const report = await rebuild(deps)

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listDeadLetters, replayDeadLetters } from '../../pipelines/dead-letters.js'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { bumpConfigVersion } from '../../pipelines/scoring-cache.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { upsertRate } from '../../storage/postgres/currency-rate.repository.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
-import { scoringDeps } from '../support/scoring.js'
+import { buy, purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -15,41 +14,15 @@ let workers: Workers | undefined
 
 beforeAll(async () => {
   s = await isolatedServices()
-  campaignId = (
-    await createPurchaseCampaign(
-      scoringDeps(s),
-      {
-        type: 'purchase',
-        itemId: '2',
-        prize: { value: '1.00', currency: 'USD' },
-        startDateTime: '2026-01-01T00:00:00Z',
-        endDateTime: '2099-01-01T00:00:00Z',
-      },
-      '1',
-    )
-  ).campaignId
+  campaignId = await purchaseCampaign(s, { itemId: '2', prize: { value: '1.00', currency: 'USD' } })
 })
 afterAll(async () => {
   await workers?.stop()
   await s.close()
 })
 
-const buy = (userId: string, amount: string, currency = 'USD', eventId?: string) =>
-  s.redis.xadd(
-    s.keys.purchaseEvents,
-    '*',
-    'userId',
-    userId,
-    'itemId',
-    '2',
-    'amount',
-    amount,
-    'currency',
-    currency,
-    'timestamp',
-    '2026-05-01T00:00:00Z',
-    ...(eventId ? ['eventId', eventId] : []),
-  )
+const buyItem2 = (userId: string, amount: string, currency: string, eventId: string) =>
+  buy(s, { userId, amount, currency, eventId, itemId: '2' })
 
 const total = async (userId: string) =>
   (await topTotals(s.db, campaignId, 100)).find((t) => t.userId === userId)?.totalMinor
@@ -57,8 +30,8 @@ const total = async (userId: string) =>
 describe('redelivery', () => {
   it('should reclaim entries a dead consumer left pending and count them once', async () => {
     await ensureGroup(s.redis, s.keys.purchaseEvents, 'purchase-qualify')
-    await buy('1', '1.00', 'USD', 'r1')
-    await buy('1', '2.00', 'USD', 'r2')
+    await buyItem2('1', '1.00', 'USD', 'r1')
+    await buyItem2('1', '2.00', 'USD', 'r2')
     // A consumer reads them and dies before acking.
     await s.redis.xreadgroup(
       'GROUP',
@@ -83,7 +56,7 @@ describe('redelivery', () => {
   it('should dead-letter an entry delivered more than maxDeliveries times, with its last error', async () => {
     await workers?.stop()
     workers = undefined
-    const id = await buy('2', '1.00', 'USD', 'r3')
+    const id = await buyItem2('2', '1.00', 'USD', 'r3')
     await s.redis.xreadgroup(
       'GROUP',
       'purchase-qualify',
@@ -120,7 +93,7 @@ describe('redelivery', () => {
   })
 
   it('should count a dead-lettered purchase once replayed after its rate was added', async () => {
-    await buy('3', '10.00', 'CHF', 'r4')
+    await buyItem2('3', '10.00', 'CHF', 'r4')
     await eventually(
       async () => (await listDeadLetters(s.redis, s.keys, 'purchase_events')).total === 2,
     )

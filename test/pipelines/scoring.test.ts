@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { bumpConfigVersion } from '../../pipelines/scoring-cache.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { upsertRate } from '../../storage/postgres/currency-rate.repository.js'
@@ -7,7 +6,7 @@ import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { readPosition, readTop } from '../../storage/redis/leaderboard.js'
 import { toEntries } from '../../storage/redis/streams.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
-import { scoringDeps } from '../support/scoring.js'
+import { purchaseCampaign, scoringDeps, sendFields } from '../support/scoring.js'
 
 let s: TestServices
 let workers: Workers
@@ -18,19 +17,10 @@ beforeAll(async () => {
   const deps = scoringDeps(s)
   await upsertRate(s.db, 'EUR', '1.25', 'admin')
   await bumpConfigVersion(s.redis, s.keys)
-  campaignId = (
-    await createPurchaseCampaign(
-      deps,
-      {
-        type: 'purchase',
-        itemId: '7',
-        prize: { value: '100.00', currency: 'USD' },
-        startDateTime: '2026-11-22T10:00:00Z',
-        endDateTime: '2099-11-29T10:00:00Z',
-      },
-      'admin',
-    )
-  ).campaignId
+  campaignId = await purchaseCampaign(s, {
+    startDateTime: '2026-11-22T10:00:00Z',
+    endDateTime: '2099-11-29T10:00:00Z',
+  })
   workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
 })
 afterAll(async () => {
@@ -38,8 +28,7 @@ afterAll(async () => {
   await s.close()
 })
 
-const purchase = (fields: Record<string, string>) =>
-  s.redis.xadd(s.keys.purchaseEvents, '*', ...Object.entries(fields).flat())
+const purchase = (fields: Record<string, string>) => sendFields(s, fields)
 
 describe('scoring pipeline', () => {
   it('should add each event id once and convert each purchase at its own rate', async () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPurchaseCampaign } from '../../pipelines/purchase-campaigns.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { findWinner } from '../../storage/postgres/campaign-winner.repository.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { toEntries } from '../../storage/redis/streams.js'
-import { manualClock, scoringDeps } from '../support/scoring.js'
+import { buy, manualClock, purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -21,44 +20,28 @@ afterAll(async () => {
   await s.close()
 })
 
-const buy = (userId: string, amount: string, timestamp: string) =>
-  s.redis.xadd(
-    s.keys.purchaseEvents,
-    '*',
-    'userId',
-    userId,
-    'itemId',
-    '11',
-    'amount',
-    amount,
-    'currency',
-    'USD',
-    'timestamp',
-    timestamp,
-  )
+const buyItem11 = (userId: string, amount: string, timestamp: string) =>
+  buy(s, { userId, amount, timestamp, itemId: '11' })
 
 const stream = async (key: string) =>
   toEntries(await s.redis.xrange(key, '-', '+')).map((e) => e.fields)
 
 describe('campaign end and winner', () => {
   it('should publish Start and End once, decide the winner by the ranking order, and transfer the prize once', async () => {
-    const campaign = await createPurchaseCampaign(
-      scoringDeps(s, clock),
+    const id = await purchaseCampaign(
+      s,
       {
-        type: 'purchase',
         itemId: '11',
         prize: { value: '250.00', currency: 'EUR' },
-        startDateTime: '2026-01-01T00:00:00Z',
         endDateTime: '2026-02-01T00:00:00Z',
       },
-      '1',
+      clock,
     )
-    const id = campaign.campaignId
     await eventually(async () => (await stream(s.keys.lifecycle)).length === 1)
-    await buy('8', '20.00', '2026-01-10T00:00:00Z')
-    await buy('4', '20.00', '2026-01-10T00:00:00Z')
-    await buy('9', '20.00', '2026-01-09T00:00:00Z') // same total, reached earlier: wins the tie
-    await buy('5', '500.00', '2026-02-01T00:00:00Z') // stamped at the end: does not count
+    await buyItem11('8', '20.00', '2026-01-10T00:00:00Z')
+    await buyItem11('4', '20.00', '2026-01-10T00:00:00Z')
+    await buyItem11('9', '20.00', '2026-01-09T00:00:00Z') // same total, reached earlier: wins the tie
+    await buyItem11('5', '500.00', '2026-02-01T00:00:00Z') // stamped at the end: does not count
     await eventually(async () => (await topTotals(s.db, id, 10)).length === 3)
 
     clock.set(Date.parse('2026-02-01T00:00:01Z'))
@@ -78,32 +61,18 @@ describe('campaign end and winner', () => {
 
   it('should break a tie of total and moment by the lower user id', async () => {
     clock.set(Date.parse('2026-03-15T00:00:00Z'))
-    const { campaignId } = await createPurchaseCampaign(
-      scoringDeps(s, clock),
+    const campaignId = await purchaseCampaign(
+      s,
       {
-        type: 'purchase',
         itemId: '12',
         prize: { value: '1.00', currency: 'USD' },
         startDateTime: '2026-03-01T00:00:00Z',
         endDateTime: '2026-04-01T00:00:00Z',
       },
-      '1',
+      clock,
     )
     for (const user of ['30', '7', '100']) {
-      await s.redis.xadd(
-        s.keys.purchaseEvents,
-        '*',
-        'userId',
-        user,
-        'itemId',
-        '12',
-        'amount',
-        '3',
-        'currency',
-        'USD',
-        'timestamp',
-        '2026-03-02T00:00:00Z',
-      )
+      await buy(s, { userId: user, itemId: '12', amount: '3', timestamp: '2026-03-02T00:00:00Z' })
     }
     await eventually(async () => (await topTotals(s.db, campaignId, 10)).length === 3)
     clock.set(Date.parse('2026-04-01T00:00:00Z'))

@@ -2,6 +2,10 @@ import { manualClock, systemClock, type Clock } from '../../pipelines/runtime/cl
 import { createScoringCache } from '../../pipelines/scoring-cache.js'
 import type { WorkerDeps } from '../../pipelines/workers.js'
 import type { TestServices } from './services.js'
+import {
+  createPurchaseCampaign,
+  type NewPurchaseCampaign,
+} from '../../pipelines/purchase-campaigns.js'
 
 /** Worker dependencies over a test file's isolated services, with fast actor settings. */
 export function scoringDeps(s: TestServices, clock: Clock = systemClock): WorkerDeps {
@@ -25,3 +29,47 @@ export function scoringDeps(s: TestServices, clock: Clock = systemClock): Worker
 }
 
 export { manualClock }
+
+/** Creates a purchase campaign (item 7, open 2026–2099 unless overridden); returns its id. */
+export async function purchaseCampaign(
+  s: TestServices,
+  input: Partial<NewPurchaseCampaign> = {},
+  clock: Clock = systemClock,
+): Promise<string> {
+  const campaign = await createPurchaseCampaign(
+    scoringDeps(s, clock),
+    {
+      type: 'purchase',
+      itemId: '7',
+      prize: { value: '100.00', currency: 'USD' },
+      startDateTime: '2026-01-01T00:00:00Z',
+      endDateTime: '2099-01-01T00:00:00Z',
+      ...input,
+    },
+    'admin',
+  )
+  return campaign.campaignId
+}
+
+/** A purchase event as producers write it; item 7, USD, 2026-06-01 unless overridden. */
+export function buy(
+  s: TestServices,
+  fields: { userId: string; amount: string } & Partial<
+    Record<'itemId' | 'currency' | 'timestamp' | 'eventId', string>
+  >,
+): Promise<string | null> {
+  return sendFields(s, {
+    itemId: '7',
+    currency: 'USD',
+    timestamp: '2026-06-01T00:00:00Z',
+    ...fields,
+  })
+}
+
+/** Writes exactly these fields to `purchase_events` (for malformed entries too). */
+export function sendFields(
+  s: TestServices,
+  fields: Record<string, string>,
+): Promise<string | null> {
+  return s.redis.xadd(s.keys.purchaseEvents, '*', ...Object.entries(fields).flat())
+}

@@ -5,6 +5,7 @@ import pino from 'pino'
 import { createMetrics, type Metrics } from '../../pipelines/runtime/metrics.js'
 import { createRedis } from '../../storage/redis/connection.js'
 import { createKeys, type Keys } from '../../storage/redis/keys.js'
+import { deleteKeys } from '../../storage/redis/streams.js'
 import { createDb, type Database } from '../../storage/postgres/database.js'
 import { migrateToLatest } from '../../storage/postgres/migrate.js'
 
@@ -46,22 +47,12 @@ export async function isolatedServices(): Promise<TestServices> {
     metrics: createMetrics(),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     close: async () => {
-      await deleteNamespace(redis, namespace)
+      await deleteKeys(redis, namespace)
       redis.disconnect()
       await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db)
       await db.destroy()
     },
   }
-}
-
-/** Deletes every key of a namespace (SCAN, never KEYS). */
-export async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000)
-    cursor = next
-    if (found.length > 0) await redis.unlink(...found)
-  } while (cursor !== '0')
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
