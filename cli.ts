@@ -16,6 +16,7 @@ import { systemClock } from './pipelines/runtime/clock.js'
 import { createMetrics, registerStreamGauges } from './pipelines/runtime/metrics.js'
 import { createScoringCache } from './pipelines/scoring-cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
+import { localFileStore } from './storage/filestore.js'
 import { createDb, ensureDatabase } from './storage/postgres/database.js'
 import { migrateToLatest } from './storage/postgres/migrate.js'
 import { createRedis } from './storage/redis/connection.js'
@@ -48,6 +49,9 @@ function context(config: Config) {
     cache: createScoringCache(db, redis, keys, config.BASE_CURRENCY),
     baseCurrency: config.BASE_CURRENCY,
     settleSeconds: config.WINNER_SETTLE_SECONDS,
+    files: localFileStore(config.FILESTORE_DIR),
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    maxSlotsPerDay: config.MAX_SLOTS_PER_DAY,
     actorOptions: {
       visibilityTimeoutMs: config.VISIBILITY_TIMEOUT_MS,
       maxDeliveries: config.MAX_DELIVERIES,

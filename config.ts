@@ -25,6 +25,10 @@ export const Config = z.object({
   /** Milliseconds an entry may stay pending with a consumer before another reclaims it. */
   VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   MAX_DELIVERIES: z.coerce.number().int().min(1).default(5),
+  /** Largest CSV upload accepted, in bytes. */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(200 * 1024 * 1024),
+  /** Slots an outreach campaign may have per day. */
+  MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
 })
 export type Config = z.infer<typeof Config>
 

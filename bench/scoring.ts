@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { sign } from 'hono/jwt'
 import pg from 'pg'
 import { createApp } from '../http/app.js'
+import { localFileStore } from '../storage/filestore.js'
 import { createRedis } from '../storage/redis/connection.js'
 import { createKeys } from '../storage/redis/keys.js'
 import { deleteKeys, entryTime, firstStreamEntries } from '../storage/redis/streams.js'
@@ -52,6 +53,9 @@ async function setUp(): Promise<string> {
     jwtSecret: JWT_SECRET,
     baseCurrency: 'USD',
     settleSeconds: 5,
+    files: localFileStore('.data/bench-files'),
+    maxUploadBytes: 1024,
+    maxSlotsPerDay: 2,
   })
   const token = await sign({ sub: '1', role: 'admin' }, JWT_SECRET, 'HS256')
   const res = await app.request('/campaigns', {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { LeaderboardFeed } from '../pipelines/leaderboard-feed.js'
 import type { Clock } from '../pipelines/runtime/clock.js'
 import type { Metrics } from '../pipelines/runtime/metrics.js'
+import type { FileStore } from '../storage/filestore.js'
 import type { Database } from '../storage/postgres/database.js'
 import type { Keys } from '../storage/redis/keys.js'
 
@@ -19,4 +20,7 @@ export interface AppDeps {
   jwtSecret: string
   baseCurrency: string
   settleSeconds: number
+  files: FileStore
+  maxUploadBytes: number
+  maxSlotsPerDay: number
 }

@@ -1,5 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { except } from 'hono/combine'
 import type { AppDeps } from './app-deps.js'
 import type { AuthEnv } from './auth.js'
 import { campaignsRoutes } from './campaigns.routes.js'
@@ -8,6 +10,7 @@ import { deadLettersRoutes } from './dead-letters.routes.js'
 import { healthRoutes } from './health.routes.js'
 import { HttpProblem, errorHandler, problemResponse } from './problem.js'
 import { recordsRoutes } from './records.routes.js'
+import { uploadsRoutes } from './uploads.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -15,26 +18,24 @@ const MAX_JSON_BYTES = 64 * 1024
 /** Builds the whole HTTP app: one sub-app per resource, one error handler, `/openapi.json`. */
 export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>()
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_JSON_BYTES,
-      onError: (c) =>
-        problemResponse(
-          c,
-          new HttpProblem(
-            413,
-            'payload_too_large',
-            `Bodies are limited to ${MAX_JSON_BYTES} bytes`,
-          ),
-        ),
-    }),
-  )
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BYTES,
+    onError: (c) =>
+      problemResponse(
+        c,
+        new HttpProblem(413, 'payload_too_large', `Bodies are limited to ${MAX_JSON_BYTES} bytes`),
+      ),
+  })
+  // CSV uploads stream through their own byte limit (MAX_UPLOAD_BYTES); everything else is small.
+  const isUpload = (c: Context) =>
+    /^(text\/csv|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')
+  app.use('*', except(isUpload, jsonLimit))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))
   app.route('/', currencyRatesRoutes(deps))
   app.route('/', recordsRoutes(deps))
   app.route('/', deadLettersRoutes(deps))
+  app.route('/', uploadsRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -5,14 +5,20 @@ import {
   NewPurchaseCampaign,
   purchaseCampaignView,
 } from '../pipelines/purchase-campaigns.js'
+import {
+  createOutreachCampaign,
+  newOutreachCampaign,
+  outreachCampaignView,
+} from '../pipelines/outreach-campaigns.js'
 import { findCampaign, listActiveCampaigns } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 
-const CampaignSchema = z.object({
+const PurchaseCampaignSchema = z.object({
   campaignId: z.string(),
   type: z.literal('purchase'),
   itemId: z.string(),
@@ -21,6 +27,14 @@ const CampaignSchema = z.object({
   endDateTime: z.string(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
+const OutreachCampaignSchema = z.looseObject({
+  campaignId: z.string(),
+  type: z.literal('outreach'),
+  name: z.string(),
+  timezone: z.string(),
+  status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
+})
+const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])
 const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const WinnerSchema = z.object({
   campaignId: z.string(),
@@ -29,6 +43,10 @@ const WinnerSchema = z.object({
   decidedAt: z.string(),
   tieBreak: z.enum(['none', 'reachedAt', 'userId']),
 })
+
+/** A campaign of any type as the contract shows it. */
+const campaignView = (row: CampaignRow) =>
+  row.type === 'purchase' ? purchaseCampaignView(row) : outreachCampaignView(row)
 
 /** Campaign creation and lookup, active campaigns, winners. */
 export const campaignsRoutes = (deps: AppDeps) => {
@@ -45,18 +63,28 @@ export const campaignsRoutes = (deps: AppDeps) => {
         summary: 'Create a campaign (admin)',
         security: bearer,
         middleware: [requireAdmin(deps.jwtSecret)] as const,
-        request: { body: { content: json(NewPurchaseCampaign), required: true } },
+        request: {
+          body: {
+            content: json(
+              z.discriminatedUnion('type', [
+                NewPurchaseCampaign,
+                newOutreachCampaign(deps.maxSlotsPerDay),
+              ]),
+            ),
+            required: true,
+          },
+        },
         responses: {
           201: { description: 'Created', content: json(CampaignSchema) },
           ...problems(400, 401, 403),
         },
       }),
       async (c) => {
-        const campaign = await createPurchaseCampaign(
-          deps,
-          c.req.valid('json'),
-          c.var.caller.userId,
-        )
+        const input = c.req.valid('json')
+        const campaign =
+          input.type === 'purchase'
+            ? await createPurchaseCampaign(deps, input, c.var.caller.userId)
+            : await createOutreachCampaign(deps, input, c.var.caller.userId)
         c.header('location', `/campaigns/${campaign.campaignId}`)
         return c.json(campaign, 201)
       },
@@ -73,7 +101,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
             content: json(
               z.object({
                 headers: z.array(z.unknown()),
-                campaigns: z.array(CampaignSchema.omit({ type: true, status: true })),
+                campaigns: z.array(PurchaseCampaignSchema.omit({ type: true, status: true })),
               }),
             ),
           },
@@ -104,7 +132,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
           ...problems(400, 404),
         },
       }),
-      async (c) => c.json(purchaseCampaignView(await campaignOr404(c.req.valid('param').id)), 200),
+      async (c) => c.json(campaignView(await campaignOr404(c.req.valid('param').id)), 200),
     )
     .openapi(
       createRoute({

@@ -3,6 +3,8 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
+import { FileProblem } from '../pipelines/csv-check.js'
+import { DomainError } from '../pipelines/domain-error.js'
 
 /** One field error inside a problem. */
 export interface FieldError {
@@ -62,6 +64,15 @@ export function validationProblem(
 export function errorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
     if (error instanceof HttpProblem) return problemResponse(c, error)
+    if (error instanceof DomainError) {
+      const status = error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : 400
+      return problemResponse(c, new HttpProblem(status, error.code, error.message, error.extra))
+    }
+    if (error instanceof FileProblem) {
+      const status = error.code === 'file_too_large' ? 413 : 400
+      const extra = error.line === undefined ? {} : { line: error.line }
+      return problemResponse(c, new HttpProblem(status, error.code, error.message, extra))
+    }
     if (error instanceof HTTPException) {
       const status = error.status
       const code =

@@ -3,16 +3,28 @@ import { startActor, type ActorOptions, type RunningActor } from './runtime/acto
 import { startTimerPoller } from './runtime/timer-poller.js'
 import { leaderboardActor } from './leaderboard-pipeline.js'
 import { purchaseQualifyActor } from './purchase-qualify-pipeline.js'
+import { executorActor } from './executor-pipeline.js'
+import type { OutreachDeps } from './outreach-deps.js'
+import { outreachTimerHandlers } from './outreach-timers.js'
+import { outreachWorkActor } from './outreach-work-pipeline.js'
 import type { ScoringDeps } from './scoring-deps.js'
+import { uploadSplitActor } from './upload-split-pipeline.js'
 import { scoringTimerHandlers } from './scoring-timers.js'
 import { timersActor } from './timers-pipeline.js'
 
 /** Every actor a worker process can run (`work --actors a,b`). */
-export const ACTOR_NAMES = ['purchase-qualify', 'reduce-to-leaderboard', 'timers'] as const
+export const ACTOR_NAMES = [
+  'purchase-qualify',
+  'reduce-to-leaderboard',
+  'timers',
+  'upload-split',
+  'outreach-work',
+  'executor',
+] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
 /** What a worker process needs. */
-export interface WorkerDeps extends ScoringDeps {
+export interface WorkerDeps extends ScoringDeps, OutreachDeps {
   metrics: Metrics
   actorOptions?: Partial<ActorOptions>
 }
@@ -40,7 +52,14 @@ export async function startWorkers(
     'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
     'reduce-to-leaderboard': () => startActor(leaderboardActor(deps), actorDeps, overrides),
     timers: () =>
-      startActor(timersActor(deps.keys, scoringTimerHandlers(deps)), actorDeps, overrides),
+      startActor(
+        timersActor(deps.keys, { ...scoringTimerHandlers(deps), ...outreachTimerHandlers(deps) }),
+        actorDeps,
+        overrides,
+      ),
+    'upload-split': () => startActor(uploadSplitActor(deps), actorDeps, overrides),
+    'outreach-work': () => startActor(outreachWorkActor(deps), actorDeps, overrides),
+    executor: () => startActor(executorActor(deps), actorDeps, overrides),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined

@@ -5,6 +5,15 @@ import type { CampaignWinnerTable } from './campaign-winner.table.js'
 import type { CurrencyRateTable } from './currency-rate.table.js'
 import type { PurchaseTotalTable } from './purchase-total.table.js'
 import type { ScoredPurchaseTable } from './scored-purchase.table.js'
+import type {
+  DoNotCallTable,
+  FlowTaskTable,
+  NegativeNumberTable,
+  OutreachRecordTable,
+  TaskAttemptTable,
+  TaskCounterTable,
+} from './flow-task.table.js'
+import type { UploadErrorTable, UploadRequestTable } from './upload-request.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -13,6 +22,14 @@ export interface Database {
   currency_rate: CurrencyRateTable
   purchase_total: PurchaseTotalTable
   scored_purchase: ScoredPurchaseTable
+  upload_request: UploadRequestTable
+  upload_error: UploadErrorTable
+  outreach_record: OutreachRecordTable
+  flow_task: FlowTaskTable
+  task_attempt: TaskAttemptTable
+  task_counter: TaskCounterTable
+  negative_number: NegativeNumberTable
+  do_not_call: DoNotCallTable
 }
 
 /** Options of {@link createDb}. */
@@ -23,10 +40,17 @@ export interface DbOptions {
   schema?: string
 }
 
-/** A Kysely instance over a `pg` pool; bigint columns come back as strings. */
+const DATE_OID = 1082
+
+/** `date` columns stay `YYYY-MM-DD` strings: a Date would shift them into the local zone. */
+const types = new pg.TypeOverrides()
+types.setTypeParser(DATE_OID, 'text', (value: string) => value)
+
+/** A Kysely instance over a `pg` pool; bigint columns come back as strings, dates as text. */
 export function createDb(url: string, options: DbOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
+    types,
     max: options.maxConnections ?? 10,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })

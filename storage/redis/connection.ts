@@ -8,6 +8,7 @@ const scripts = {
   moveDueTimers: { numberOfKeys: 3, lua: lua('move-due-timers') },
   publishOnce: { numberOfKeys: 2, lua: lua('publish-once') },
   leaderboardUpdate: { numberOfKeys: 2, lua: lua('leaderboard-update') },
+  rateReserve: { numberOfKeys: 1, lua: lua('rate-reserve') },
 } as const
 
 type ScriptArg = string | number
@@ -24,6 +25,7 @@ declare module 'ioredis' {
     ): Promise<number>
     publishOnce(marker: string, stream: string, ...args: ScriptArg[]): Promise<string | null>
     leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): Promise<number>
+    rateReserve(budget: string, ...args: ScriptArg[]): Promise<number[]>
   }
   interface ChainableCommander {
     moveDueTimers(

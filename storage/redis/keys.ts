@@ -18,6 +18,14 @@ export function createKeys(prefix = '') {
     resultsUpdates: key('results_calculation_update_events'),
     lifecycle: key('campaigns_lifecycle'),
     prizeTransfers: key('prize_transfers'),
+    /** Accepted outreach uploads to split into records and tasks. */
+    outreachUploads: key('outreach:uploads'),
+    /** Paged outreach work: day creation and slot release cursors. */
+    outreachWork: key('outreach:work'),
+    /** Flow tasks released to the executor. */
+    outreachDue: key('outreach:due'),
+    /** Calls reserved per second for a campaign (rate limit). */
+    outreachRate: (campaignId: string) => `${campaign(campaignId)}:rate`,
     /** Internal stream that due timers are moved into. */
     timersDue: key('timers:due'),
     timers: key('timers'),

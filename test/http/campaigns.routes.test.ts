@@ -95,27 +95,17 @@ describe('currency rates', () => {
 })
 
 describe('GET /openapi.json', () => {
-  it('should describe every route', async () => {
+  it('should describe every route the app serves', async () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as {
-      paths: Record<string, unknown>
+      paths: Record<string, Record<string, unknown>>
     }
-    expect(Object.keys(doc.paths).sort()).toEqual(
-      [
-        '/campaigns',
-        '/campaigns/active',
-        '/campaigns/{id}',
-        '/campaigns/{id}/winner',
-        '/currency-rates',
-        '/currency-rates/{currency}',
-        '/dead-letters/{stream}',
-        '/dead-letters/{stream}/replay',
-        '/healthz',
-        '/metrics',
-        '/readyz',
-        '/records/position/{campaignId}/{userId}',
-        '/records/stream/{campaignId}',
-        '/records/top/{n}/{campaignId}',
-      ].sort(),
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     )
+    const served = t.app.routes
+      .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
+    expect(new Set(documented)).toEqual(new Set(served))
+    expect(served.length).toBeGreaterThan(15)
   })
 })

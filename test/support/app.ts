@@ -21,6 +21,9 @@ export function testApp(s: TestServices, clock: Clock = systemClock) {
     jwtSecret: TEST_SECRET,
     baseCurrency: 'USD',
     settleSeconds: 0,
+    files: s.files,
+    maxUploadBytes: 64 * 1024,
+    maxSlotsPerDay: 2,
   }
   return { app: createApp(deps), deps, close: () => reader.disconnect() }
 }

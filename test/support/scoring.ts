@@ -19,6 +19,9 @@ export function scoringDeps(s: TestServices, clock: Clock = systemClock): Worker
     cache: createScoringCache(s.db, s.redis, s.keys, 'USD'),
     baseCurrency: 'USD',
     settleSeconds: 0,
+    files: s.files,
+    maxUploadBytes: 10 * 1024 * 1024,
+    maxSlotsPerDay: 2,
     actorOptions: {
       blockMs: 100,
       visibilityTimeoutMs: 1000,

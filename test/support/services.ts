@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { localFileStore, type FileStore } from '../../storage/filestore.js'
 import type { Redis } from 'ioredis'
 import { sql, type Kysely } from 'kysely'
 import pino from 'pino'
@@ -23,6 +27,7 @@ export interface TestServices {
   namespace: string
   metrics: Metrics
   logger: pino.Logger
+  files: FileStore
   close(): Promise<void>
 }
 
@@ -38,7 +43,9 @@ export async function isolatedServices(): Promise<TestServices> {
   await migrateToLatest(db, schema)
   const redis = createRedis(testRedisUrl)
   const keys = createKeys(namespace)
+  const dir = await mkdtemp(join(tmpdir(), `cs-${id}-`))
   return {
+    files: localFileStore(dir),
     db,
     redis,
     keys,
@@ -51,6 +58,7 @@ export async function isolatedServices(): Promise<TestServices> {
       redis.disconnect()
       await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db)
       await db.destroy()
+      await rm(dir, { recursive: true, force: true })
     },
   }
 }

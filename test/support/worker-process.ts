@@ -5,11 +5,12 @@ import { systemClock } from '../../pipelines/runtime/clock.js'
 import { createMetrics } from '../../pipelines/runtime/metrics.js'
 import { startWorkers, type ActorName } from '../../pipelines/workers.js'
 import { createDb } from '../../storage/postgres/database.js'
+import { localFileStore } from '../../storage/filestore.js'
 import { createRedis } from '../../storage/redis/connection.js'
 import { createKeys } from '../../storage/redis/keys.js'
 import { testDatabaseUrl, testRedisUrl } from './services.js'
 
-const [schema, namespace, actors] = process.argv.slice(2)
+const [schema, namespace, actors, filesDir] = process.argv.slice(2)
 if (schema === undefined || namespace === undefined || actors === undefined)
   throw new Error('usage: worker-process <schema> <namespace> <actors>')
 const db = createDb(testDatabaseUrl, { schema })
@@ -26,6 +27,9 @@ await startWorkers(
     cache: createScoringCache(db, redis, keys, 'USD'),
     baseCurrency: 'USD',
     settleSeconds: 0,
+    files: localFileStore(filesDir ?? '.data/test-files'),
+    maxUploadBytes: 10 * 1024 * 1024,
+    maxSlotsPerDay: 2,
     actorOptions: { blockMs: 100, visibilityTimeoutMs: 1000, reclaimEveryMs: 200, batchSize: 200 },
   },
   actors.split(',') as ActorName[],

@@ -1,0 +1,72 @@
+import { slotWindow, type DayWindow, type OutreachSchedule, at } from './outreach-schedule.js'
+
+/** Final statuses a task may reach. */
+export type FinalStatus = 'COMPLETED' | 'PARTIAL_COMPLETE' | 'FAILED' | 'NEGATIVE' | 'CANCELLED'
+
+/** What the executor knows of a task right before calling. */
+export interface TaskCheck {
+  status: string
+  attempts: number
+  /** Attempts when it was released; a mismatch means another executor took it. */
+  releasedAttempts: number
+  date: string
+  slot: number
+  retriggered: boolean
+  customSlot: DayWindow | null
+  campaignCancelled: boolean
+  negative: boolean
+  schedule: OutreachSchedule
+}
+
+/** Call it, settle it without a call, or leave it alone. */
+export type Verdict =
+  | { kind: 'call' }
+  | { kind: 'settle'; status: FinalStatus; reason: string | null }
+  | { kind: 'skip' }
+
+/** The window a task may be called in, or undefined when any time will do. */
+export function callWindow(task: TaskCheck): { startMs: number; endMs: number } | undefined {
+  if (task.customSlot !== null) {
+    const z = task.schedule.timezone
+    return {
+      startMs: at(task.date, task.customSlot.start, z),
+      endMs: at(task.date, task.customSlot.end, z),
+    }
+  }
+  if (task.retriggered || task.slot === 0) return undefined
+  return slotWindow(task.schedule, task.date, task.slot)
+}
+
+/**
+ * Decides, right before a call, whether the task may be called now: still pending and not taken
+ * by another executor, the campaign not revoked, the number not negative, and now inside its
+ * slot (retriggered tasks skip the slot check, unless they carry a custom slot).
+ */
+export function decide(task: TaskCheck, nowMs: number): Verdict {
+  if (task.status !== 'IN_PROGRESS' || task.attempts !== task.releasedAttempts)
+    return { kind: 'skip' }
+  if (task.campaignCancelled)
+    return { kind: 'settle', status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED' }
+  if (task.negative) return { kind: 'settle', status: 'NEGATIVE', reason: 'DO_NOT_CALL' }
+  const window = callWindow(task)
+  if (window !== undefined) {
+    if (nowMs >= window.endMs)
+      return { kind: 'settle', status: 'FAILED', reason: 'OUT_OF_SLOT_TIME' }
+    if (nowMs < window.startMs) return { kind: 'skip' }
+  }
+  return { kind: 'call' }
+}
+
+/** The task's status from the flow endpoint's answer (undefined status: no answer in time). */
+export function flowOutcome(
+  httpStatus: number | undefined,
+  body: unknown,
+): { status: FinalStatus; reason: string | null } {
+  if (httpStatus === undefined || httpStatus < 200 || httpStatus > 299)
+    return { status: 'FAILED', reason: 'FLOW_ERROR' }
+  const said =
+    typeof body === 'object' && body !== null ? (body as { status?: unknown }).status : undefined
+  if (said === 'PARTIAL_COMPLETE') return { status: 'PARTIAL_COMPLETE', reason: null }
+  if (said === 'FAILED') return { status: 'FAILED', reason: 'FLOW_FAILED' }
+  return { status: 'COMPLETED', reason: null }
+}

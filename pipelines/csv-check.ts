@@ -1,0 +1,112 @@
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { parse } from 'csv-parse'
+
+/** Why a file cannot be taken at all. */
+export type FileProblemCode =
+  'empty_file' | 'missing_column' | 'malformed_csv' | 'not_utf8' | 'file_too_large'
+
+/** A file-level problem, answered as problem+json. */
+export class FileProblem extends Error {
+  override name = 'FileProblem'
+
+  constructor(
+    readonly code: FileProblemCode,
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message)
+  }
+}
+
+/** Passes bytes through, failing once more than `maxBytes` went by. */
+export function byteLimit(maxBytes: number): Transform {
+  let seen = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length
+      if (seen > maxBytes)
+        callback(new FileProblem('file_too_large', `The file is larger than ${maxBytes} bytes`))
+      else callback(null, chunk)
+    },
+  })
+}
+
+/** Passes bytes through, failing at the first byte sequence that is not UTF-8. */
+export function utf8Only(): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let offset = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        decoder.decode(chunk, { stream: true })
+        offset += chunk.length
+        callback(null, chunk)
+      } catch {
+        callback(new FileProblem('not_utf8', `The file is not UTF-8 text (near byte ${offset})`))
+      }
+    },
+    flush(callback) {
+      try {
+        decoder.decode()
+        callback()
+      } catch {
+        callback(new FileProblem('not_utf8', 'The file ends inside a UTF-8 character'))
+      }
+    },
+  })
+}
+
+/** Header names as compared: trimmed, lower case. */
+export const headerName = (name: string) => name.trim().toLowerCase()
+
+/**
+ * Reads a CSV file once, as a stream, and checks what would make every row unusable: not UTF-8,
+ * unbalanced quotes or ragged rows, no `required` column, no data row. Returns the data rows.
+ */
+export async function checkCsv(source: Readable, required: string): Promise<number> {
+  let rows = -1
+  // Thrown by our own step; stream.pipeline may report the teardown (AbortError) instead.
+  let raised: FileProblem | undefined
+  try {
+    await pipeline(
+      source,
+      utf8Only(),
+      parse({ bom: true, skip_empty_lines: true }),
+      async (records: AsyncIterable<string[]>) => {
+        for await (const record of records) {
+          if (rows === -1 && !record.map(headerName).includes(required)) {
+            raised = new FileProblem('missing_column', `The header has no ${required} column`, 1)
+            throw raised
+          }
+          rows++
+        }
+      },
+    )
+  } catch (error) {
+    throw raised ?? asFileProblem(error)
+  }
+  if (rows <= 0)
+    throw new FileProblem(
+      'empty_file',
+      rows < 0 ? 'The file is empty' : 'The file has a header but no rows',
+    )
+  return rows
+}
+
+/** csv-parse errors (`CSV_…` codes) as a {@link FileProblem}; others unchanged. */
+export function asFileProblem(error: unknown): unknown {
+  if (error instanceof FileProblem) return error
+  // stream.pipeline reports a failure of its last step as an AbortError caused by it
+  const cause = (error as { cause?: unknown }).cause
+  if (cause instanceof FileProblem) return cause
+  const info = error as { code?: unknown; lines?: number; message?: string }
+  if (typeof info.code === 'string' && info.code.startsWith('CSV_')) {
+    return new FileProblem(
+      'malformed_csv',
+      `The file is not valid CSV: ${info.message ?? info.code}`,
+      info.lines,
+    )
+  }
+  return error
+}

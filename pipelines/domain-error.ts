@@ -1,0 +1,16 @@
+/** How a refused command should be answered. */
+export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid'
+
+/** A command refused for a reason the caller can act on; HTTP maps `kind` to 404, 409 or 400. */
+export class DomainError extends Error {
+  override name = 'DomainError'
+
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto'
+import { concatMap, from, lastValueFrom, mergeMap, toArray } from 'rxjs'
+import { z } from 'zod'
+import { decide, flowOutcome, type TaskCheck } from '../operators/executor.js'
+import type { DayWindow } from '../operators/outreach-schedule.js'
+import {
+  claimTasks,
+  loadTasksForCall,
+  recordResults,
+  settleTasks,
+  type AttemptResult,
+  type TaskForCall,
+} from '../storage/postgres/flow-task.repository.js'
+import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
+import type { OutreachSettings } from './outreach-campaigns.js'
+import type { OutreachDeps } from './outreach-deps.js'
+import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
+
+/** An entry of `outreach:due`: a released task and its attempt count at release. */
+export const DueTask = z.object({
+  taskId: z.string().regex(/^\d+$/),
+  attempts: z.coerce.number().int().min(0),
+})
+export type DueTask = z.infer<typeof DueTask>
+
+/** Calls in flight at once per executor batch. */
+const CALL_CONCURRENCY = 256
+/** Calls are reserved at most this far ahead; later ones go back on the stream. */
+const RESERVE_AHEAD_SECONDS = 3
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+
+function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
+  const settings = task.settings as unknown as OutreachSettings
+  return {
+    status: task.status,
+    attempts: task.attempts,
+    releasedAttempts,
+    date: task.task_date,
+    slot: task.slot,
+    retriggered: task.retriggered,
+    customSlot: task.custom_slot === null ? null : (JSON.parse(task.custom_slot) as DayWindow),
+    campaignCancelled: task.campaign_status === 'Cancelled',
+    negative: task.negative,
+    schedule: settings,
+  }
+}
+
+/** One call of the flow endpoint; never throws. */
+async function callFlow(
+  deps: OutreachDeps,
+  task: TaskForCall,
+  attemptId: string,
+): Promise<AttemptResult> {
+  const settings = task.settings as unknown as OutreachSettings
+  const body = {
+    campaignId: task.campaign_id,
+    requestId: task.request_id,
+    taskId: task.id,
+    attemptId,
+    phone: task.phone,
+    slot: task.slot,
+    date: task.task_date,
+    attempt: task.attempts + 1,
+    retriggered: task.retriggered,
+    data: task.data,
+  }
+  let httpStatus: number | undefined
+  let answer: unknown
+  try {
+    const response = await fetch(settings.flow.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(settings.flow.timeoutMs),
+    })
+    httpStatus = response.status
+    answer = await response.json().catch(() => undefined)
+  } catch {
+    httpStatus = undefined
+  }
+  const outcome = flowOutcome(httpStatus, answer)
+  return {
+    taskId: task.id,
+    attemptId,
+    status: outcome.status,
+    reason: outcome.reason,
+    httpStatus: httpStatus ?? null,
+    endedAt: new Date(deps.clock.now()),
+  }
+}
+
+/**
+ * Executes one batch of released tasks: settles those that may no longer be called, reserves
+ * call starts within each campaign's rate, and at each second claims its tasks (re-checking
+ * them in Postgres), calls the flow endpoint and records every attempt. Tasks whose turn is
+ * more than a few seconds away go back on the stream.
+ */
+async function execute(deps: OutreachDeps, batch: Decoded<DueTask>[]): Promise<Effect> {
+  const released = new Map(batch.map((e) => [e.value.taskId, e.value.attempts]))
+  const tasks = await loadTasksForCall(deps.db, [...released.keys()])
+  const now = deps.clock.now()
+  const settle = new Map<string, string[]>()
+  const toCall: TaskForCall[] = []
+  for (const task of tasks) {
+    const verdict = decide(check(task, released.get(task.id) ?? -1), now)
+    if (verdict.kind === 'call') toCall.push(task)
+    else if (verdict.kind === 'settle') {
+      const key = `${verdict.status}|${verdict.reason ?? ''}`
+      settle.set(key, [...(settle.get(key) ?? []), task.id])
+    }
+  }
+  for (const [key, ids] of settle) {
+    const [status, reason] = key.split('|') as [TaskStatus, string]
+    await settleTasks(deps.db, ids, status, reason === '' ? null : reason, new Date(now))
+  }
+
+  const later: TaskForCall[] = []
+  const bySecond = new Map<number, TaskForCall[]>()
+  const byCampaign = new Map<string, TaskForCall[]>()
+  for (const t of toCall)
+    byCampaign.set(t.campaign_id, [...(byCampaign.get(t.campaign_id) ?? []), t])
+  for (const [campaignId, list] of byCampaign) {
+    const rate = (list[0]?.settings as unknown as OutreachSettings).ratePerSecond
+    const second = Math.floor(now / 1000)
+    const seconds = await deps.redis.rateReserve(
+      deps.keys.outreachRate(campaignId),
+      second,
+      rate,
+      list.length,
+      second + RESERVE_AHEAD_SECONDS,
+    )
+    list.forEach((task, i) => {
+      const s = seconds[i]
+      if (s === undefined) later.push(task)
+      else bySecond.set(s, [...(bySecond.get(s) ?? []), task])
+    })
+  }
+
+  for (const second of [...bySecond.keys()].sort((a, b) => a - b)) {
+    await sleep(second * 1000 - deps.clock.now())
+    const due = (bySecond.get(second) ?? []).filter(
+      (task) => decide(check(task, released.get(task.id) ?? -1), deps.clock.now()).kind === 'call',
+    )
+    const claims = due.map((task) => ({
+      taskId: task.id,
+      releasedAttempts: released.get(task.id) ?? 0,
+      attemptId: randomUUID(),
+    }))
+    const taken = new Set(await claimTasks(deps.db, claims, new Date(deps.clock.now())))
+    const calls = claims.filter((c) => taken.has(c.taskId))
+    const byId = new Map(due.map((t) => [t.id, t]))
+    const results = await lastValueFrom(
+      from(calls).pipe(
+        mergeMap(
+          (c) => callFlow(deps, byId.get(c.taskId) as TaskForCall, c.attemptId),
+          CALL_CONCURRENCY,
+        ),
+        toArray(),
+      ),
+    )
+    await recordResults(deps.db, results)
+  }
+  return {
+    commit: (tx) => {
+      for (const task of later)
+        tx.xadd(
+          deps.keys.outreachDue,
+          '*',
+          'taskId',
+          task.id,
+          'attempts',
+          String(released.get(task.id) ?? 0),
+        )
+    },
+  }
+}
+
+/** The executor actor: `outreach:due` → flow endpoint calls, within each campaign's rate. */
+export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
+  return {
+    name: 'executor',
+    stream: deps.keys.outreachDue,
+    group: 'executor',
+    schema: DueTask,
+    options: { batchSize: 500, concurrency: 4 },
+    operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, batch)),
+  }
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod'
+import {
+  DayWindow,
+  campaignDays,
+  dayStart,
+  isZone,
+  nextDay,
+  scheduleProblems,
+  slotWindow,
+  type OutreachSchedule,
+} from '../operators/outreach-schedule.js'
+import { insertCampaign } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
+import type { OutreachDeps } from './outreach-deps.js'
+
+/** The flow endpoint each task is sent to. */
+export const FlowConfig = z.object({
+  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  retryDelaySeconds: z.number().int().min(0).max(86_400).default(600),
+})
+
+/** The body of `POST /campaigns` for an outreach campaign; `maxSlots` is `MAX_SLOTS_PER_DAY`. */
+export function newOutreachCampaign(maxSlots: number) {
+  return z
+    .object({
+      type: z.literal('outreach'),
+      name: z.string().trim().min(1).max(200),
+      timezone: z.string().refine(isZone, 'must be an IANA time zone such as Asia/Kolkata'),
+      workingHours: DayWindow,
+      slots: z.array(DayWindow).default([]),
+      startDate: z.iso.date(),
+      days: z.number().int().min(1, 'at least 1 day').max(30, 'at most 30 days'),
+      flow: FlowConfig,
+      ratePerSecond: z.number().int().min(1).max(10_000).default(50),
+    })
+    .superRefine((c, ctx) => {
+      for (const problem of scheduleProblems(c, maxSlots))
+        ctx.addIssue({ code: 'custom', ...problem })
+    })
+}
+export type NewOutreachCampaign = z.infer<ReturnType<typeof newOutreachCampaign>>
+
+/** What an outreach campaign keeps in `campaign.settings`. */
+export type OutreachSettings = Omit<NewOutreachCampaign, 'type'>
+
+/** An outreach campaign as the HTTP contract shows it. */
+export interface OutreachCampaignView extends OutreachSettings {
+  campaignId: string
+  type: 'outreach'
+  status: CampaignRow['status']
+}
+
+/** The settings of an outreach campaign row. */
+export function outreachSettings(row: CampaignRow): OutreachSettings {
+  return row.settings as OutreachSettings
+}
+
+/** Maps a stored row to its view. */
+export function outreachCampaignView(row: CampaignRow): OutreachCampaignView {
+  return { campaignId: row.id, type: 'outreach', ...outreachSettings(row), status: row.status }
+}
+
+/** Timer kinds of outreach campaigns. */
+export const OutreachTimerKind = {
+  day: 'outreach.day',
+  slotStart: 'outreach.slot-start',
+  slotEnd: 'outreach.slot-end',
+} as const
+
+/**
+ * The timers of an outreach campaign from `fromMs` on: each day's task creation at 00:00 and,
+ * per slot, its start (release) and end (out of slot time). Ids make re-arming idempotent.
+ */
+export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
+  const s: OutreachSchedule = outreachSettings(row)
+  const id = row.id
+  const timers: Timer[] = []
+  for (const date of campaignDays(s)) {
+    if (dayStart(s, nextDay(date)) <= fromMs) continue
+    timers.push({
+      id: `outreach:${id}:${date}:day`,
+      dueMs: dayStart(s, date),
+      fields: { kind: OutreachTimerKind.day, campaignId: id, date },
+    })
+    s.slots.forEach((_, i) => {
+      const n = i + 1
+      const { startMs, endMs } = slotWindow(s, date, n)
+      const fields = { campaignId: id, date, slot: String(n) }
+      timers.push({
+        id: `outreach:${id}:${date}:${n}:start`,
+        dueMs: startMs,
+        fields: { kind: OutreachTimerKind.slotStart, ...fields },
+      })
+      timers.push({
+        id: `outreach:${id}:${date}:${n}:end`,
+        dueMs: endMs,
+        fields: { kind: OutreachTimerKind.slotEnd, ...fields },
+      })
+    })
+  }
+  return timers
+}
+
+/** Stores an outreach campaign and arms its timers. */
+export async function createOutreachCampaign(
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'clock'>,
+  input: NewOutreachCampaign,
+  createdBy: string,
+): Promise<OutreachCampaignView> {
+  const { type: _type, ...settings } = input
+  const days = campaignDays(input)
+  const row = await insertCampaign(deps.db, {
+    type: 'outreach',
+    item_id: null,
+    prize_minor: null,
+    prize_currency: null,
+    start_at: new Date(dayStart(input, days[0] ?? input.startDate)),
+    end_at: new Date(dayStart(input, nextDay(days[days.length - 1] ?? input.startDate))),
+    created_by: createdBy,
+    started_at: null,
+    ended_at: null,
+    settings: JSON.stringify(settings),
+  })
+  await scheduleTimers(deps.redis, deps.keys, outreachTimers(row, deps.clock.now()))
+  return outreachCampaignView(row)
+}

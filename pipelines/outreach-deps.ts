@@ -1,0 +1,20 @@
+import type { Redis } from 'ioredis'
+import type { Kysely } from 'kysely'
+import type { Logger } from 'pino'
+import type { Database } from '../storage/postgres/database.js'
+import type { FileStore } from '../storage/filestore.js'
+import type { Keys } from '../storage/redis/keys.js'
+import type { Clock } from './runtime/clock.js'
+
+/** What the outreach job needs from the process. */
+export interface OutreachDeps {
+  db: Kysely<Database>
+  redis: Redis
+  keys: Keys
+  clock: Clock
+  logger: Logger
+  files: FileStore
+  /** Largest upload accepted, in bytes. */
+  maxUploadBytes: number
+  maxSlotsPerDay: number
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto'
+import type { Readable } from 'node:stream'
+import type { Kysely } from 'kysely'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import type { Database } from '../storage/postgres/database.js'
+import {
+  findUploadRequest,
+  insertUploadRequest,
+} from '../storage/postgres/upload-request.repository.js'
+import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
+import { byteLimit, checkCsv } from './csv-check.js'
+import { DomainError } from './domain-error.js'
+import type { OutreachDeps } from './outreach-deps.js'
+
+/** The outreach campaign `id`; refuses unknown, other-type and revoked campaigns. */
+export async function openOutreachCampaign(db: Kysely<Database>, id: string): Promise<CampaignRow> {
+  const row = await findCampaign(db, id)
+  if (row === undefined)
+    throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
+  if (row.type !== 'outreach')
+    throw new DomainError('invalid', 'not_outreach', `Campaign ${id} is not an outreach campaign`)
+  if (row.status === 'Cancelled')
+    throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
+  return row
+}
+
+/** An upload request of a campaign; refuses requests of other campaigns. */
+export async function uploadOf(
+  db: Kysely<Database>,
+  campaignId: string,
+  requestId: string,
+): Promise<UploadRequestRow> {
+  const row = /^[0-9a-f-]{36}$/.test(requestId) ? await findUploadRequest(db, requestId) : undefined
+  if (row?.campaign_id !== campaignId)
+    throw new DomainError(
+      'not_found',
+      'upload_not_found',
+      `No upload ${requestId} in campaign ${campaignId}`,
+    )
+  return row
+}
+
+/**
+ * Takes an uploaded CSV: streams it into the file store (refusing more than `maxUploadBytes`),
+ * checks it as a whole (UTF-8, well-formed, a `phone` column, at least one row), records the
+ * request and queues it for splitting. Rows are checked one by one later, by upload-split.
+ */
+export async function acceptUpload(
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'files' | 'maxUploadBytes'>,
+  input: {
+    campaignId: string
+    kind: UploadKind
+    parentId?: string
+    file: Readable
+    createdBy: string
+  },
+): Promise<UploadRequestRow> {
+  await openOutreachCampaign(deps.db, input.campaignId)
+  if (input.parentId !== undefined) {
+    const parent = await uploadOf(deps.db, input.campaignId, input.parentId)
+    if (parent.kind !== 'contacts')
+      throw new DomainError(
+        'invalid',
+        'not_contacts',
+        `Upload ${parent.id} is not a contacts upload`,
+      )
+  }
+  const id = randomUUID()
+  const fileKey = `uploads/${input.campaignId}/${id}.csv`
+  let bytes: number
+  try {
+    bytes = await deps.files.write(fileKey, input.file, byteLimit(deps.maxUploadBytes))
+    await checkCsv(deps.files.read(fileKey), 'phone')
+  } catch (error) {
+    await deps.files.remove(fileKey)
+    throw error
+  }
+  const row = await insertUploadRequest(deps.db, {
+    id,
+    campaignId: input.campaignId,
+    kind: input.kind,
+    parentId: input.parentId ?? null,
+    fileKey,
+    bytes,
+    createdBy: input.createdBy,
+  })
+  await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
+  return row
+}

@@ -1,0 +1,141 @@
+import { concatMap } from 'rxjs'
+import { z } from 'zod'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { createDayTasks, pendingTasks } from '../storage/postgres/flow-task.repository.js'
+import type { Transaction } from '../storage/redis/connection.js'
+import { groupInfos } from '../storage/redis/streams.js'
+import { queueTimers } from '../storage/redis/timers.js'
+import { outreachSettings } from './outreach-campaigns.js'
+import type { OutreachDeps } from './outreach-deps.js'
+import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
+
+/** Records per task-creation page. */
+const CREATE_PAGE = 5000
+/** Tasks per release page. */
+const RELEASE_PAGE = 1000
+/** Released tasks the executor may have waiting before releasing pauses (bounds Redis memory). */
+export const DUE_BACKLOG = 5000
+/** Pause before looking again when the executor is behind. */
+const BACKLOG_PAUSE_MS = 200
+
+/** An entry of `outreach:work`: a cursor over records (create) or over a slot's tasks (release). */
+export const WorkMessage = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('create'),
+    campaignId: z.string(),
+    date: z.iso.date(),
+    after: z.string(),
+  }),
+  z.object({
+    op: z.literal('release'),
+    campaignId: z.string(),
+    date: z.iso.date(),
+    slot: z.coerce.number().int().min(0),
+    after: z.string(),
+  }),
+])
+export type WorkMessage = z.infer<typeof WorkMessage>
+
+/** Stream fields of a create cursor. */
+export const createFields = (campaignId: string, date: string, after: string) => [
+  'op',
+  'create',
+  'campaignId',
+  campaignId,
+  'date',
+  date,
+  'after',
+  after,
+]
+/** Stream fields of a release cursor. */
+export const releaseFields = (campaignId: string, date: string, slot: number, after: string) => [
+  'op',
+  'release',
+  'campaignId',
+  campaignId,
+  'date',
+  date,
+  'slot',
+  String(slot),
+  'after',
+  after,
+]
+
+/** Released tasks not yet taken or not yet acked by the executor. */
+async function executorBacklog(deps: OutreachDeps): Promise<number> {
+  if ((await deps.redis.exists(deps.keys.outreachDue)) === 0) return 0
+  const info = (await groupInfos(deps.redis, deps.keys.outreachDue)).find(
+    (g) => g.name === 'executor',
+  )
+  if (info === undefined) return await deps.redis.xlen(deps.keys.outreachDue)
+  return Number(info.lag ?? 0) + Number(info.pending ?? 0)
+}
+
+async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transaction) => void> {
+  const campaign = await findCampaign(deps.db, m.campaignId)
+  if (campaign === undefined || campaign.status === 'Cancelled') return () => undefined
+  const { keys } = deps
+  if (m.op === 'create') {
+    const s = outreachSettings(campaign)
+    const slots = s.slots.length > 0 ? s.slots.map((_, i) => i + 1) : [0]
+    const page = await createDayTasks(deps.db, {
+      campaignId: m.campaignId,
+      date: m.date,
+      slots,
+      afterRecordId: m.after,
+      limit: CREATE_PAGE,
+    })
+    const next = page.lastRecordId
+    return (tx) => {
+      if (next !== undefined)
+        tx.xadd(keys.outreachWork, '*', ...createFields(m.campaignId, m.date, next))
+    }
+  }
+  if ((await executorBacklog(deps)) >= DUE_BACKLOG) {
+    const resume = {
+      id: `outreach:${m.campaignId}:${m.date}:${m.slot}:resume`,
+      dueMs: deps.clock.now() + BACKLOG_PAUSE_MS,
+      fields: {
+        kind: 'outreach.resume',
+        ...Object.fromEntries(chunkPairs(releaseFields(m.campaignId, m.date, m.slot, m.after))),
+      },
+    }
+    return (tx) => queueTimers(tx, keys, [resume])
+  }
+  const tasks = await pendingTasks(deps.db, {
+    campaignId: m.campaignId,
+    date: m.date,
+    slot: m.slot,
+    afterTaskId: m.after,
+    limit: RELEASE_PAGE,
+  })
+  const last = tasks[tasks.length - 1]
+  return (tx) => {
+    for (const t of tasks)
+      tx.xadd(keys.outreachDue, '*', 'taskId', t.id, 'attempts', String(t.attempts))
+    if (last !== undefined && tasks.length === RELEASE_PAGE)
+      tx.xadd(keys.outreachWork, '*', ...releaseFields(m.campaignId, m.date, m.slot, last.id))
+  }
+}
+
+function chunkPairs(flat: string[]): [string, string][] {
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] ?? '', flat[i + 1] ?? ''])
+  return pairs
+}
+
+/** The actor that walks creation and release cursors one page at a time. */
+export function outreachWorkActor(deps: OutreachDeps): ActorDefinition<WorkMessage> {
+  return {
+    name: 'outreach-work',
+    stream: deps.keys.outreachWork,
+    group: 'outreach-work',
+    schema: WorkMessage,
+    options: { batchSize: 10, concurrency: 1 },
+    operate: concatMap(async (batch: Decoded<WorkMessage>[]): Promise<Effect> => {
+      const commits: ((tx: Transaction) => void)[] = []
+      for (const entry of batch) commits.push(await work(deps, entry.value))
+      return { commit: (tx) => commits.forEach((c) => c(tx)) }
+    }),
+  }
+}

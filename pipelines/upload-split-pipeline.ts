@@ -1,0 +1,133 @@
+import { pipeline } from 'node:stream/promises'
+import { parse } from 'csv-parse'
+import { concatMap } from 'rxjs'
+import { z } from 'zod'
+import { dayOf, isCampaignDay, openSlots, slotWindow } from '../operators/outreach-schedule.js'
+import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { countRecords, insertRecordsAndTasks } from '../storage/postgres/flow-task.repository.js'
+import {
+  completeUpload,
+  failUpload,
+  insertUploadErrors,
+  startProcessing,
+} from '../storage/postgres/upload-request.repository.js'
+import type { Transaction } from '../storage/redis/connection.js'
+import { asFileProblem, headerName, utf8Only } from './csv-check.js'
+import { outreachSettings } from './outreach-campaigns.js'
+import type { OutreachDeps } from './outreach-deps.js'
+import { releaseFields } from './outreach-work-pipeline.js'
+import type { ActorDefinition, Effect } from './runtime/actor.js'
+
+/** An entry of `outreach:uploads`. */
+export const UploadMessage = z.object({ requestId: z.uuid() })
+export type UploadMessage = z.infer<typeof UploadMessage>
+
+/** Rows stored per statement. */
+const CHUNK = 5000
+
+/**
+ * Splits one contacts upload: streams the file through csv-parse in chunks, stores records and
+ * the tasks of the upload day's open slots, records row errors, then the final counts. Safe to
+ * run again after a crash: records, tasks and errors are unique, counts come from the whole file.
+ */
+export async function splitUpload(deps: OutreachDeps, requestId: string): Promise<Effect> {
+  const request = await startProcessing(deps.db, requestId)
+  if (request === undefined || request.status === 'completed' || request.status === 'failed')
+    return {}
+  const campaign = await findCampaign(deps.db, request.campaign_id)
+  const now = deps.clock.now()
+  if (campaign === undefined || campaign.status === 'Cancelled') {
+    await failUpload(deps.db, requestId, 'campaign_revoked', new Date(now))
+    return {}
+  }
+  const s = outreachSettings(campaign)
+  const today = dayOf(s, now)
+  const onDay = isCampaignDay(s, today)
+  const slots = !onDay ? [] : s.slots.length > 0 ? openSlots(s, today, now) : [0]
+  const split = uploadSplit({ useScheduledTime: s.slots.length === 0 })
+  const totals = { rows: 0, invalid: 0, negative: 0 }
+
+  const store = async (rows: CsvRow[]) => {
+    const chunk: Split = split(rows)
+    totals.rows += chunk.rows
+    totals.invalid += chunk.invalid
+    await insertUploadErrors(
+      deps.db,
+      chunk.errors.map((e) => ({ request_id: requestId, ...e })),
+    )
+    const stored = await insertRecordsAndTasks(deps.db, {
+      campaignId: campaign.id,
+      requestId,
+      records: chunk.records,
+      date: slots.length > 0 ? today : null,
+      slots,
+    })
+    totals.negative += stored.negative
+  }
+
+  try {
+    await pipeline(
+      deps.files.read(request.file_key),
+      utf8Only(),
+      parse({
+        bom: true,
+        skip_empty_lines: true,
+        columns: (header: string[]) => header.map(headerName),
+      }),
+      async (records: AsyncIterable<Record<string, string>>) => {
+        let rows: CsvRow[] = []
+        for await (const cells of records) {
+          rows.push({ row: totals.rows + rows.length + 1, cells })
+          if (rows.length === CHUNK) {
+            await store(rows)
+            rows = []
+          }
+        }
+        await store(rows)
+      },
+    )
+  } catch (error) {
+    const problem = asFileProblem(error)
+    if (problem instanceof Error && problem.name === 'FileProblem') {
+      await failUpload(deps.db, requestId, problem.message, new Date(deps.clock.now()))
+      return {}
+    }
+    throw error
+  }
+  const accepted = await countRecords(deps.db, requestId)
+  await completeUpload(
+    deps.db,
+    requestId,
+    {
+      total: totals.rows,
+      accepted,
+      invalid: totals.invalid,
+      negative: totals.negative,
+      duplicate: totals.rows - totals.invalid - totals.negative - accepted,
+    },
+    new Date(deps.clock.now()),
+  )
+  // Tasks made for a slot that is running now must reach the executor: release that slot again.
+  const running = slots.filter((n) => n > 0 && slotWindow(s, today, n).startMs <= now)
+  return {
+    commit: (tx: Transaction) => {
+      for (const slot of running)
+        tx.xadd(deps.keys.outreachWork, '*', ...releaseFields(campaign.id, today, slot, '0'))
+    },
+  }
+}
+
+/** The upload-split actor: `outreach:uploads` → records and tasks. */
+export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMessage> {
+  return {
+    name: 'upload-split',
+    stream: deps.keys.outreachUploads,
+    group: 'upload-split',
+    schema: UploadMessage,
+    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
+    operate: concatMap(async ([entry]) =>
+      entry === undefined ? {} : splitUpload(deps, entry.value.requestId),
+    ),
+  }
+}

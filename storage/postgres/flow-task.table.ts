@@ -1,0 +1,75 @@
+import type { Generated, Selectable } from 'kysely'
+
+/** Status of a flow task. */
+export type TaskStatus =
+  'IN_PROGRESS' | 'COMPLETED' | 'PARTIAL_COMPLETE' | 'FAILED' | 'NEGATIVE' | 'CANCELLED'
+
+/** `outreach_record`: one accepted contact of an upload. */
+export interface OutreachRecordTable {
+  id: Generated<string>
+  campaign_id: string
+  request_id: string
+  row: number
+  phone: string
+  scheduled_time: Date | null
+  data: unknown
+}
+
+/** `flow_task`: one contact, one day, one slot (0 when the campaign has no slots). */
+export interface FlowTaskTable {
+  id: Generated<string>
+  campaign_id: string
+  request_id: string
+  record_id: string
+  phone: string
+  /** The day in the campaign's zone, `YYYY-MM-DD`. */
+  task_date: string
+  slot: number
+  status: Generated<TaskStatus>
+  reason: string | null
+  attempts: Generated<number>
+  retriggered: Generated<boolean>
+  custom_slot: string | null
+  updated_at: Generated<Date>
+}
+export type FlowTaskRow = Selectable<FlowTaskTable>
+
+/** `task_attempt`: one call of the flow endpoint for a task. */
+export interface TaskAttemptTable {
+  id: string
+  task_id: string
+  attempt: number
+  campaign_id: string
+  request_id: string
+  phone: string
+  task_date: string
+  slot: number
+  started_at: Date
+  ended_at: Date | null
+  status: string | null
+  reason: string | null
+  http_status: number | null
+}
+export type TaskAttemptRow = Selectable<TaskAttemptTable>
+
+/** `task_counter`: live task counts, kept by triggers on `flow_task`. */
+export interface TaskCounterTable {
+  campaign_id: string
+  task_date: string
+  slot: number
+  status: TaskStatus
+  count: string
+}
+
+/** `negative_number`: do-not-call numbers of one contacts upload. */
+export interface NegativeNumberTable {
+  request_id: string
+  phone: string
+}
+
+/** `do_not_call`: the global do-not-call list. */
+export interface DoNotCallTable {
+  phone: string
+  added_by: string
+  added_at: Generated<Date>
+}

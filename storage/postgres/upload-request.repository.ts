@@ -1,0 +1,162 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from './database.js'
+import type { UploadErrorRow, UploadKind, UploadRequestRow } from './upload-request.table.js'
+
+/** Stores a new upload request in `accepted`. */
+export async function insertUploadRequest(
+  db: Kysely<Database>,
+  request: {
+    id: string
+    campaignId: string
+    kind: UploadKind
+    parentId: string | null
+    fileKey: string
+    bytes: number
+    createdBy: string
+  },
+): Promise<UploadRequestRow> {
+  return db
+    .insertInto('upload_request')
+    .values({
+      id: request.id,
+      campaign_id: request.campaignId,
+      kind: request.kind,
+      parent_id: request.parentId,
+      file_key: request.fileKey,
+      bytes: String(request.bytes),
+      created_by: request.createdBy,
+      error: null,
+      completed_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** One upload request, or undefined. */
+export async function findUploadRequest(
+  db: Kysely<Database>,
+  id: string,
+): Promise<UploadRequestRow | undefined> {
+  return db.selectFrom('upload_request').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Moves a request to `processing` unless it finished already; returns the row. */
+export async function startProcessing(
+  db: Kysely<Database>,
+  id: string,
+): Promise<UploadRequestRow | undefined> {
+  return db
+    .updateTable('upload_request')
+    .set({
+      status: sql`CASE WHEN status IN ('completed', 'failed') THEN status ELSE 'processing' END`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Final counts of a finished request. */
+export interface UploadCounts {
+  total: number
+  accepted: number
+  invalid: number
+  duplicate: number
+  negative: number
+  cancelledTasks?: number
+}
+
+/** Marks a request completed with its counts. */
+export async function completeUpload(
+  db: Kysely<Database>,
+  id: string,
+  counts: UploadCounts,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('upload_request')
+    .set({
+      status: 'completed',
+      total: counts.total,
+      accepted: counts.accepted,
+      invalid: counts.invalid,
+      duplicate: counts.duplicate,
+      negative: counts.negative,
+      cancelled_tasks: counts.cancelledTasks ?? 0,
+      completed_at: at,
+    })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Marks a request failed with a reason. */
+export async function failUpload(
+  db: Kysely<Database>,
+  id: string,
+  error: string,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('upload_request')
+    .set({ status: 'failed', error, completed_at: at })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Row errors to store (a repeated run stores each once). */
+export async function insertUploadErrors(
+  db: Kysely<Database>,
+  errors: UploadErrorRow[],
+): Promise<void> {
+  if (errors.length === 0) return
+  await db
+    .insertInto('upload_error')
+    .values(errors)
+    .onConflict((oc) => oc.doNothing())
+    .execute()
+}
+
+/** The first `limit` row errors of a request, by row. */
+export async function listUploadErrors(
+  db: Kysely<Database>,
+  id: string,
+  limit: number,
+): Promise<UploadErrorRow[]> {
+  return db
+    .selectFrom('upload_error')
+    .selectAll()
+    .where('request_id', '=', id)
+    .orderBy('row')
+    .orderBy('column')
+    .limit(limit)
+    .execute()
+}
+
+/** Every row error of a request, in pages, by row (for the CSV export). */
+export async function* allUploadErrors(
+  db: Kysely<Database>,
+  id: string,
+  pageSize = 5000,
+): AsyncGenerator<UploadErrorRow[]> {
+  let after = { row: 0, column: '' }
+  for (;;) {
+    const page = await db
+      .selectFrom('upload_error')
+      .selectAll()
+      .where('request_id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb('row', '>', after.row),
+          eb.and([eb('row', '=', after.row), eb('column', '>', after.column)]),
+        ]),
+      )
+      .orderBy('row')
+      .orderBy('column')
+      .limit(pageSize)
+      .execute()
+    if (page.length === 0) return
+    yield page
+    const last = page[page.length - 1]
+    if (last === undefined || page.length < pageSize) return
+    after = { row: last.row, column: last.column }
+  }
+}

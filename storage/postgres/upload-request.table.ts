@@ -1,0 +1,38 @@
+import type { Generated, Selectable } from 'kysely'
+
+/** What an upload carries. */
+export type UploadKind = 'contacts' | 'negatives'
+/** Where an upload is in its processing. */
+export type UploadStatus = 'accepted' | 'processing' | 'completed' | 'failed'
+
+/** `upload_request`: one uploaded file and its row counts. */
+export interface UploadRequestTable {
+  id: string
+  campaign_id: string
+  kind: UploadKind
+  parent_id: string | null
+  status: Generated<UploadStatus>
+  file_key: string
+  bytes: string
+  total: Generated<number>
+  accepted: Generated<number>
+  invalid: Generated<number>
+  duplicate: Generated<number>
+  negative: Generated<number>
+  cancelled_tasks: Generated<number>
+  error: string | null
+  created_by: string
+  created_at: Generated<Date>
+  completed_at: Date | null
+}
+export type UploadRequestRow = Selectable<UploadRequestTable>
+
+/** `upload_error`: one rejected cell or row of an upload. */
+export interface UploadErrorTable {
+  request_id: string
+  row: number
+  column: string
+  code: string
+  message: string
+}
+export type UploadErrorRow = Selectable<UploadErrorTable>

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let admin: Record<string, string>
+// 09:30 in Kolkata on the first day: both slots are still ahead.
+const clock = manualClock(Date.parse('2026-11-22T04:00:00Z'))
+
+const campaign = {
+  type: 'outreach',
+  name: 'Diwali reminder',
+  timezone: 'Asia/Kolkata',
+  workingHours: { start: '09:00', end: '21:00' },
+  slots: [
+    { start: '10:00', end: '12:00' },
+    { start: '17:00', end: '19:00' },
+  ],
+  startDate: '2026-11-22',
+  days: 30,
+  flow: {
+    url: 'http://127.0.0.1:4000/flow',
+    timeoutMs: 10000,
+    maxAttempts: 3,
+    retryDelaySeconds: 600,
+  },
+  ratePerSecond: 50,
+}
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s, clock)
+  admin = await bearer('1', true)
+  workers = await startWorkers(scoringDeps(s, clock), ['upload-split'])
+})
+afterAll(async () => {
+  await workers.stop()
+  t.close()
+  await s.close()
+})
+
+const create = async (body: unknown) => t.app.request('/campaigns', jsonBody('POST', body, admin))
+const upload = (id: string, csv: string | Buffer, type = 'text/csv') =>
+  t.app.request(`/campaigns/${id}/uploads`, {
+    method: 'POST',
+    body: csv,
+    headers: { ...admin, 'content-type': type },
+  })
+
+describe('outreach campaigns', () => {
+  it('should create an outreach campaign and show it', async () => {
+    const res = await create(campaign)
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({
+      type: 'outreach',
+      name: 'Diwali reminder',
+      status: 'Scheduled',
+      days: 30,
+    })
+  })
+
+  it('should report every broken schedule rule by field in one problem', async () => {
+    const res = await create({
+      ...campaign,
+      timezone: 'Mars/Olympus',
+      days: 31,
+      slots: [
+        { start: '08:00', end: '10:30' },
+        { start: '10:00', end: '09:00' },
+        { start: '17:00', end: '19:00' },
+      ],
+    })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { errors: { field: string; message: string }[] }
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'timezone' }),
+        expect.objectContaining({ field: 'days', message: 'at most 30 days' }),
+        expect.objectContaining({ field: 'slots', message: 'at most 2 slots a day' }),
+        expect.objectContaining({ field: 'slots.0', message: 'must lie inside working hours' }),
+        expect.objectContaining({ field: 'slots.1.end', message: 'must be after start' }),
+        expect.objectContaining({ field: 'slots.1', message: 'overlaps slot 1' }),
+      ]),
+    )
+  })
+})
+
+describe('contact uploads', () => {
+  it('should split a CSV into records and one task per record per open slot, with per-row errors', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const csv =
+      'phone,name\n+91 98765 43210,Asha\n98765-43211,Ravi\nnot a phone,Bad\n+919876543210,Asha again\n,Empty\n'
+    const res = await upload(campaignId, csv)
+    expect(res.status).toBe(202)
+    const { requestId } = (await res.json()) as { requestId: string }
+    expect(res.headers.get('location')).toBe(`/campaigns/${campaignId}/uploads/${requestId}`)
+    const status = await eventually(async () => {
+      const body = (await (
+        await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+      ).json()) as { status: string }
+      return body.status === 'completed' ? body : undefined
+    })
+    expect(status).toMatchObject({
+      rows: { total: 5, accepted: 2, invalid: 2, duplicate: 1, negative: 0 },
+      errors: [
+        { row: 3, column: 'phone', code: 'invalid_phone' },
+        { row: 5, column: 'phone', code: 'missing' },
+      ],
+    })
+    const tasks = await s.db
+      .selectFrom('flow_task')
+      .select(['phone', 'task_date', 'slot', 'status'])
+      .where('campaign_id', '=', campaignId)
+      .orderBy('phone')
+      .orderBy('slot')
+      .execute()
+    expect(tasks).toEqual([
+      { phone: '+919876543210', task_date: '2026-11-22', slot: 1, status: 'IN_PROGRESS' },
+      { phone: '+919876543210', task_date: '2026-11-22', slot: 2, status: 'IN_PROGRESS' },
+      { phone: '9876543211', task_date: '2026-11-22', slot: 1, status: 'IN_PROGRESS' },
+      { phone: '9876543211', task_date: '2026-11-22', slot: 2, status: 'IN_PROGRESS' },
+    ])
+    const errorsCsv = await (
+      await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}/errors.csv`)
+    ).text()
+    expect(errorsCsv).toBe(
+      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n5,phone,missing,phone is empty\n',
+    )
+  })
+
+  it('should accept a multipart upload and create tasks only for slots that have not ended', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    clock.set(Date.parse('2026-11-22T07:00:00Z')) // 12:30 in Kolkata: slot 1 is over
+    const form = new FormData()
+    form.append('file', new Blob(['phone\n1234567\n'], { type: 'text/csv' }), 'contacts.csv')
+    const res = await t.app.request(`/campaigns/${campaignId}/uploads`, {
+      method: 'POST',
+      body: form,
+      headers: admin,
+    })
+    expect(res.status).toBe(202)
+    await eventually(
+      async () =>
+        (
+          await s.db
+            .selectFrom('flow_task')
+            .select('slot')
+            .where('campaign_id', '=', campaignId)
+            .execute()
+        ).length === 1,
+    )
+    expect(
+      await s.db
+        .selectFrom('flow_task')
+        .select('slot')
+        .where('campaign_id', '=', campaignId)
+        .execute(),
+    ).toEqual([{ slot: 2 }])
+  })
+
+  it('should answer a file that cannot be used at all with a problem naming it', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const cases: [string | Buffer, number, string][] = [
+      ['', 400, 'empty_file'],
+      ['name\nAsha\n', 400, 'missing_column'],
+      ['phone,name\n1234567,"Asha\n', 400, 'malformed_csv'],
+      [Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xc3, 0x28, 0x0a]), 400, 'not_utf8'],
+      [`phone\n${'1234567\n'.repeat(10_000)}`, 413, 'file_too_large'],
+    ]
+    for (const [body, status, code] of cases) {
+      const res = await upload(campaignId, body)
+      expect({ code, status: res.status }).toEqual({ code, status })
+      expect(res.headers.get('content-type')).toBe('application/problem+json')
+      expect(await res.json()).toMatchObject({ code })
+    }
+    expect((await upload(campaignId, '{}', 'application/json')).status).toBe(415)
+  })
+})
