@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { flowServer } from '../support/flow-server.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let flow: Awaited<ReturnType<typeof flowServer>>
+const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata
+const kolkata = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+05:30`)
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s, clock)
+  flow = await flowServer((call) =>
+    call.phone === '1111111'
+      ? { status: 500 }
+      : call.phone === '2222222'
+        ? { status: 200, body: { status: 'PARTIAL_COMPLETE' } }
+        : { status: 200 },
+  )
+  workers = await startWorkers(scoringDeps(s, clock), [
+    'timers',
+    'upload-split',
+    'outreach-work',
+    'executor',
+  ])
+})
+afterAll(async () => {
+  await workers.stop()
+  await flow.close()
+  t.close()
+  await s.close()
+})
+
+const statuses = async (campaignId: string, date: string) =>
+  (
+    await s.db
+      .selectFrom('flow_task')
+      .select(['phone', 'slot', 'status', 'reason'])
+      .where('campaign_id', '=', campaignId)
+      .where('task_date', '=', date)
+      .orderBy('slot')
+      .orderBy('phone')
+      .execute()
+  ).map((r) => `${r.slot} ${r.phone} ${r.status}${r.reason === null ? '' : ` ${r.reason}`}`)
+
+describe('slots', () => {
+  it('should call each task inside its slot, fail the unattempted at slot end, and create the next day at 00:00', async () => {
+    const admin = await bearer('1', true)
+    const created = await t.app.request(
+      '/campaigns',
+      jsonBody(
+        'POST',
+        {
+          type: 'outreach',
+          name: 'two slots',
+          timezone: 'Asia/Kolkata',
+          workingHours: { start: '09:00', end: '21:00' },
+          slots: [
+            { start: '10:00', end: '12:00' },
+            { start: '17:00', end: '19:00' },
+          ],
+          startDate: '2026-11-22',
+          days: 2,
+          flow: { url: flow.url, timeoutMs: 2000 },
+          ratePerSecond: 100,
+        },
+        admin,
+      ),
+    )
+    const { campaignId } = (await created.json()) as { campaignId: string }
+    const upload = await t.app.request(`/campaigns/${campaignId}/uploads`, {
+      method: 'POST',
+      body: 'phone,name\n1111111,Fails\n2222222,Partial\n3333333,Fine\n',
+      headers: { ...admin, 'content-type': 'text/csv' },
+    })
+    expect(upload.status).toBe(202)
+    await eventually(async () => (await statuses(campaignId, '2026-11-22')).length === 6)
+    expect(flow.calls).toEqual([])
+
+    clock.set(kolkata('2026-11-22', '10:00'))
+    await eventually(async () => flow.calls.length === 3)
+    await eventually(
+      async () =>
+        !(await statuses(campaignId, '2026-11-22')).some(
+          (x) => x.startsWith('1 ') && x.includes('IN_PROGRESS'),
+        ),
+    )
+    expect(flow.calls.map((c) => [c.phone, c.slot, c.date, c.attempt, c.retriggered])).toEqual(
+      expect.arrayContaining([
+        ['1111111', 1, '2026-11-22', 1, false],
+        ['2222222', 1, '2026-11-22', 1, false],
+        ['3333333', 1, '2026-11-22', 1, false],
+      ]),
+    )
+    expect(flow.calls[0]?.data).toEqual({ name: expect.any(String) as string })
+
+    // Past slot 2: its start and end fire together, and nothing may be called after the end.
+    clock.set(kolkata('2026-11-22', '19:00'))
+    await eventually(
+      async () =>
+        !(await statuses(campaignId, '2026-11-22')).some((x) => x.includes('IN_PROGRESS')),
+    )
+    expect(await statuses(campaignId, '2026-11-22')).toEqual([
+      '1 1111111 FAILED FLOW_ERROR',
+      '1 2222222 PARTIAL_COMPLETE',
+      '1 3333333 COMPLETED',
+      '2 1111111 FAILED OUT_OF_SLOT_TIME',
+      '2 2222222 FAILED OUT_OF_SLOT_TIME',
+      '2 3333333 FAILED OUT_OF_SLOT_TIME',
+    ])
+    expect(flow.calls).toHaveLength(3 + 0)
+
+    clock.set(kolkata('2026-11-23', '00:00'))
+    await eventually(async () => (await statuses(campaignId, '2026-11-23')).length === 6)
+    const attempts = await s.db
+      .selectFrom('task_attempt')
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .execute()
+    expect(attempts).toHaveLength(3)
+    expect(attempts.find((a) => a.phone === '1111111')).toMatchObject({
+      status: 'FAILED',
+      reason: 'FLOW_ERROR',
+      http_status: 500,
+      slot: 1,
+    })
+  })
+})
