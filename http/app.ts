@@ -9,6 +9,7 @@ import { currencyRatesRoutes } from './currency-rates.routes.js'
 import { deadLettersRoutes } from './dead-letters.routes.js'
 import { healthRoutes } from './health.routes.js'
 import { HttpProblem, errorHandler, problemResponse } from './problem.js'
+import { outreachRoutes } from './outreach.routes.js'
 import { recordsRoutes } from './records.routes.js'
 import { uploadsRoutes } from './uploads.routes.js'
 
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', recordsRoutes(deps))
   app.route('/', deadLettersRoutes(deps))
   app.route('/', uploadsRoutes(deps))
+  app.route('/', outreachRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

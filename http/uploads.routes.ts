@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
+import { csvCell } from '../pipelines/outreach-reports.js'
 import { acceptUpload, uploadOf } from '../pipelines/outreach-uploads.js'
 import { allUploadErrors, listUploadErrors } from '../storage/postgres/upload-request.repository.js'
 import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
@@ -34,11 +35,6 @@ const StatusSchema = z.object({
 })
 const FILE_DOC =
   'The CSV as a `text/csv` body or as the `file` part of `multipart/form-data`; streamed, never buffered.'
-
-const csvCell = (value: string | number) => {
-  const text = String(value)
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
 
 /** The status answer of an upload. */
 export function uploadStatus(row: UploadRequestRow, errors: UploadErrorRow[]) {

@@ -28,7 +28,11 @@ const CALL_CONCURRENCY = 256
 /** Calls are reserved at most this far ahead; later ones go back on the stream. */
 const RESERVE_AHEAD_SECONDS = 3
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+/** Waits `ms`, never longer than the reservation horizon (a clock set back must not stall). */
+const sleep = (ms: number) =>
+  new Promise((resolve) =>
+    setTimeout(resolve, Math.min(Math.max(0, ms), (RESERVE_AHEAD_SECONDS + 1) * 1000)),
+  )
 
 function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
   const settings = task.settings as unknown as OutreachSettings
@@ -161,6 +165,8 @@ async function execute(deps: OutreachDeps, batch: Decoded<DueTask>[]): Promise<E
     )
     await recordResults(deps.db, results)
   }
+  // Every reservable second is taken: wait for the budget to move before handing them back.
+  if (later.length > 0 && bySecond.size === 0) await sleep(1000 - (deps.clock.now() % 1000))
   return {
     commit: (tx) => {
       for (const task of later)

@@ -5,7 +5,13 @@ import { z } from 'zod'
 import { dayOf, isCampaignDay, openSlots, slotWindow } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
-import { countRecords, insertRecordsAndTasks } from '../storage/postgres/flow-task.repository.js'
+import {
+  applyNegatives,
+  countNegatives,
+  countRecords,
+  insertRecordsAndTasks,
+} from '../storage/postgres/flow-task.repository.js'
+import type { UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import {
   completeUpload,
   failUpload,
@@ -13,7 +19,7 @@ import {
   startProcessing,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
-import { asFileProblem, headerName, utf8Only } from './csv-check.js'
+import { asFileProblem, FileProblem, headerName, utf8Only } from './csv-check.js'
 import { outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
@@ -33,8 +39,10 @@ const CHUNK = 5000
  */
 export async function splitUpload(deps: OutreachDeps, requestId: string): Promise<Effect> {
   const request = await startProcessing(deps.db, requestId)
-  if (request === undefined || request.status === 'completed' || request.status === 'failed')
+  if (request === undefined || request.status === 'completed' || request.status === 'failed') {
     return {}
+  }
+  if (request.kind === 'negatives') return splitNegatives(deps, request)
   const campaign = await findCampaign(deps.db, request.campaign_id)
   const now = deps.clock.now()
   if (campaign === undefined || campaign.status === 'Cancelled') {
@@ -116,6 +124,89 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
         tx.xadd(deps.keys.outreachWork, '*', ...releaseFields(campaign.id, today, slot, '0'))
     },
   }
+}
+
+/**
+ * Feeds the request's file to `store` in chunks of rows; false when the file turned out
+ * unusable (the request is then failed with the reason).
+ */
+async function eachChunk(
+  deps: OutreachDeps,
+  request: UploadRequestRow,
+  store: (rows: CsvRow[]) => Promise<void>,
+): Promise<boolean> {
+  let seen = 0
+  try {
+    await pipeline(
+      deps.files.read(request.file_key),
+      utf8Only(),
+      parse({
+        bom: true,
+        skip_empty_lines: true,
+        columns: (header: string[]) => header.map(headerName),
+      }),
+      async (records: AsyncIterable<Record<string, string>>) => {
+        let rows: CsvRow[] = []
+        for await (const cells of records) {
+          rows.push({ row: ++seen, cells })
+          if (rows.length === CHUNK) {
+            await store(rows)
+            rows = []
+          }
+        }
+        await store(rows)
+      },
+    )
+    return true
+  } catch (error) {
+    const problem = asFileProblem(error)
+    if (problem instanceof FileProblem) {
+      await failUpload(deps.db, request.id, problem.message, new Date(deps.clock.now()))
+      return false
+    }
+    throw error
+  }
+}
+
+/**
+ * Splits a negatives upload: its numbers are stored for the contacts request it names, and that
+ * request's tasks not yet executed for them become NEGATIVE (later days create none).
+ */
+async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Promise<Effect> {
+  const parentId = request.parent_id ?? ''
+  const split = uploadSplit({ useScheduledTime: false })
+  const totals = { rows: 0, invalid: 0, cancelled: 0 }
+  const ok = await eachChunk(deps, request, async (rows) => {
+    const chunk = split(rows)
+    totals.rows += chunk.rows
+    totals.invalid += chunk.invalid
+    await insertUploadErrors(
+      deps.db,
+      chunk.errors.map((e) => ({ request_id: request.id, ...e })),
+    )
+    totals.cancelled += await applyNegatives(
+      deps.db,
+      parentId,
+      chunk.records.map((r) => r.phone),
+      new Date(deps.clock.now()),
+    )
+  })
+  if (!ok) return {}
+  const numbers = await countNegatives(deps.db, parentId)
+  await completeUpload(
+    deps.db,
+    request.id,
+    {
+      total: totals.rows,
+      accepted: numbers,
+      invalid: totals.invalid,
+      duplicate: 0,
+      negative: 0,
+      cancelledTasks: totals.cancelled,
+    },
+    new Date(deps.clock.now()),
+  )
+  return {}
 }
 
 /** The upload-split actor: `outreach:uploads` → records and tasks. */

@@ -22,3 +22,16 @@ export function manualClock(
     },
   }
 }
+
+/** A clock that is set by hand and then runs on with real time (for rate limits in tests). */
+export function runningClock(start: number): Clock & { set(ms: number): void } {
+  let base = start
+  let setAt = Date.now()
+  return {
+    now: () => base + (Date.now() - setAt),
+    set: (ms) => {
+      base = ms
+      setAt = Date.now()
+    },
+  }
+}

@@ -285,3 +285,79 @@ export async function recordResults(db: Kysely<Database>, results: AttemptResult
     FROM r WHERE t.id = r.task_id AND t.status = 'IN_PROGRESS'
   `.execute(db)
 }
+
+/**
+ * Stores a chunk of negative numbers for a contacts request and turns its tasks for them that
+ * were not executed yet into NEGATIVE. Returns the tasks cancelled.
+ */
+export async function applyNegatives(
+  db: Kysely<Database>,
+  parentId: string,
+  phones: string[],
+  at: Date,
+): Promise<number> {
+  if (phones.length === 0) return 0
+  const result = await sql<{ cancelled: string }>`
+    WITH stored AS (
+      INSERT INTO negative_number (request_id, phone)
+      SELECT ${parentId}::uuid, p FROM unnest(${phones}::text[]) AS p
+      ON CONFLICT DO NOTHING
+    ),
+    cancelled AS (
+      UPDATE flow_task SET status = 'NEGATIVE', reason = 'NEGATIVE_UPLOAD', updated_at = ${at}
+      WHERE request_id = ${parentId}::uuid AND phone = ANY(${phones}::text[])
+        AND status = 'IN_PROGRESS' AND attempts = 0
+      RETURNING 1
+    )
+    SELECT count(*) AS cancelled FROM cancelled
+  `.execute(db)
+  return Number(result.rows[0]?.cancelled ?? 0)
+}
+
+/** Distinct negative numbers stored for a contacts request. */
+export async function countNegatives(db: Kysely<Database>, parentId: string): Promise<number> {
+  const row = await db
+    .selectFrom('negative_number')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('request_id', '=', parentId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Adds numbers to the global do-not-call list; returns how many were new. */
+export async function addDoNotCall(
+  db: Kysely<Database>,
+  phones: string[],
+  addedBy: string,
+): Promise<number> {
+  if (phones.length === 0) return 0
+  const result = await db
+    .insertInto('do_not_call')
+    .values(phones.map((phone) => ({ phone, added_by: addedBy })))
+    .onConflict((oc) => oc.column('phone').doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0)
+}
+
+/** Revokes a campaign: it becomes Cancelled and every task not yet executed CANCELLED. */
+export async function revokeCampaign(
+  db: Kysely<Database>,
+  campaignId: string,
+  at: Date,
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('campaign')
+      .set({ status: 'Cancelled' })
+      .where('id', '=', campaignId)
+      .execute()
+    const result = await trx
+      .updateTable('flow_task')
+      .set({ status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED', updated_at: at })
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'IN_PROGRESS')
+      .where('attempts', '=', 0)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  })
+}

@@ -1,4 +1,9 @@
-import { manualClock, systemClock, type Clock } from '../../pipelines/runtime/clock.js'
+import {
+  manualClock,
+  runningClock,
+  systemClock,
+  type Clock,
+} from '../../pipelines/runtime/clock.js'
 import { createScoringCache } from '../../pipelines/scoring-cache.js'
 import type { WorkerDeps } from '../../pipelines/workers.js'
 import type { TestServices } from './services.js'
@@ -31,7 +36,7 @@ export function scoringDeps(s: TestServices, clock: Clock = systemClock): Worker
   }
 }
 
-export { manualClock }
+export { manualClock, runningClock }
 
 /** Creates a purchase campaign (item 7, open 2026–2099 unless overridden); returns its id. */
 export async function purchaseCampaign(

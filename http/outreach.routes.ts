@@ -1,0 +1,243 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { stream } from 'hono/streaming'
+import { importDoNotCall } from '../pipelines/do-not-call.js'
+import { outreachCampaignView } from '../pipelines/outreach-campaigns.js'
+import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
+import { dashboard, dayCounts, todayOf } from '../pipelines/outreach-dashboard.js'
+import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
+import { acceptUpload } from '../pipelines/outreach-uploads.js'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import type { AppDeps } from './app-deps.js'
+import { requireAdmin } from './auth.js'
+import { bearer, json, openApiApp, problems } from './openapi-app.js'
+import { HttpProblem } from './problem.js'
+import { uploadedFile } from './upload-body.js'
+
+const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
+const DateQuery = z.object({ date: z.iso.date().optional() })
+const DashboardSchema = z.object({
+  date: z.string(),
+  uploaded: z.number(),
+  attempted: z.number(),
+  negative: z.number(),
+  pending: z.number(),
+  cancelled: z.number(),
+  completed: z.number(),
+  partial: z.number(),
+  failed: z.number(),
+  scheduledTimestamps: z.array(z.string()),
+  status: z.enum(['Scheduled', 'Rescheduled', 'Completed', 'Negative upload', 'Cancelled']),
+})
+
+/** Outreach operations: negatives, do-not-call, revoke, retrigger, dashboards, reports. */
+export const outreachRoutes = (deps: AppDeps) => {
+  const admin = requireAdmin(deps.jwtSecret)
+  const outreachCampaign = async (id: string) => {
+    const row = await findCampaign(deps.db, id)
+    if (row?.type !== 'outreach')
+      throw new HttpProblem(404, 'campaign_not_found', `No outreach campaign ${id}`)
+    return row
+  }
+  const wasRetriggered = async (id: string, date: string) =>
+    (await deps.db
+      .selectFrom('flow_task')
+      .select('id')
+      .where('campaign_id', '=', id)
+      .where('task_date', '=', date)
+      .where('retriggered', '=', true)
+      .limit(1)
+      .executeTakeFirst()) !== undefined
+  return openApiApp()
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/campaigns/{id}/uploads/{requestId}/negatives',
+        summary: 'Upload do-not-call numbers for one contacts upload (admin) → 202',
+        description:
+          'CSV with a phone column, as text/csv or the file part of multipart/form-data.',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params.extend({ requestId: z.uuid() }) },
+        responses: {
+          202: {
+            description: 'Accepted',
+            content: json(z.object({ requestId: z.string(), status: z.literal('accepted') })),
+          },
+          ...problems(400, 401, 403, 404, 409, 413),
+        },
+      }),
+      async (c) => {
+        const { id, requestId } = c.req.valid('param')
+        const row = await acceptUpload(deps, {
+          campaignId: id,
+          kind: 'negatives',
+          parentId: requestId,
+          file: await uploadedFile(c),
+          createdBy: c.var.caller.userId,
+        })
+        c.header('location', `/campaigns/${id}/uploads/${row.id}`)
+        return c.json({ requestId: row.id, status: 'accepted' as const }, 202)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/do-not-call',
+        summary: 'Add a CSV of numbers to the global do-not-call list (admin)',
+        security: bearer,
+        middleware: [admin] as const,
+        responses: {
+          200: {
+            description: 'Added',
+            content: json(
+              z.object({
+                rows: z.number(),
+                added: z.number(),
+                invalid: z.array(z.object({ row: z.number(), phone: z.string() })),
+              }),
+            ),
+          },
+          ...problems(400, 401, 403, 413),
+        },
+      }),
+      async (c) =>
+        c.json(await importDoNotCall(deps, await uploadedFile(c), c.var.caller.userId), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        path: '/campaigns/{id}',
+        summary: 'Revoke an outreach campaign (admin): unexecuted tasks become CANCELLED',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params },
+        responses: {
+          200: {
+            description: 'Revoked',
+            content: json(
+              z.object({
+                campaignId: z.string(),
+                status: z.literal('Cancelled'),
+                cancelledTasks: z.number(),
+              }),
+            ),
+          },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const { cancelledTasks } = await revoke(deps, id)
+        return c.json({ campaignId: id, status: 'Cancelled' as const, cancelledTasks }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/campaigns/{id}/retrigger',
+        summary: "Queue a day's unfinished tasks again (admin), once their slot is over",
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params, body: { required: true, content: json(RetriggerRequest) } },
+        responses: {
+          202: { description: 'Queued', content: json(z.object({ retriggered: z.number() })) },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => c.json(await retrigger(deps, c.req.valid('param').id, c.req.valid('json')), 202),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/{id}/dashboard',
+        summary: "A day's task counts and status (default today in the campaign's zone)",
+        request: { params: Params, query: DateQuery },
+        responses: {
+          200: { description: 'Dashboard', content: json(DashboardSchema) },
+          ...problems(400, 404),
+        },
+      }),
+      async (c) => {
+        const campaign = await outreachCampaign(c.req.valid('param').id)
+        const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
+        return c.json(
+          await dashboard(deps.db, campaign, date, await wasRetriggered(campaign.id, date)),
+          200,
+        )
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns',
+        summary: "Outreach campaigns with their status and today's counts",
+        request: { query: z.object({ type: z.literal('outreach') }) },
+        responses: {
+          200: {
+            description: 'Campaigns',
+            content: json(
+              z.object({
+                campaigns: z.array(
+                  z.looseObject({
+                    campaignId: z.string(),
+                    today: z.object({ date: z.string(), counts: z.record(z.string(), z.number()) }),
+                  }),
+                ),
+              }),
+            ),
+          },
+          ...problems(400),
+        },
+      }),
+      async (c) => {
+        const rows = await deps.db
+          .selectFrom('campaign')
+          .selectAll()
+          .where('type', '=', 'outreach')
+          .orderBy('id')
+          .execute()
+        const byDate = new Map<string, string[]>()
+        for (const row of rows) {
+          const today = todayOf(row, deps.clock.now())
+          byDate.set(today, [...(byDate.get(today) ?? []), row.id])
+        }
+        const counts = new Map<string, Map<string, number>>()
+        for (const [date, ids] of byDate)
+          for (const [id, m] of await dayCounts(deps.db, ids, date)) counts.set(id, m)
+        const campaigns = rows.map((row) => ({
+          ...outreachCampaignView(row),
+          today: {
+            date: todayOf(row, deps.clock.now()),
+            counts: Object.fromEntries(counts.get(row.id) ?? []),
+          },
+        }))
+        return c.json({ campaigns }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/{id}/reports/{kind}',
+        summary:
+          'Streamed CSV reports (admin): eod (per slot, by status and reason) or raw (one row per attempt)',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params.extend({ kind: z.enum(['eod', 'raw']) }), query: DateQuery },
+        responses: {
+          200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { id, kind } = c.req.valid('param')
+        const campaign = await outreachCampaign(id)
+        const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
+        const lines = kind === 'eod' ? eodReport(deps.db, id, date) : rawReport(deps.db, id, date)
+        c.header('content-type', 'text/csv; charset=utf-8')
+        c.header('content-disposition', `attachment; filename="${id}-${kind}-${date}.csv"`)
+        return stream(c, async (out) => {
+          for await (const chunk of lines) await out.write(chunk)
+        })
+      },
+    )
+}

@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import { z } from 'zod'
+import {
+  DayWindow,
+  at,
+  isCampaignDay,
+  slotWindow,
+  workingWindow,
+} from '../operators/outreach-schedule.js'
+import { addDoNotCall, revokeCampaign } from '../storage/postgres/flow-task.repository.js'
+import type { Database } from '../storage/postgres/database.js'
+import { queueTimers } from '../storage/redis/timers.js'
+import { DomainError } from './domain-error.js'
+import { outreachSettings } from './outreach-campaigns.js'
+import type { OutreachDeps } from './outreach-deps.js'
+import { openOutreachCampaign } from './outreach-uploads.js'
+import { releaseFields } from './outreach-work-pipeline.js'
+
+/** Revokes a campaign: Cancelled, its unexecuted tasks CANCELLED; calls in flight finish. */
+export async function revoke(
+  deps: Pick<OutreachDeps, 'db' | 'clock'>,
+  campaignId: string,
+): Promise<{ cancelledTasks: number }> {
+  await openOutreachCampaign(deps.db, campaignId)
+  return { cancelledTasks: await revokeCampaign(deps.db, campaignId, new Date(deps.clock.now())) }
+}
+
+/** Adds the phones of a list to the global do-not-call list. */
+export async function addToDoNotCall(
+  db: Kysely<Database>,
+  phones: string[],
+  addedBy: string,
+): Promise<number> {
+  return addDoNotCall(db, [...new Set(phones)], addedBy)
+}
+
+/** The body of `POST /campaigns/:id/retrigger`. */
+export const RetriggerRequest = z.object({
+  date: z.iso.date(),
+  slot: z.number().int().min(1).optional(),
+  customSlot: DayWindow.optional(),
+})
+export type RetriggerRequest = z.infer<typeof RetriggerRequest>
+
+/**
+ * Queues a day's unfinished tasks again (IN_PROGRESS, PARTIAL_COMPLETE, FAILED) with
+ * `retriggered`: only once the slot is over (the working day when no slot is named) and while
+ * no call of the campaign is in flight. A custom slot is released at its start and checked.
+ */
+export async function retrigger(
+  deps: OutreachDeps,
+  campaignId: string,
+  input: RetriggerRequest,
+): Promise<{ retriggered: number }> {
+  const campaign = await openOutreachCampaign(deps.db, campaignId)
+  const s = outreachSettings(campaign)
+  const now = deps.clock.now()
+  if (!isCampaignDay(s, input.date))
+    throw new DomainError(
+      'invalid',
+      'not_a_campaign_day',
+      `${input.date} is not a day of campaign ${campaignId}`,
+    )
+  if (input.slot !== undefined && input.slot > s.slots.length)
+    throw new DomainError(
+      'invalid',
+      'no_such_slot',
+      `Campaign ${campaignId} has no slot ${input.slot}`,
+    )
+  const over =
+    input.slot !== undefined
+      ? slotWindow(s, input.date, input.slot).endMs
+      : s.slots.length > 0
+        ? Math.max(...s.slots.map((_, i) => slotWindow(s, input.date, i + 1).endMs))
+        : workingWindow(s, input.date).endMs
+  if (now < over)
+    throw new DomainError(
+      'conflict',
+      'slot_not_over',
+      'Tasks can be retriggered once their slot is over',
+    )
+  const inFlight = await deps.db
+    .selectFrom('task_attempt')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('ended_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst()
+  if (inFlight !== undefined)
+    throw new DomainError(
+      'conflict',
+      'tasks_in_progress',
+      'Some of the campaign’s tasks are being processed',
+    )
+  const custom = input.customSlot === undefined ? null : JSON.stringify(input.customSlot)
+  const updated = await sql<{ slot: number; n: string }>`
+    WITH moved AS (
+      UPDATE flow_task SET status = 'IN_PROGRESS', reason = NULL, retriggered = true, custom_slot = ${custom},
+        updated_at = ${new Date(now)}
+      WHERE campaign_id = ${campaignId} AND task_date = ${input.date}::date
+        AND (${input.slot ?? null}::smallint IS NULL OR slot = ${input.slot ?? null}::smallint)
+        AND status IN ('IN_PROGRESS', 'PARTIAL_COMPLETE', 'FAILED')
+      RETURNING slot
+    )
+    SELECT slot, count(*) AS n FROM moved GROUP BY slot ORDER BY slot
+  `.execute(deps.db)
+  const releaseAt =
+    input.customSlot === undefined
+      ? now
+      : Math.max(now, at(input.date, input.customSlot.start, s.timezone))
+  const tx = deps.redis.multi()
+  for (const { slot } of updated.rows) {
+    const fields = releaseFields(campaignId, input.date, slot, '0')
+    if (releaseAt <= now) tx.xadd(deps.keys.outreachWork, '*', ...fields)
+    else {
+      const cursor: Record<string, string> = {}
+      for (let i = 0; i + 1 < fields.length; i += 2) cursor[fields[i] ?? ''] = fields[i + 1] ?? ''
+      queueTimers(tx, deps.keys, [
+        {
+          id: `outreach:${campaignId}:${input.date}:${slot}:retrigger`,
+          dueMs: releaseAt,
+          fields: { kind: 'outreach.resume', ...cursor },
+        },
+      ])
+    }
+  }
+  await tx.exec()
+  return { retriggered: updated.rows.reduce((sum, r) => sum + Number(r.n), 0) }
+}

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely'
+import { dayOf, slotWindow } from '../operators/outreach-schedule.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import type { Database } from '../storage/postgres/database.js'
+import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
+import { outreachSettings } from './outreach-campaigns.js'
+
+/** A day of an outreach campaign at a glance. */
+export interface Dashboard {
+  date: string
+  uploaded: number
+  attempted: number
+  negative: number
+  pending: number
+  cancelled: number
+  completed: number
+  partial: number
+  failed: number
+  scheduledTimestamps: string[]
+  status: 'Scheduled' | 'Rescheduled' | 'Completed' | 'Negative upload' | 'Cancelled'
+}
+
+/** Task counts of one day by status, from the trigger-kept counters (never by counting tasks). */
+export async function dayCounts(
+  db: Kysely<Database>,
+  campaignIds: string[],
+  date: string,
+): Promise<Map<string, Map<TaskStatus, number>>> {
+  const out = new Map<string, Map<TaskStatus, number>>()
+  if (campaignIds.length === 0) return out
+  const rows = await db
+    .selectFrom('task_counter')
+    .select(['campaign_id', 'status', (eb) => eb.fn.sum<string>('count').as('n')])
+    .where('campaign_id', 'in', campaignIds)
+    .where('task_date', '=', date)
+    .groupBy(['campaign_id', 'status'])
+    .execute()
+  for (const row of rows) {
+    const counts = out.get(row.campaign_id) ?? new Map<TaskStatus, number>()
+    counts.set(row.status, Number(row.n))
+    out.set(row.campaign_id, counts)
+  }
+  return out
+}
+
+/** The dashboard of `date` (default today in the campaign's zone). */
+export async function dashboard(
+  db: Kysely<Database>,
+  campaign: CampaignRow,
+  date: string,
+  retriggered: boolean,
+): Promise<Dashboard> {
+  const s = outreachSettings(campaign)
+  const counts =
+    (await dayCounts(db, [campaign.id], date)).get(campaign.id) ?? new Map<TaskStatus, number>()
+  const n = (status: TaskStatus) => counts.get(status) ?? 0
+  const completed = n('COMPLETED')
+  const partial = n('PARTIAL_COMPLETE')
+  const failed = n('FAILED')
+  const pending = n('IN_PROGRESS')
+  const negative = n('NEGATIVE')
+  const cancelled = n('CANCELLED')
+  const uploaded = completed + partial + failed + pending + negative + cancelled
+  const status: Dashboard['status'] =
+    campaign.status === 'Cancelled'
+      ? 'Cancelled'
+      : negative > 0
+        ? 'Negative upload'
+        : retriggered
+          ? 'Rescheduled'
+          : uploaded > 0 && pending === 0
+            ? 'Completed'
+            : 'Scheduled'
+  return {
+    date,
+    uploaded,
+    attempted: completed + partial + failed,
+    negative,
+    pending,
+    cancelled,
+    completed,
+    partial,
+    failed,
+    scheduledTimestamps: s.slots.map((_, i) =>
+      new Date(slotWindow(s, date, i + 1).startMs).toISOString(),
+    ),
+    status,
+  }
+}
+
+/** Today in the campaign's zone. */
+export function todayOf(campaign: CampaignRow, nowMs: number): string {
+  return dayOf(outreachSettings(campaign), nowMs)
+}

@@ -1,0 +1,80 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../storage/postgres/database.js'
+
+/** One CSV cell, quoted when it must be. */
+export function csvCell(value: string | number | null): string {
+  const text = value === null ? '' : String(value)
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+const line = (cells: (string | number | null)[]) => `${cells.map(csvCell).join(',')}\n`
+
+/** End-of-day report: per slot, task counts by status and reason. */
+export async function* eodReport(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+): AsyncGenerator<string> {
+  yield line(['slot', 'status', 'reason', 'tasks'])
+  const rows = await db
+    .selectFrom('flow_task')
+    .select(['slot', 'status', 'reason', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('campaign_id', '=', campaignId)
+    .where('task_date', '=', date)
+    .groupBy(['slot', 'status', 'reason'])
+    .orderBy('slot')
+    .orderBy('status')
+    .orderBy('reason')
+    .execute()
+  for (const r of rows) yield line([r.slot, r.status, r.reason, Number(r.n)])
+}
+
+/** Raw report: one row per attempt of the day, in start order, read in pages. */
+export async function* rawReport(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  pageSize = 5000,
+): AsyncGenerator<string> {
+  yield line([
+    'started_at',
+    'attempt_id',
+    'request_id',
+    'phone',
+    'slot',
+    'status',
+    'reason',
+    'duration_ms',
+  ])
+  let after = { at: new Date(0), id: '00000000-0000-0000-0000-000000000000' }
+  for (;;) {
+    const page = await db
+      .selectFrom('task_attempt')
+      .select(['id', 'request_id', 'phone', 'slot', 'status', 'reason', 'started_at', 'ended_at'])
+      .where('campaign_id', '=', campaignId)
+      .where('task_date', '=', date)
+      .where(sql<boolean>`(started_at, id) > (${after.at}, ${after.id}::uuid)`)
+      .orderBy('started_at')
+      .orderBy('id')
+      .limit(pageSize)
+      .execute()
+    let chunk = ''
+    for (const a of page) {
+      const duration = a.ended_at === null ? null : a.ended_at.getTime() - a.started_at.getTime()
+      chunk += line([
+        a.started_at.toISOString(),
+        a.id,
+        a.request_id,
+        a.phone,
+        a.slot,
+        a.status ?? 'IN_FLIGHT',
+        a.reason,
+        duration,
+      ])
+    }
+    if (chunk !== '') yield chunk
+    const last = page[page.length - 1]
+    if (last === undefined || page.length < pageSize) return
+    after = { at: last.started_at, id: last.id }
+  }
+}

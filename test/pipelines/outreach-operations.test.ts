@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { flowServer } from '../support/flow-server.js'
+import { runningClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let flow: Awaited<ReturnType<typeof flowServer>>
+let admin: Record<string, string>
+const clock = runningClock(Date.parse('2026-11-22T09:30:00+05:30'))
+const kolkata = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+05:30`)
+// Calls to the slow phone hang long enough for a negative upload to land while the slot runs.
+let slowPhone = '0999999'
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s, clock)
+  admin = await bearer('1', true)
+  flow = await flowServer((call) =>
+    call.phone === slowPhone
+      ? { status: 200, delayMs: 400 }
+      : call.phone.endsWith('9')
+        ? { status: 503 }
+        : { status: 200 },
+  )
+  workers = await startWorkers(
+    {
+      ...scoringDeps(s, clock),
+      actorOptions: {
+        blockMs: 50,
+        visibilityTimeoutMs: 5000,
+        reclaimEveryMs: 200,
+        maxDeliveries: 3,
+      },
+    },
+    ['timers', 'upload-split', 'outreach-work', 'executor'],
+  )
+})
+afterAll(async () => {
+  await workers.stop()
+  await flow.close()
+  t.close()
+  await s.close()
+})
+
+const newCampaign = async (rate = 1) => {
+  const res = await t.app.request(
+    '/campaigns',
+    jsonBody(
+      'POST',
+      {
+        type: 'outreach',
+        name: 'ops',
+        timezone: 'Asia/Kolkata',
+        workingHours: { start: '09:00', end: '21:00' },
+        slots: [{ start: '10:00', end: '12:00' }],
+        startDate: '2026-11-22',
+        days: 3,
+        flow: { url: flow.url, timeoutMs: 2000 },
+        ratePerSecond: rate,
+      },
+      admin,
+    ),
+  )
+  return ((await res.json()) as { campaignId: string }).campaignId
+}
+const csv = (path: string, body: string) =>
+  t.app.request(path, { method: 'POST', body, headers: { ...admin, 'content-type': 'text/csv' } })
+const uploadStatus = async (id: string, requestId: string) =>
+  eventually(async () => {
+    const body = (await (await t.app.request(`/campaigns/${id}/uploads/${requestId}`)).json()) as {
+      status: string
+    }
+    return body.status === 'completed' ? (body) : undefined
+  })
+const dash = async (id: string, date = '2026-11-22') =>
+  (await (await t.app.request(`/campaigns/${id}/dashboard?date=${date}`)).json()) as Record<
+    string,
+    number | string
+  >
+const invariant = (d: Record<string, number | string>) =>
+  Number(d.uploaded) ===
+  Number(d.attempted) + Number(d.pending) + Number(d.negative) + Number(d.cancelled)
+
+describe('outreach operations', () => {
+  it('should keep numbers of a negative upload from being called, also during a running slot, and on later days', async () => {
+    const id = await newCampaign(1) // one call a second: most tasks wait in the queue
+    const phones = ['0999999', '1000001', '1000002', '1000003', '1000004']
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, `phone\n${phones.join('\n')}\n`)
+    ).json()) as { requestId: string }
+    await uploadStatus(id, up.requestId)
+    clock.set(kolkata('2026-11-22', '10:00'))
+    await eventually(async () => flow.calls.some((c) => c.phone === '0999999'))
+    const neg = (await (
+      await csv(`/campaigns/${id}/uploads/${up.requestId}/negatives`, 'phone\n1000003\n1000004\n')
+    ).json()) as { requestId: string }
+    const status = await uploadStatus(id, neg.requestId)
+    expect(status).toMatchObject({ numbers: 2, cancelledTasks: 2 })
+    await eventually(async () => (await dash(id)).pending === 0, 15_000)
+    const day1 = await dash(id)
+    expect(day1).toMatchObject({
+      uploaded: 5,
+      attempted: 3,
+      negative: 2,
+      pending: 0,
+      status: 'Negative upload',
+    })
+    expect(invariant(day1)).toBe(true)
+    expect(flow.calls.filter((c) => ['1000003', '1000004'].includes(c.phone))).toEqual([])
+    clock.set(kolkata('2026-11-23', '00:00'))
+    await eventually(async () => (await dash(id, '2026-11-23')).uploaded === 3)
+  })
+
+  it('should refuse a retrigger before the slot is over and while calls run, then queue the unfinished tasks', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    slowPhone = '7777777'
+    const id = await newCampaign(50)
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n2000001\n2000009\n7777777\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, up.requestId)
+    const early = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22', slot: 1 }, admin),
+    )
+    expect(early.status).toBe(409)
+    expect(await early.json()).toMatchObject({ code: 'slot_not_over' })
+    clock.set(kolkata('2026-11-22', '11:59'))
+    await eventually(async () => flow.calls.some((c) => c.phone === '7777777'))
+    clock.set(kolkata('2026-11-22', '12:00'))
+    const busy = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22', slot: 1 }, admin),
+    )
+    expect(busy.status).toBe(409)
+    expect(await busy.json()).toMatchObject({ code: 'tasks_in_progress' })
+    await eventually(async () => (await dash(id)).pending === 0)
+    expect(await dash(id)).toMatchObject({ completed: 2, failed: 1 })
+    const ok = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22', slot: 1 }, admin),
+    )
+    expect(ok.status).toBe(202)
+    expect(await ok.json()).toEqual({ retriggered: 1 })
+    await eventually(async () => flow.calls.filter((c) => c.phone === '2000009').length === 2)
+    const again = flow.calls.filter((c) => c.phone === '2000009')
+    expect(again.map((c) => [c.attempt, c.retriggered])).toEqual([
+      [1, false],
+      [2, true],
+    ])
+    await eventually(async () => (await dash(id)).pending === 0)
+    expect(await dash(id)).toMatchObject({ status: 'Rescheduled', failed: 1, attempted: 3 })
+    const raw = await (
+      await t.app.request(`/campaigns/${id}/reports/raw?date=2026-11-22`, { headers: admin })
+    ).text()
+    expect(raw.split('\n').filter(Boolean)).toHaveLength(1 + 4)
+    const eod = await (
+      await t.app.request(`/campaigns/${id}/reports/eod?date=2026-11-22`, { headers: admin })
+    ).text()
+    expect(eod).toBe('slot,status,reason,tasks\n1,COMPLETED,,2\n1,FAILED,FLOW_ERROR,1\n')
+  })
+
+  it('should cancel every task not yet executed on revoke and refuse later uploads', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign()
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n3000001\n3000002\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, up.requestId)
+    const res = await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
+    expect(await res.json()).toEqual({ campaignId: id, status: 'Cancelled', cancelledTasks: 2 })
+    const d = await dash(id)
+    expect(d).toMatchObject({ cancelled: 2, uploaded: 2, status: 'Cancelled' })
+    expect(invariant(d)).toBe(true)
+    const later = await csv(`/campaigns/${id}/uploads`, 'phone\n3000003\n')
+    expect(later.status).toBe(409)
+    expect(await later.json()).toMatchObject({ code: 'campaign_revoked' })
+    expect(
+      (
+        await t.app.request(
+          `/campaigns/${id}/retrigger`,
+          jsonBody('POST', { date: '2026-11-22' }, admin),
+        )
+      ).status,
+    ).toBe(409)
+  })
+
+  it('should leave numbers on the global do-not-call list out at upload', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const added = await csv('/do-not-call', 'phone\n4000001\nnope\n')
+    expect(await added.json()).toEqual({ rows: 2, added: 1, invalid: [{ row: 2, phone: 'nope' }] })
+    const id = await newCampaign()
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n4000001\n4000002\n')
+    ).json()) as { requestId: string }
+    expect(await uploadStatus(id, up.requestId)).toMatchObject({
+      rows: { total: 2, accepted: 1, negative: 1, invalid: 0, duplicate: 0 },
+    })
+    const list = (await (await t.app.request('/campaigns?type=outreach')).json()) as {
+      campaigns: { campaignId: string; today: { counts: Record<string, number> } }[]
+    }
+    expect(list.campaigns.find((c) => c.campaignId === id)?.today.counts).toEqual({
+      IN_PROGRESS: 1,
+    })
+  })
+})
