@@ -68,6 +68,7 @@ export const OutreachTimerKind = {
   day: 'outreach.day',
   slotStart: 'outreach.slot-start',
   slotEnd: 'outreach.slot-end',
+  slotSweep: 'outreach.slot-sweep',
 } as const
 
 /**

@@ -1,13 +1,18 @@
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
-import { failUnattempted } from '../storage/postgres/flow-task.repository.js'
+import { failInterrupted, failUnattempted } from '../storage/postgres/flow-task.repository.js'
+import { queueTimers } from '../storage/redis/timers.js'
 import { flatten } from '../storage/redis/streams.js'
-import { OutreachTimerKind } from './outreach-campaigns.js'
+import { OutreachTimerKind, outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { createFields, releaseFields } from './outreach-work-pipeline.js'
 import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
 
 /** Why a task that never got its call failed. */
 export const OUT_OF_SLOT_TIME = 'OUT_OF_SLOT_TIME'
+/** Why a task whose call started but never reported (its executor died) failed. */
+export const INTERRUPTED = 'INTERRUPTED'
+/** Margin after the flow timeout before orphaned calls are swept. */
+const SWEEP_MARGIN_MS = 5000
 
 const field = (t: TimerMessage, name: string) => {
   const value = t[name]
@@ -41,11 +46,34 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         )
     },
     [OutreachTimerKind.slotEnd]: async (t) => {
-      await failUnattempted(deps.db, {
+      const slot = {
         campaignId: field(t, 'campaignId'),
         date: field(t, 'date'),
         slot: Number(field(t, 'slot')),
-        reason: OUT_OF_SLOT_TIME,
+      }
+      const now = deps.clock.now()
+      await failUnattempted(deps.db, { ...slot, reason: OUT_OF_SLOT_TIME, at: new Date(now) })
+      // Calls still running may take up to the flow timeout; after that, any left are orphans.
+      const campaign = await findCampaign(deps.db, slot.campaignId)
+      const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
+      const sweep = {
+        id: `outreach:${slot.campaignId}:${slot.date}:${slot.slot}:sweep`,
+        dueMs: now + timeoutMs + SWEEP_MARGIN_MS,
+        fields: {
+          kind: OutreachTimerKind.slotSweep,
+          campaignId: slot.campaignId,
+          date: slot.date,
+          slot: String(slot.slot),
+        },
+      }
+      return (tx) => queueTimers(tx, keys, [sweep])
+    },
+    [OutreachTimerKind.slotSweep]: async (t) => {
+      await failInterrupted(deps.db, {
+        campaignId: field(t, 'campaignId'),
+        date: field(t, 'date'),
+        slot: Number(field(t, 'slot')),
+        reason: INTERRUPTED,
         at: new Date(deps.clock.now()),
       })
       return undefined

@@ -4,6 +4,7 @@ import { allTotals } from '../storage/postgres/purchase-total.repository.js'
 import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
+import { outreachTimers } from './outreach-campaigns.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -12,17 +13,20 @@ export interface RebuildReport {
   campaigns: number
   leaderboardEntries: number
   timers: number
+  /** Uploads queued again for splitting. */
+  uploads: number
 }
 
 /**
  * Restores everything Redis holds for campaigns from Postgres: leaderboards (in pages; the
- * update only raises totals, so running workers may carry on meanwhile) and pending timers.
+ * update only raises totals, so running workers may carry on meanwhile), pending timers (for
+ * outreach, from today on: creation and slot handling are idempotent) and unfinished uploads.
  * Safe to run any number of times.
  */
 export async function rebuild(
-  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger'>,
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger' | 'clock'>,
 ): Promise<RebuildReport> {
-  const report: RebuildReport = { campaigns: 0, leaderboardEntries: 0, timers: 0 }
+  const report: RebuildReport = { campaigns: 0, leaderboardEntries: 0, timers: 0, uploads: 0 }
   for (const campaign of await listCampaigns(deps.db)) {
     report.campaigns++
     if (campaign.type === 'purchase') {
@@ -34,10 +38,24 @@ export async function rebuild(
       }
     }
     const hasWinner = (await findWinner(deps.db, campaign.id)) !== undefined
-    const timers = campaignTimers(campaign, { settleSeconds: deps.settleSeconds, hasWinner })
+    const timers =
+      campaign.type === 'outreach'
+        ? campaign.status === 'Cancelled'
+          ? []
+          : outreachTimers(campaign, deps.clock.now())
+        : campaignTimers(campaign, { settleSeconds: deps.settleSeconds, hasWinner })
     await scheduleTimers(deps.redis, deps.keys, timers)
     report.timers += timers.length
   }
+  // Uploads accepted or interrupted while Redis was lost are queued again (splitting is idempotent).
+  const unfinished = await deps.db
+    .selectFrom('upload_request')
+    .select('id')
+    .where('status', 'in', ['accepted', 'processing'])
+    .execute()
+  for (const { id } of unfinished)
+    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
+  report.uploads = unfinished.length
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')
   return report

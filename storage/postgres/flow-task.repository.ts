@@ -361,3 +361,28 @@ export async function revokeCampaign(
     return Number(result.numUpdatedRows)
   })
 }
+
+/**
+ * Tasks of a slot whose call started but never reported (their executor died) become FAILED
+ * with `reason`, and their open attempts are closed. Called well after the slot's end, when no
+ * call can still be running. Returns how many.
+ */
+export async function failInterrupted(
+  db: Kysely<Database>,
+  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
+): Promise<number> {
+  const result = await sql<{ n: string }>`
+    WITH failed AS (
+      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
+      WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
+        AND status = 'IN_PROGRESS' AND attempts > 0
+      RETURNING id
+    ),
+    closed AS (
+      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
+      WHERE task_id IN (SELECT id FROM failed) AND ended_at IS NULL
+    )
+    SELECT count(*) AS n FROM failed
+  `.execute(db)
+  return Number(result.rows[0]?.n ?? 0)
+}

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers } from '../../pipelines/workers.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { readTop } from '../../storage/redis/leaderboard.js'
 import { purchaseCampaign, scoringDeps } from '../support/scoring.js'
+import { kill, killAll, workerChild } from '../support/worker-child.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -13,7 +13,10 @@ beforeAll(async () => {
   s = await isolatedServices()
   campaignId = await purchaseCampaign(s, { itemId: '3', prize: { value: '1.00', currency: 'USD' } })
 })
-afterAll(() => s.close())
+afterAll(async () => {
+  await killAll()
+  await s.close()
+})
 
 const USERS = 50
 const EVENTS = 20_000
@@ -55,21 +58,7 @@ async function produce(): Promise<Map<string, bigint>> {
 describe('crash recovery', () => {
   it('should keep totals exact when a worker is SIGKILLed mid-batch and another reclaims', async () => {
     const expected = await produce()
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'test/support/worker-process.ts',
-        s.schema,
-        s.namespace,
-        'purchase-qualify,reduce-to-leaderboard',
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    )
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    const child = await workerChild(s, ['purchase-qualify', 'reduce-to-leaderboard'])
     // Let it get part of the way, then kill it without warning.
     await eventually(
       async () =>
@@ -78,8 +67,7 @@ describe('crash recovery', () => {
           .select(s.db.fn.countAll<string>().as('n'))
           .executeTakeFirst())!.n !== '0',
     )
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('exit', resolve))
+    await kill(child)
     const scoredAtKill = Number(
       (
         await s.db

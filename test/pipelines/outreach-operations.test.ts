@@ -74,7 +74,7 @@ const uploadStatus = async (id: string, requestId: string) =>
     const body = (await (await t.app.request(`/campaigns/${id}/uploads/${requestId}`)).json()) as {
       status: string
     }
-    return body.status === 'completed' ? (body) : undefined
+    return body.status === 'completed' ? body : undefined
   })
 const dash = async (id: string, date = '2026-11-22') =>
   (await (await t.app.request(`/campaigns/${id}/dashboard?date=${date}`)).json()) as Record<

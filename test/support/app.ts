@@ -8,7 +8,11 @@ import type { TestServices } from './services.js'
 export const TEST_SECRET = 'test-secret-with-enough-length'
 
 /** The real app over a test file's isolated services. */
-export function testApp(s: TestServices, clock: Clock = systemClock) {
+export function testApp(
+  s: TestServices,
+  clock: Clock = systemClock,
+  overrides: Partial<AppDeps> = {},
+) {
   const reader = s.redis.duplicate()
   const deps: AppDeps = {
     db: s.db,
@@ -24,6 +28,7 @@ export function testApp(s: TestServices, clock: Clock = systemClock) {
     files: s.files,
     maxUploadBytes: 64 * 1024,
     maxSlotsPerDay: 2,
+    ...overrides,
   }
   return { app: createApp(deps), deps, close: () => reader.disconnect() }
 }

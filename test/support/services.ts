@@ -28,6 +28,7 @@ export interface TestServices {
   metrics: Metrics
   logger: pino.Logger
   files: FileStore
+  filesDir: string
   close(): Promise<void>
 }
 
@@ -46,6 +47,7 @@ export async function isolatedServices(): Promise<TestServices> {
   const dir = await mkdtemp(join(tmpdir(), `cs-${id}-`))
   return {
     files: localFileStore(dir),
+    filesDir: dir,
     db,
     redis,
     keys,
