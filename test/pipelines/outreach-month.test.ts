@@ -1,0 +1,150 @@
+import { DateTime } from 'luxon'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { timerDue } from '../../storage/redis/timers.js'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { flowServer } from '../support/flow-server.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+const zone = 'America/New_York' // DST ends on 2026-11-01
+const local = (date: string, hhmm: string) =>
+  DateTime.fromISO(`${date}T${hhmm}`, { zone }).toMillis()
+const clock = manualClock(local('2026-10-20', '08:00'))
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let flow: Awaited<ReturnType<typeof flowServer>>
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s, clock)
+  flow = await flowServer()
+  workers = await startWorkers(scoringDeps(s, clock), [
+    'timers',
+    'upload-split',
+    'outreach-work',
+    'executor',
+  ])
+})
+afterAll(async () => {
+  await workers.stop()
+  await flow.close()
+  t.close()
+  await s.close()
+})
+
+const days = Array.from(
+  { length: 30 },
+  (_, i) => DateTime.fromISO('2026-10-20').plus({ days: i }).toISODate() ?? '',
+)
+
+describe('a 30-day, 2-slot campaign across a DST change', () => {
+  it('should create each day at 00:00, call inside the slots in local time, and fail what a slot never reached', async () => {
+    const admin = await bearer('1', true)
+    const created = await t.app.request(
+      '/campaigns',
+      jsonBody(
+        'POST',
+        {
+          type: 'outreach',
+          name: 'month',
+          timezone: zone,
+          workingHours: { start: '09:00', end: '21:00' },
+          slots: [
+            { start: '10:00', end: '12:00' },
+            { start: '17:00', end: '19:00' },
+          ],
+          startDate: '2026-10-20',
+          days: 30,
+          flow: { url: flow.url, timeoutMs: 2000 },
+          ratePerSecond: 100,
+        },
+        admin,
+      ),
+    )
+    const { campaignId: id } = (await created.json()) as { campaignId: string }
+    // Slot starts follow local time across the change: 14:00Z in EDT, 15:00Z in EST.
+    expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-10-31:1:start`)).toBe(
+      Date.parse('2026-10-31T14:00:00Z'),
+    )
+    expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-11-02:1:start`)).toBe(
+      Date.parse('2026-11-02T15:00:00Z'),
+    )
+    expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-11-01:day`)).toBe(
+      Date.parse('2026-11-01T04:00:00Z'),
+    )
+    expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-11-02:day`)).toBe(
+      Date.parse('2026-11-02T05:00:00Z'),
+    )
+
+    await t.app.request(`/campaigns/${id}/uploads`, {
+      method: 'POST',
+      body: 'phone\n1110001\n1110002\n1110003\n',
+      headers: { ...admin, 'content-type': 'text/csv' },
+    })
+    const dayTasks = async (date: string) =>
+      s.db
+        .selectFrom('flow_task')
+        .select(['status', 'reason', 'slot'])
+        .where('campaign_id', '=', id)
+        .where('task_date', '=', date)
+        .execute()
+    const settled = async (date: string) =>
+      (await dayTasks(date)).every((x) => x.status !== 'IN_PROGRESS')
+    const called = new Set(['2026-10-20', '2026-10-31', '2026-11-01', '2026-11-02', '2026-11-18'])
+
+    for (const date of days) {
+      clock.set(local(date, '00:00'))
+      await eventually(async () => (await dayTasks(date)).length === 6)
+      if (called.has(date)) {
+        const before = flow.calls.length
+        clock.set(local(date, '10:00'))
+        await eventually(async () => flow.calls.length === before + 3)
+        clock.set(local(date, '17:30'))
+        await eventually(async () => flow.calls.length === before + 6)
+      }
+      clock.set(local(date, '19:00'))
+      await eventually(() => settled(date))
+    }
+    clock.set(local('2026-11-19', '00:00'))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+
+    const byDay = await s.db
+      .selectFrom('flow_task')
+      .select(['task_date', 'status', 'reason', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('campaign_id', '=', id)
+      .groupBy(['task_date', 'status', 'reason'])
+      .orderBy('task_date')
+      .execute()
+    expect(byDay).toHaveLength(30)
+    for (const row of byDay) {
+      expect(row.n).toBe('6')
+      expect(row.status).toBe(called.has(row.task_date) ? 'COMPLETED' : 'FAILED')
+      if (!called.has(row.task_date)) expect(row.reason).toBe('OUT_OF_SLOT_TIME')
+    }
+    const attempts = await s.db
+      .selectFrom('task_attempt')
+      .select(['task_date', 'slot', 'started_at'])
+      .where('campaign_id', '=', id)
+      .execute()
+    expect(attempts).toHaveLength(called.size * 6)
+    for (const a of attempts) {
+      const at = DateTime.fromJSDate(a.started_at).setZone(zone).toFormat('HH:mm')
+      expect(
+        at >= (a.slot === 1 ? '10:00' : '17:00') && at < (a.slot === 1 ? '12:00' : '19:00'),
+      ).toBe(true)
+    }
+    const dashboard = (await (
+      await t.app.request(`/campaigns/${id}/dashboard?date=2026-11-01`)
+    ).json()) as Record<string, unknown>
+    expect(dashboard).toMatchObject({
+      uploaded: 6,
+      attempted: 6,
+      completed: 6,
+      pending: 0,
+      status: 'Completed',
+      scheduledTimestamps: ['2026-11-01T15:00:00.000Z', '2026-11-01T22:00:00.000Z'],
+    })
+  })
+})
