@@ -31,6 +31,8 @@ export type UploadMessage = z.infer<typeof UploadMessage>
 
 /** Rows stored per statement. */
 const CHUNK = 5000
+/** Chunks written concurrently (each on its own connection). */
+const STORES_IN_FLIGHT = 3
 
 /**
  * Splits one contacts upload: streams the file through csv-parse in chunks, stores records and
@@ -146,15 +148,28 @@ async function eachChunk(
         columns: (header: string[]) => header.map(headerName),
       }),
       async (records: AsyncIterable<Record<string, string>>) => {
-        let rows: CsvRow[] = []
-        for await (const cells of records) {
-          rows.push({ row: ++seen, cells })
-          if (rows.length === CHUNK) {
-            await store(rows)
-            rows = []
-          }
+        // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
+        // memory stays bounded by that many chunks.
+        const inFlight = new Set<Promise<void>>()
+        const launch = async (rows: CsvRow[]) => {
+          const write = store(rows).finally(() => inFlight.delete(write))
+          write.catch(() => undefined) // handled by the race or the final wait
+          inFlight.add(write)
+          if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
         }
-        await store(rows)
+        let rows: CsvRow[] = []
+        try {
+          for await (const cells of records) {
+            rows.push({ row: ++seen, cells })
+            if (rows.length === CHUNK) {
+              await launch(rows)
+              rows = []
+            }
+          }
+          await launch(rows)
+        } finally {
+          await Promise.all(inFlight)
+        }
       },
     )
     return true

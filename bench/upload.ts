@@ -1,0 +1,80 @@
+/**
+ * Upload: a generated 1,000,000-row CSV on a 2-slot campaign → every accepted record and
+ * today's 2,000,000 tasks committed. The HTTP app runs here; upload-split runs in a
+ * `campaign-streams work` child process. Prints rows/s and peak RSS of both.
+ */
+import { createReadStream } from 'node:fs'
+import { mkdir, writeFile, stat } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { benchEnvironment, zoneAtHour } from './outreach-support.js'
+import { cli, exited, logged, peakRssMb, sleep } from './support.js'
+
+const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000)
+const e = await benchEnvironment('upload')
+const file = '.data/bench-upload.csv'
+await mkdir('.data', { recursive: true })
+{
+  const lines: string[] = ['phone,name,city']
+  for (let i = 0; i < ROWS; i++) lines.push(`+91${9_000_000_000 + i},Name ${i},City ${i % 100}`)
+  await writeFile(file, `${lines.join('\n')}\n`)
+}
+const bytes = (await stat(file)).size
+const { zone, today } = zoneAtHour(6) // both slots (10:00, 17:00) still ahead
+const created = await e.app.request('/campaigns', {
+  method: 'POST',
+  headers: { ...e.admin, 'content-type': 'application/json' },
+  body: JSON.stringify({
+    type: 'outreach',
+    name: 'bench',
+    timezone: zone,
+    workingHours: { start: '09:00', end: '21:00' },
+    slots: [
+      { start: '10:00', end: '12:00' },
+      { start: '17:00', end: '19:00' },
+    ],
+    startDate: today,
+    days: 1,
+    flow: { url: 'http://127.0.0.1:9/flow' },
+    ratePerSecond: 50,
+  }),
+})
+const { campaignId } = (await created.json()) as { campaignId: string }
+const worker = cli(['work', '--actors', 'upload-split'], e.env)
+await logged(worker, 'actor started', 1)
+try {
+  const started = performance.now()
+  const res = await e.app.request(`/campaigns/${campaignId}/uploads`, {
+    method: 'POST',
+    headers: { ...e.admin, 'content-type': 'text/csv' },
+    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit)
+  const { requestId } = (await res.json()) as { requestId: string }
+  const accepted = performance.now()
+  let status: { status: string; rows: Record<string, number> }
+  for (;;) {
+    status = (await (
+      await e.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+    ).json()) as typeof status
+    if (status.status === 'completed' || status.status === 'failed') break
+    await sleep(100)
+  }
+  const done = performance.now()
+  const tasks = await e.db
+    .selectFrom('flow_task')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow()
+  console.log(
+    `upload: ${ROWS} rows (${(bytes / 1e6).toFixed(0)} MB) accepted (streamed, checked) in ${((accepted - started) / 1000).toFixed(2)} s`,
+  )
+  console.log(
+    `upload: ${status.status}, ${JSON.stringify(status.rows)}, ${tasks.n} tasks, ${((done - started) / 1000).toFixed(2)} s end to end → ${Math.round(ROWS / ((done - started) / 1000))} rows/s (target ≥ 100,000)`,
+  )
+  console.log(
+    `upload: peak RSS ${peakRssMb(worker.pid).toFixed(0)} MB in the upload-split worker, ${peakRssMb(process.pid).toFixed(0)} MB in the HTTP process (target ≤ 300 MB)`,
+  )
+} finally {
+  worker.kill('SIGTERM')
+  await exited(worker).catch(() => undefined)
+  await e.close()
+}
