@@ -48,7 +48,7 @@ try {
     headers: { ...e.admin, 'content-type': 'text/csv' },
     body: Readable.toWeb(createReadStream(file)) as ReadableStream,
     duplex: 'half',
-  } as RequestInit)
+  })
   const { requestId } = (await res.json()) as { requestId: string }
   const accepted = performance.now()
   let status: { status: string; rows: Record<string, number> }
