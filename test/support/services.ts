@@ -32,16 +32,39 @@ export interface TestServices {
   close(): Promise<void>
 }
 
+/** An advisory lock id that schema creation, migration and dropping share across test files. */
+const SCHEMA_LOCK = 727_001
+
+let adminDb: Kysely<Database> | undefined
+const admin = () => (adminDb ??= createDb(testDatabaseUrl, { maxConnections: 2 }))
+
+/**
+ * Runs `task` while holding the schema lock: Kysely's migrator lists the tables of every schema,
+ * and a schema another file drops meanwhile makes that listing fail.
+ */
+async function underSchemaLock(task: () => Promise<void>): Promise<void> {
+  await admin()
+    .connection()
+    .execute(async (conn) => {
+      await sql`SELECT pg_advisory_lock(${SCHEMA_LOCK})`.execute(conn)
+      try {
+        await task()
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${SCHEMA_LOCK})`.execute(conn)
+      }
+    })
+}
+
 /** Creates an isolated schema (migrated) and key namespace; `close` removes both. */
 export async function isolatedServices(): Promise<TestServices> {
   const id = randomBytes(4).toString('hex')
   const schema = `t_${id}`
   const namespace = `t:${id}:`
-  const admin = createDb(testDatabaseUrl, { maxConnections: 1 })
-  await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(admin)
-  await admin.destroy()
   const db = createDb(testDatabaseUrl, { schema, maxConnections: 8 })
-  await migrateToLatest(db, schema)
+  await underSchemaLock(async () => {
+    await sql`CREATE SCHEMA ${sql.id(schema)}`.execute(db)
+    await migrateToLatest(db, schema)
+  })
   const redis = createRedis(testRedisUrl)
   const keys = createKeys(namespace)
   const dir = await mkdtemp(join(tmpdir(), `cs-${id}-`))
@@ -58,8 +81,10 @@ export async function isolatedServices(): Promise<TestServices> {
     close: async () => {
       await deleteKeys(redis, namespace)
       redis.disconnect()
-      await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(db)
       await db.destroy()
+      await underSchemaLock(() =>
+        sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(admin()).then(() => undefined),
+      )
       await rm(dir, { recursive: true, force: true })
     },
   }

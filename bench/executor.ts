@@ -1,0 +1,107 @@
+/**
+ * Executor: 100,000 released tasks (10 campaigns × 10,000, one slot starting at the same
+ * minute) against a local HTTP sink with no rate limit. Prints calls/s and the delay from slot
+ * start to each campaign's first call (p50/p99). Two `work` processes run the actors.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { DateTime } from 'luxon'
+import { benchEnvironment, zoneAtHour } from './outreach-support.js'
+import { cli, exited, logged, peakRssMb, percentile, sleep } from './support.js'
+
+const CAMPAIGNS = 10
+const PER_CAMPAIGN = Number(process.env.BENCH_TASKS_PER_CAMPAIGN ?? 10_000)
+const TOTAL = CAMPAIGNS * PER_CAMPAIGN
+const e = await benchEnvironment('executor')
+
+const firstCall = new Map<string, number>()
+let calls = 0
+let lastCall = 0
+const sink = createServer((req, res) => {
+  const chunks: Buffer[] = []
+  req.on('data', (c: Buffer) => chunks.push(c))
+  req.on('end', () => {
+    const now = Date.now()
+    const { campaignId } = JSON.parse(Buffer.concat(chunks).toString()) as { campaignId: string }
+    if (!firstCall.has(campaignId)) firstCall.set(campaignId, now)
+    calls++
+    lastCall = now
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"COMPLETED"}')
+  })
+})
+sink.keepAliveTimeout = 30_000
+await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+const url = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/flow`
+
+const { zone, today } = zoneAtHour(12)
+const now = DateTime.now().setZone(zone)
+const start = now.plus({ minutes: now.second > 30 ? 2 : 1 }).startOf('minute')
+const slot = { start: start.toFormat('HH:mm'), end: start.plus({ minutes: 30 }).toFormat('HH:mm') }
+const slotStartMs = start.toMillis()
+
+const workers = [0, 1].map(() =>
+  cli(['work', '--actors', 'timers,upload-split,outreach-work,executor'], e.env),
+)
+try {
+  await Promise.all(workers.map((w) => logged(w, 'actor started', 4)))
+  const ids: string[] = []
+  for (let c = 0; c < CAMPAIGNS; c++) {
+    const res = await e.app.request('/campaigns', {
+      method: 'POST',
+      headers: { ...e.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'outreach',
+        name: `bench ${c}`,
+        timezone: zone,
+        workingHours: { start: '08:00', end: '20:00' },
+        slots: [slot],
+        startDate: today,
+        days: 1,
+        flow: { url, timeoutMs: 10_000 },
+        ratePerSecond: 10_000,
+      }),
+    })
+    const { campaignId } = (await res.json()) as { campaignId: string }
+    ids.push(campaignId)
+    const rows = Array.from(
+      { length: PER_CAMPAIGN },
+      (_, i) => `${7_000_000_000 + c * PER_CAMPAIGN + i}`,
+    )
+    await e.app.request(`/campaigns/${campaignId}/uploads`, {
+      method: 'POST',
+      headers: { ...e.admin, 'content-type': 'text/csv' },
+      body: `phone\n${rows.join('\n')}\n`,
+    })
+  }
+  for (;;) {
+    const n = await e.db
+      .selectFrom('flow_task')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
+    if (Number(n.n) === TOTAL) break
+    await sleep(200)
+  }
+  console.log(
+    `executor: ${TOTAL} tasks ready; slot starts at ${start.toISO()} (in ${((slotStartMs - Date.now()) / 1000).toFixed(0)} s)`,
+  )
+  while (calls < TOTAL && Date.now() < slotStartMs + 10 * 60_000) await sleep(100)
+  const delays = ids
+    .map((id) => (firstCall.get(id) ?? Number.NaN) - slotStartMs)
+    .sort((a, b) => a - b)
+  const seconds = (lastCall - slotStartMs) / 1000
+  console.log(
+    `executor: ${calls} calls in ${seconds.toFixed(2)} s from slot start → ${Math.round(calls / seconds)} calls/s (target ≥ 5,000)`,
+  )
+  console.log(
+    `executor: slot start → first call per campaign: p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms (target p99 ≤ 250 ms)`,
+  )
+  console.log(
+    `executor: peak RSS per worker ${workers.map((w) => peakRssMb(w.pid).toFixed(0)).join(', ')} MB`,
+  )
+} finally {
+  for (const w of workers) w.kill('SIGTERM')
+  await Promise.all(workers.map((w) => exited(w).catch(() => undefined)))
+  sink.closeAllConnections()
+  sink.close()
+  await e.close()
+}
