@@ -13,6 +13,11 @@ import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 const CREATE_PAGE = 5000
 /** Tasks per release page. */
 const RELEASE_PAGE = 1000
+/**
+ * The first page of a slot is small and skips the backlog check, so every slot that starts at
+ * the same moment gets its first calls out at once instead of queueing behind the others.
+ */
+const FIRST_PAGE = 50
 /** Released tasks the executor may have waiting before releasing pauses (bounds Redis memory). */
 export const DUE_BACKLOG = 5000
 /** Pause before looking again when the executor is behind. */
@@ -91,7 +96,8 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
         tx.xadd(keys.outreachWork, '*', ...createFields(m.campaignId, m.date, next))
     }
   }
-  if ((await executorBacklog(deps)) >= DUE_BACKLOG) {
+  const first = m.after === '0'
+  if (!first && (await executorBacklog(deps)) >= DUE_BACKLOG) {
     const resume = {
       id: `outreach:${m.campaignId}:${m.date}:${m.slot}:resume`,
       dueMs: deps.clock.now() + BACKLOG_PAUSE_MS,
@@ -107,13 +113,13 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     date: m.date,
     slot: m.slot,
     afterTaskId: m.after,
-    limit: RELEASE_PAGE,
+    limit: first ? FIRST_PAGE : RELEASE_PAGE,
   })
   const last = tasks[tasks.length - 1]
   return (tx) => {
     for (const t of tasks)
       tx.xadd(keys.outreachDue, '*', 'taskId', t.id, 'attempts', String(t.attempts))
-    if (last !== undefined && tasks.length === RELEASE_PAGE)
+    if (last !== undefined && tasks.length === (first ? FIRST_PAGE : RELEASE_PAGE))
       tx.xadd(keys.outreachWork, '*', ...releaseFields(m.campaignId, m.date, m.slot, last.id))
   }
 }
