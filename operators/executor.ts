@@ -1,4 +1,12 @@
-import { slotWindow, type DayWindow, type OutreachSchedule, at } from './outreach-schedule.js'
+import {
+  at,
+  dayOf,
+  nextDay,
+  slotWindow,
+  workingWindow,
+  type DayWindow,
+  type OutreachSchedule,
+} from './outreach-schedule.js'
 
 /** Final statuses a task may reach. */
 export type FinalStatus = 'COMPLETED' | 'PARTIAL_COMPLETE' | 'FAILED' | 'NEGATIVE' | 'CANCELLED'
@@ -48,6 +56,11 @@ export function decide(task: TaskCheck, nowMs: number): Verdict {
   if (task.campaignCancelled)
     return { kind: 'settle', status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED' }
   if (task.negative) return { kind: 'settle', status: 'NEGATIVE', reason: 'DO_NOT_CALL' }
+  if (task.slot === 0 && task.customSlot === null) {
+    // Without slots a task is called any time inside working hours; outside, it waits.
+    const hours = workingWindow(task.schedule, dayOf(task.schedule, nowMs))
+    return nowMs >= hours.startMs && nowMs < hours.endMs ? { kind: 'call' } : { kind: 'skip' }
+  }
   const window = callWindow(task)
   if (window !== undefined) {
     if (nowMs >= window.endMs)
@@ -69,4 +82,28 @@ export function flowOutcome(
   if (said === 'PARTIAL_COMPLETE') return { status: 'PARTIAL_COMPLETE', reason: null }
   if (said === 'FAILED') return { status: 'FAILED', reason: 'FLOW_FAILED' }
   return { status: 'COMPLETED', reason: null }
+}
+
+/**
+ * When a failed task without a slot is tried again: `retryDelaySeconds` later, moved to the next
+ * working hours if that falls outside them; undefined when no attempt is left or the campaign
+ * will be over by then.
+ */
+export function retryAt(
+  schedule: OutreachSchedule,
+  input: {
+    attemptsMade: number
+    maxAttempts: number
+    retryDelaySeconds: number
+    campaignEndMs: number
+  },
+  nowMs: number,
+): number | undefined {
+  if (input.attemptsMade >= input.maxAttempts) return undefined
+  let due = nowMs + input.retryDelaySeconds * 1000
+  const day = dayOf(schedule, due)
+  const hours = workingWindow(schedule, day)
+  if (due < hours.startMs) due = hours.startMs
+  else if (due >= hours.endMs) due = workingWindow(schedule, nextDay(day)).startMs
+  return due < input.campaignEndMs ? due : undefined
 }

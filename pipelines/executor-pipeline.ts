@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { concatMap, from, lastValueFrom, mergeMap, toArray } from 'rxjs'
 import { z } from 'zod'
-import { decide, flowOutcome, type TaskCheck } from '../operators/executor.js'
+import { decide, flowOutcome, retryAt, type TaskCheck } from '../operators/executor.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
 import {
   claimTasks,
@@ -84,13 +84,29 @@ async function callFlow(
     httpStatus = undefined
   }
   const outcome = flowOutcome(httpStatus, answer)
+  const endedAt = deps.clock.now()
+  // Tasks without a slot are tried again after a failure, while attempts are left.
+  const retry =
+    outcome.status === 'FAILED' && task.slot === 0 && !task.retriggered
+      ? retryAt(
+          settings,
+          {
+            attemptsMade: task.attempts + 1,
+            maxAttempts: settings.flow.maxAttempts,
+            retryDelaySeconds: settings.flow.retryDelaySeconds,
+            campaignEndMs: task.campaign_end.getTime(),
+          },
+          endedAt,
+        )
+      : undefined
   return {
     taskId: task.id,
     attemptId,
-    status: outcome.status,
+    status: retry === undefined ? outcome.status : 'IN_PROGRESS',
     reason: outcome.reason,
     httpStatus: httpStatus ?? null,
-    endedAt: new Date(deps.clock.now()),
+    endedAt: new Date(endedAt),
+    dueAt: retry === undefined ? null : new Date(retry),
   }
 }
 

@@ -69,16 +69,30 @@ export const OutreachTimerKind = {
   slotStart: 'outreach.slot-start',
   slotEnd: 'outreach.slot-end',
   slotSweep: 'outreach.slot-sweep',
+  /** Campaigns without slots: release the tasks that are due, every few seconds. */
+  tick: 'outreach.tick',
 } as const
 
 /**
  * The timers of an outreach campaign from `fromMs` on: each day's task creation at 00:00 and,
- * per slot, its start (release) and end (out of slot time). Ids make re-arming idempotent.
+ * per slot, its start (release) and end (out of slot time); without slots, one tick that keeps
+ * re-arming itself while the campaign runs. Ids make re-arming idempotent.
  */
 export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
   const s: OutreachSchedule = outreachSettings(row)
   const id = row.id
   const timers: Timer[] = []
+  if (s.slots.length === 0) {
+    if (fromMs >= row.end_at.getTime()) return []
+    const dueMs = Math.max(row.start_at.getTime(), fromMs)
+    return [
+      {
+        id: `outreach:${id}:tick`,
+        dueMs,
+        fields: { kind: OutreachTimerKind.tick, campaignId: id },
+      },
+    ]
+  }
   for (const date of campaignDays(s)) {
     if (dayStart(s, nextDay(date)) <= fromMs) continue
     timers.push({

@@ -1,5 +1,10 @@
+import { dayOf, nextDay, workingWindow } from '../operators/outreach-schedule.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
-import { failInterrupted, failUnattempted } from '../storage/postgres/flow-task.repository.js'
+import {
+  failInterrupted,
+  failStaleSlotless,
+  failUnattempted,
+} from '../storage/postgres/flow-task.repository.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { flatten } from '../storage/redis/streams.js'
 import { OutreachTimerKind, outreachSettings } from './outreach-campaigns.js'
@@ -11,6 +16,8 @@ import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
 export const OUT_OF_SLOT_TIME = 'OUT_OF_SLOT_TIME'
 /** Why a task whose call started but never reported (its executor died) failed. */
 export const INTERRUPTED = 'INTERRUPTED'
+/** How often tasks without a slot are looked at during working hours. */
+const TICK_MS = 5000
 /** Margin after the flow timeout before orphaned calls are swept. */
 const SWEEP_MARGIN_MS = 5000
 
@@ -77,6 +84,40 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         at: new Date(deps.clock.now()),
       })
       return undefined
+    },
+    [OutreachTimerKind.tick]: async (t) => {
+      const campaign = await findCampaign(deps.db, field(t, 'campaignId'))
+      const now = deps.clock.now()
+      if (
+        campaign === undefined ||
+        campaign.status === 'Cancelled' ||
+        now >= campaign.end_at.getTime()
+      )
+        return undefined
+      const s = outreachSettings(campaign)
+      await failStaleSlotless(deps.db, {
+        campaignId: campaign.id,
+        startedBefore: new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS),
+        reason: INTERRUPTED,
+        at: new Date(now),
+      })
+      const today = dayOf(s, now)
+      const working = workingWindow(s, today)
+      const inHours = now >= working.startMs && now < working.endMs
+      const nextMs = inHours
+        ? now + TICK_MS
+        : now < working.startMs
+          ? working.startMs
+          : workingWindow(s, nextDay(today)).startMs
+      const again = {
+        id: t.timerId,
+        dueMs: Math.min(nextMs, campaign.end_at.getTime()),
+        fields: { kind: OutreachTimerKind.tick, campaignId: campaign.id },
+      }
+      return (tx) => {
+        if (inHours) tx.xadd(keys.outreachWork, '*', ...releaseFields(campaign.id, today, 0, '0'))
+        queueTimers(tx, keys, [again])
+      }
     },
     'outreach.resume': (t) => {
       const { timerId: _id, dueAt: _due, kind: _kind, ...cursor } = t

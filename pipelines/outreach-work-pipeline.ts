@@ -114,6 +114,7 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     slot: m.slot,
     afterTaskId: m.after,
     limit: first ? FIRST_PAGE : RELEASE_PAGE,
+    ...(m.slot === 0 ? { dueBy: new Date(deps.clock.now()) } : {}),
   })
   const last = tasks[tasks.length - 1]
   return (tx) => {

@@ -53,8 +53,19 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   }
   const s = outreachSettings(campaign)
   const today = dayOf(s, now)
-  const onDay = isCampaignDay(s, today)
-  const slots = !onDay ? [] : s.slots.length > 0 ? openSlots(s, today, now) : [0]
+  const noSlots = s.slots.length === 0
+  // With slots: today's open slots. Without: one task per record, due at its scheduled time
+  // (or now, or the campaign's start), for as long as the campaign runs.
+  const slots = noSlots
+    ? now < campaign.end_at.getTime()
+      ? [0]
+      : []
+    : isCampaignDay(s, today)
+      ? openSlots(s, today, now)
+      : []
+  const noSlot = noSlots
+    ? { zone: s.timezone, now: new Date(Math.max(now, campaign.start_at.getTime())) }
+    : undefined
   const split = uploadSplit({ useScheduledTime: s.slots.length === 0 })
   const totals = { rows: 0, invalid: 0, negative: 0 }
 
@@ -72,6 +83,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
       records: chunk.records,
       date: slots.length > 0 ? today : null,
       slots,
+      ...(noSlot === undefined ? {} : { noSlot }),
     })
     totals.negative += stored.negative
   }

@@ -30,10 +30,13 @@ export async function insertRecordsAndTasks(
     records: NewRecord[]
     date: string | null
     slots: number[]
+    /** Campaigns without slots: tasks are due at the record's scheduled time, or `now`. */
+    noSlot?: { zone: string; now: Date }
   },
 ): Promise<ChunkResult> {
   const { records } = input
   if (records.length === 0) return { negative: 0, inserted: 0, tasks: 0 }
+  const noSlot = { zone: input.noSlot?.zone ?? null, now: input.noSlot?.now ?? null }
   const result = await sql<{ negative: string; inserted: string; tasks: string }>`
     WITH input AS (
       SELECT * FROM unnest(
@@ -50,11 +53,15 @@ export async function insertRecordsAndTasks(
       INSERT INTO outreach_record (campaign_id, request_id, row, phone, scheduled_time, data)
       SELECT ${input.campaignId}, ${input.requestId}::uuid, row, phone, scheduled_time, data FROM kept
       ON CONFLICT (request_id, phone) DO NOTHING
-      RETURNING id, phone
+      RETURNING id, phone, scheduled_time
     ),
     tasks AS (
-      INSERT INTO flow_task (campaign_id, request_id, record_id, phone, task_date, slot)
-      SELECT ${input.campaignId}, ${input.requestId}::uuid, i.id, i.phone, ${input.date}::date, s
+      INSERT INTO flow_task (campaign_id, request_id, record_id, phone, task_date, slot, due_at)
+      SELECT ${input.campaignId}, ${input.requestId}::uuid, i.id, i.phone,
+        CASE WHEN ${noSlot.zone}::text IS NULL THEN ${input.date}::date
+          ELSE (coalesce(i.scheduled_time, ${noSlot.now}::timestamptz) AT TIME ZONE ${noSlot.zone}::text)::date END,
+        s,
+        CASE WHEN ${noSlot.zone}::text IS NULL THEN NULL ELSE coalesce(i.scheduled_time, ${noSlot.now}::timestamptz) END
       FROM inserted i CROSS JOIN unnest(${input.slots}::smallint[]) AS s
       WHERE ${input.date}::date IS NOT NULL
       ORDER BY i.id, s
@@ -125,22 +132,30 @@ export interface PendingTask {
   attempts: number
 }
 
-/** One page of a slot's tasks still `IN_PROGRESS`, by id after `afterTaskId`. */
+/** One page of a slot's tasks still `IN_PROGRESS` (or, with `dueBy`, slotless tasks due), by id. */
 export async function pendingTasks(
   db: Kysely<Database>,
-  input: { campaignId: string; date: string; slot: number; afterTaskId: string; limit: number },
+  input: {
+    campaignId: string
+    date: string
+    slot: number
+    afterTaskId: string
+    limit: number
+    dueBy?: Date
+  },
 ): Promise<PendingTask[]> {
-  return db
+  let query = db
     .selectFrom('flow_task')
     .select(['id', 'attempts'])
     .where('campaign_id', '=', input.campaignId)
-    .where('task_date', '=', input.date)
-    .where('slot', '=', input.slot)
     .where('status', '=', 'IN_PROGRESS')
     .where('id', '>', input.afterTaskId)
-    .orderBy('id')
-    .limit(input.limit)
-    .execute()
+  // Tasks without a slot are released by due time across days; slot tasks by day and slot.
+  query =
+    input.dueBy === undefined
+      ? query.where('task_date', '=', input.date).where('slot', '=', input.slot)
+      : query.where('slot', '=', 0).where('due_at', '<=', input.dueBy)
+  return query.orderBy('id').limit(input.limit).execute()
 }
 
 /** Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many. */
@@ -193,6 +208,7 @@ export interface TaskForCall {
   custom_slot: string | null
   data: unknown
   campaign_status: string
+  campaign_end: Date
   settings: Record<string, unknown>
   negative: boolean
 }
@@ -206,7 +222,7 @@ export async function loadTasksForCall(
   const result = await sql<TaskForCall>`
     SELECT t.id, t.campaign_id, t.request_id, t.record_id, t.phone, t.task_date::text AS task_date,
       t.slot, t.status, t.attempts, t.retriggered, t.custom_slot, r.data,
-      c.status AS campaign_status, c.settings,
+      c.status AS campaign_status, c.end_at AS campaign_end, c.settings,
       (EXISTS (SELECT 1 FROM negative_number n WHERE n.request_id = t.request_id AND n.phone = t.phone)
         OR EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = t.phone)) AS negative
     FROM flow_task t
@@ -226,8 +242,9 @@ export interface Claim {
 
 /**
  * Takes tasks for a call: counts the attempt and opens an attempt row, only for tasks still
- * pending with the attempt count they were released with, in a campaign not revoked and not
- * negative. Returns the ids taken; another executor can never take the same attempt.
+ * pending with the attempt count they were released with, in a campaign not revoked, not
+ * negative and with no attempt still open (an executor that died mid-call may have called).
+ * Returns the ids taken; another executor can never take the same attempt.
  */
 export async function claimTasks(
   db: Kysely<Database>,
@@ -247,6 +264,8 @@ export async function claimTasks(
         AND c.id = t.campaign_id AND c.status <> 'Cancelled'
         AND NOT EXISTS (SELECT 1 FROM negative_number n WHERE n.request_id = t.request_id AND n.phone = t.phone)
         AND NOT EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = t.phone)
+        -- a call that began and never reported (its executor died) may have happened
+        AND NOT EXISTS (SELECT 1 FROM task_attempt a WHERE a.task_id = t.id AND a.ended_at IS NULL)
       RETURNING t.*, w.attempt_id
     )
     INSERT INTO task_attempt (id, task_id, attempt, campaign_id, request_id, phone, task_date, slot, started_at)
@@ -264,6 +283,8 @@ export interface AttemptResult {
   reason: string | null
   httpStatus: number | null
   endedAt: Date
+  /** For a task that stays IN_PROGRESS to be retried: when. */
+  dueAt?: Date | null
 }
 
 /** Records attempt ends and moves their tasks to the final status, in one statement. */
@@ -273,15 +294,18 @@ export async function recordResults(db: Kysely<Database>, results: AttemptResult
     WITH r AS (
       SELECT * FROM unnest(${results.map((x) => x.taskId)}::bigint[], ${results.map((x) => x.attemptId)}::uuid[],
         ${results.map((x) => x.status)}::text[], ${results.map((x) => x.reason)}::text[],
-        ${results.map((x) => x.httpStatus)}::smallint[], ${results.map((x) => x.endedAt)}::timestamptz[])
-        AS r(task_id, attempt_id, status, reason, http_status, ended_at)
+        ${results.map((x) => x.httpStatus)}::smallint[], ${results.map((x) => x.endedAt)}::timestamptz[],
+        ${results.map((x) => x.dueAt ?? null)}::timestamptz[])
+        AS r(task_id, attempt_id, status, reason, http_status, ended_at, due_at)
     ),
     attempts AS (
-      UPDATE task_attempt a SET ended_at = r.ended_at, status = r.status, reason = r.reason, http_status = r.http_status
+      UPDATE task_attempt a SET ended_at = r.ended_at, reason = r.reason, http_status = r.http_status,
+        status = CASE WHEN r.status = 'IN_PROGRESS' THEN 'FAILED' ELSE r.status END
       FROM r WHERE a.id = r.attempt_id
       RETURNING a.id
     )
-    UPDATE flow_task t SET status = r.status, reason = r.reason, updated_at = r.ended_at
+    UPDATE flow_task t SET status = r.status, reason = r.reason, updated_at = r.ended_at,
+      due_at = coalesce(r.due_at, t.due_at)
     FROM r WHERE t.id = r.task_id AND t.status = 'IN_PROGRESS'
   `.execute(db)
 }
@@ -381,6 +405,30 @@ export async function failInterrupted(
     closed AS (
       UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
       WHERE task_id IN (SELECT id FROM failed) AND ended_at IS NULL
+    )
+    SELECT count(*) AS n FROM failed
+  `.execute(db)
+  return Number(result.rows[0]?.n ?? 0)
+}
+
+/**
+ * Tasks without a slot whose call began before `startedBefore` and never reported become
+ * FAILED with `reason` (the call may have happened, so it is not repeated). Returns how many.
+ */
+export async function failStaleSlotless(
+  db: Kysely<Database>,
+  input: { campaignId: string; startedBefore: Date; reason: string; at: Date },
+): Promise<number> {
+  const result = await sql<{ n: string }>`
+    WITH stale AS (
+      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
+      WHERE campaign_id = ${input.campaignId} AND slot = 0 AND ended_at IS NULL AND started_at < ${input.startedBefore}
+      RETURNING task_id
+    ),
+    failed AS (
+      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
+      WHERE id IN (SELECT task_id FROM stale) AND status = 'IN_PROGRESS'
+      RETURNING 1
     )
     SELECT count(*) AS n FROM failed
   `.execute(db)

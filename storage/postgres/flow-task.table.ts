@@ -30,6 +30,8 @@ export interface FlowTaskTable {
   attempts: Generated<number>
   retriggered: Generated<boolean>
   custom_slot: string | null
+  /** Tasks without a slot: when the task may next be called. */
+  due_at: Date | null
   updated_at: Generated<Date>
 }
 export type FlowTaskRow = Selectable<FlowTaskTable>

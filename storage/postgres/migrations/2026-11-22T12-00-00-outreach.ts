@@ -65,6 +65,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       attempts smallint NOT NULL DEFAULT 0,
       retriggered boolean NOT NULL DEFAULT false,
       custom_slot text,
+      -- Tasks without a slot: when the task may next be called (its scheduled time, or a retry).
+      due_at timestamptz,
       updated_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (record_id, task_date, slot)
     )`.execute(db)

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { bearer, jsonBody, testApp } from '../support/app.js'
+import { flowServer } from '../support/flow-server.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+
+const kolkata = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+05:30`)
+const clock = manualClock(kolkata('2026-11-22', '08:00'))
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let flow: Awaited<ReturnType<typeof flowServer>>
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s, clock)
+  flow = await flowServer((call) => (call.phone === '3000003' ? { status: 500 } : { status: 200 }))
+  workers = await startWorkers(scoringDeps(s, clock), [
+    'timers',
+    'upload-split',
+    'outreach-work',
+    'executor',
+  ])
+})
+afterAll(async () => {
+  await workers.stop()
+  await flow.close()
+  t.close()
+  await s.close()
+})
+
+describe('outreach campaigns without slots', () => {
+  it('should call each record at its own scheduled time inside working hours and retry failures after the delay', async () => {
+    const admin = await bearer('1', true)
+    const res = await t.app.request(
+      '/campaigns',
+      jsonBody(
+        'POST',
+        {
+          type: 'outreach',
+          name: 'no slots',
+          timezone: 'Asia/Kolkata',
+          workingHours: { start: '09:00', end: '21:00' },
+          startDate: '2026-11-22',
+          days: 2,
+          flow: { url: flow.url, timeoutMs: 2000, maxAttempts: 2, retryDelaySeconds: 600 },
+          ratePerSecond: 10,
+        },
+        admin,
+      ),
+    )
+    const { campaignId } = (await res.json()) as { campaignId: string }
+    await t.app.request(`/campaigns/${campaignId}/uploads`, {
+      method: 'POST',
+      body: 'phone,scheduled_time\n1000001,\n2000002,2026-11-22T11:00:00+05:30\n3000003,\n',
+      headers: { ...admin, 'content-type': 'text/csv' },
+    })
+    const tasks = async () =>
+      (
+        await s.db
+          .selectFrom('flow_task')
+          .select(['phone', 'status', 'reason', 'attempts'])
+          .where('campaign_id', '=', campaignId)
+          .orderBy('phone')
+          .execute()
+      ).map((x) => `${x.phone} ${x.status} ${x.attempts}${x.reason === null ? '' : ` ${x.reason}`}`)
+    await eventually(async () => (await tasks()).length === 3)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(flow.calls).toEqual([]) // before working hours
+
+    clock.set(kolkata('2026-11-22', '09:00'))
+    await eventually(async () => flow.calls.length === 2)
+    await eventually(
+      async () =>
+        (await tasks()).join() ===
+        '1000001 COMPLETED 1,2000002 IN_PROGRESS 0,3000003 IN_PROGRESS 1 FLOW_ERROR',
+    )
+
+    clock.set(kolkata('2026-11-22', '09:05'))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(flow.calls).toHaveLength(2) // the retry is not due yet
+
+    clock.set(kolkata('2026-11-22', '09:10'))
+    await eventually(async () => flow.calls.length === 3)
+    await eventually(async () => (await tasks()).includes('3000003 FAILED 2 FLOW_ERROR'))
+
+    clock.set(kolkata('2026-11-22', '11:00'))
+    await eventually(async () => flow.calls.length === 4)
+    const made = flow.calls.map((c) => `${c.phone}#${c.attempt}@${c.slot}`)
+    expect(made.slice(0, 2).sort()).toEqual(['1000001#1@0', '3000003#1@0'])
+    expect(made.slice(2)).toEqual(['3000003#2@0', '2000002#1@0'])
+    expect(await tasks()).toEqual([
+      '1000001 COMPLETED 1',
+      '2000002 COMPLETED 1',
+      '3000003 FAILED 2 FLOW_ERROR',
+    ])
+    const attempts = await s.db
+      .selectFrom('task_attempt')
+      .select(['phone', 'status'])
+      .where('campaign_id', '=', campaignId)
+      .where('phone', '=', '3000003')
+      .execute()
+    expect(attempts).toEqual([
+      { phone: '3000003', status: 'FAILED' },
+      { phone: '3000003', status: 'FAILED' },
+    ])
+  })
+})
