@@ -95,6 +95,23 @@ try {
   console.log(
     `executor: slot start → first call per campaign: p50 ${percentile(delays, 0.5)} ms, p99 ${percentile(delays, 0.99)} ms (target p99 ≤ 250 ms)`,
   )
+  // Where the first-call delay goes: the first entry of each hop after the slot start.
+  const hops: [string, string][] = [
+    ['timer fired', e.keys.timersDue],
+    ['release queued', e.keys.outreachWork],
+    ['task queued', e.keys.outreachDue],
+  ]
+  const firstAfter = async (key: string) => {
+    const [entry] = (await e.redis.xrange(key, String(slotStartMs), '+', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][]
+    return entry === undefined ? Number.NaN : Number(entry[0].split('-')[0]) - slotStartMs
+  }
+  const hopTimes = await Promise.all(hops.map(([, key]) => firstAfter(key)))
+  console.log(
+    `executor: first ${hops.map(([name], i) => `${name} +${hopTimes[i]} ms`).join(', ')}, first call +${Math.min(...delays)} ms`,
+  )
   console.log(
     `executor: peak RSS per worker ${workers.map((w) => peakRssMb(w.pid).toFixed(0)).join(', ')} MB`,
   )

@@ -50,9 +50,21 @@ export function scheduleProblems(
   return problems
 }
 
+// Building a zoned DateTime costs tens of microseconds, and the executor asks for the same few
+// slot boundaries for every task of a batch: remember them (bounded; the answer never changes).
+const instants = new Map<string, number>()
+const MAX_INSTANTS = 10_000
+
 /** The instant `hhmm` on `date` in `zone` (luxon moves a time inside a DST gap forward). */
 export function at(date: string, hhmm: string, zone: string): number {
-  return DateTime.fromISO(`${date}T${hhmm}`, { zone }).toMillis()
+  const key = `${zone} ${date}T${hhmm}`
+  let ms = instants.get(key)
+  if (ms === undefined) {
+    ms = DateTime.fromISO(`${date}T${hhmm}`, { zone }).toMillis()
+    if (instants.size >= MAX_INSTANTS) instants.clear()
+    instants.set(key, ms)
+  }
+  return ms
 }
 
 /** Midnight starting `date` in the schedule's zone. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { concatMap, from, lastValueFrom, mergeMap, toArray } from 'rxjs'
+import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
+import { Agent, request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { decide, flowOutcome, retryAt, type TaskCheck } from '../operators/executor.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
@@ -25,6 +26,8 @@ export type DueTask = z.infer<typeof DueTask>
 
 /** Calls in flight at once per executor batch. */
 const CALL_CONCURRENCY = 256
+/** Tasks claimed, called and recorded together. */
+const CLAIM_GROUP = 64
 /** Calls are reserved at most this far ahead; later ones go back on the stream. */
 const RESERVE_AHEAD_SECONDS = 3
 
@@ -53,6 +56,7 @@ function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
 /** One call of the flow endpoint; never throws. */
 async function callFlow(
   deps: OutreachDeps,
+  dispatcher: Dispatcher,
   task: TaskForCall,
   attemptId: string,
 ): Promise<AttemptResult> {
@@ -72,14 +76,15 @@ async function callFlow(
   let httpStatus: number | undefined
   let answer: unknown
   try {
-    const response = await fetch(settings.flow.url, {
+    const response = await request(settings.flow.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      dispatcher,
       signal: AbortSignal.timeout(settings.flow.timeoutMs),
     })
-    httpStatus = response.status
-    answer = await response.json().catch(() => undefined)
+    httpStatus = response.statusCode
+    answer = await response.body.json().catch(() => undefined)
   } catch {
     httpStatus = undefined
   }
@@ -116,7 +121,11 @@ async function callFlow(
  * them in Postgres), calls the flow endpoint and records every attempt. Tasks whose turn is
  * more than a few seconds away go back on the stream.
  */
-async function execute(deps: OutreachDeps, batch: Decoded<DueTask>[]): Promise<Effect> {
+async function execute(
+  deps: OutreachDeps,
+  dispatcher: Dispatcher,
+  batch: Decoded<DueTask>[],
+): Promise<Effect> {
   const released = new Map(batch.map((e) => [e.value.taskId, e.value.attempts]))
   const tasks = await loadTasksForCall(deps.db, [...released.keys()])
   const now = deps.clock.now()
@@ -162,24 +171,31 @@ async function execute(deps: OutreachDeps, batch: Decoded<DueTask>[]): Promise<E
     const due = (bySecond.get(second) ?? []).filter(
       (task) => decide(check(task, released.get(task.id) ?? -1), deps.clock.now()).kind === 'call',
     )
-    const claims = due.map((task) => ({
-      taskId: task.id,
-      releasedAttempts: released.get(task.id) ?? 0,
-      attemptId: randomUUID(),
-    }))
-    const taken = new Set(await claimTasks(deps.db, claims, new Date(deps.clock.now())))
-    const calls = claims.filter((c) => taken.has(c.taskId))
     const byId = new Map(due.map((t) => [t.id, t]))
-    const results = await lastValueFrom(
-      from(calls).pipe(
-        mergeMap(
-          (c) => callFlow(deps, byId.get(c.taskId) as TaskForCall, c.attemptId),
-          CALL_CONCURRENCY,
-        ),
-        toArray(),
+    // Claim, call and record in small groups so the first calls go out while later claims run.
+    const groups: TaskForCall[][] = []
+    for (let i = 0; i < due.length; i += CLAIM_GROUP) groups.push(due.slice(i, i + CLAIM_GROUP))
+    await lastValueFrom(
+      from(groups).pipe(
+        mergeMap(async (group) => {
+          const claims = group.map((task) => ({
+            taskId: task.id,
+            releasedAttempts: released.get(task.id) ?? 0,
+            attemptId: randomUUID(),
+          }))
+          const taken = new Set(await claimTasks(deps.db, claims, new Date(deps.clock.now())))
+          const results = await Promise.all(
+            claims
+              .filter((c) => taken.has(c.taskId))
+              .map((c) =>
+                callFlow(deps, dispatcher, byId.get(c.taskId) as TaskForCall, c.attemptId),
+              ),
+          )
+          await recordResults(deps.db, results)
+        }, CALL_CONCURRENCY / CLAIM_GROUP),
+        defaultIfEmpty(undefined),
       ),
     )
-    await recordResults(deps.db, results)
   }
   // Every reservable second is taken: wait for the budget to move before handing them back.
   if (later.length > 0 && bySecond.size === 0) await sleep(1000 - (deps.clock.now() % 1000))
@@ -200,12 +216,14 @@ async function execute(deps: OutreachDeps, batch: Decoded<DueTask>[]): Promise<E
 
 /** The executor actor: `outreach:due` → flow endpoint calls, within each campaign's rate. */
 export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
+  // One keep-alive connection pool for every flow endpoint this executor calls.
+  const dispatcher = new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 })
   return {
     name: 'executor',
     stream: deps.keys.outreachDue,
     group: 'executor',
     schema: DueTask,
-    options: { batchSize: 500, concurrency: 4 },
-    operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, batch)),
+    options: { batchSize: 250, concurrency: 4 },
+    operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, dispatcher, batch)),
   }
 }
