@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DateTime } from 'luxon'
-import { benchEnvironment, zoneAtHour } from './outreach-support.js'
+import { benchEnvironment, zoneAtHour } from './environment.js'
 import { cli, exited, logged, peakRssMb, percentile, sleep } from './support.js'
 
 const CAMPAIGNS = 10

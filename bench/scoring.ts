@@ -5,62 +5,26 @@
  * 2. Latency: a steady 5,000 events/s; event-to-leaderboard p50/p99.
  * Workers run as `campaign-streams work` child processes (BENCH_WORKERS, default 2).
  */
-import { randomBytes } from 'node:crypto'
-import { sign } from 'hono/jwt'
 import pg from 'pg'
-import { createApp } from '../http/app.js'
-import { localFileStore } from '../storage/filestore.js'
-import { createRedis } from '../storage/redis/connection.js'
-import { createKeys } from '../storage/redis/keys.js'
-import { deleteKeys, entryTime, firstStreamEntries } from '../storage/redis/streams.js'
-import { cli, exited, freshDatabase, logged, peakRssMb, percentile, sleep } from './support.js'
+import { entryTime, firstStreamEntries } from '../storage/redis/streams.js'
+import { benchEnvironment } from './environment.js'
+import { cli, exited, logged, peakRssMb, percentile, sleep } from './support.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
 const USERS = 10_000
 const RATE = 5000
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 10)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2)
-const DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/campaign_streams_bench'
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const KEY_PREFIX = `bench:${randomBytes(3).toString('hex')}:`
-const JWT_SECRET = 'bench-secret-of-enough-length'
-const env = { DATABASE_URL, REDIS_URL, KEY_PREFIX, JWT_SECRET, LOG_LEVEL: 'info' }
 
-const redis = createRedis(REDIS_URL)
-const keys = createKeys(KEY_PREFIX)
+const bench = await benchEnvironment('scoring')
+const { env, redis, keys } = bench
+const DATABASE_URL = env.DATABASE_URL
 
+/** Creates the campaign through the real HTTP app (no socket needed). */
 async function setUp(): Promise<string> {
-  await freshDatabase(DATABASE_URL)
-  await exited(cli(['migrate'], env))
-  // Create the campaign through the real HTTP app (no socket needed).
-  const { createDb } = await import('../storage/postgres/database.js')
-  const { createMetrics } = await import('../pipelines/runtime/metrics.js')
-  const pino = (await import('pino')).default
-  const db = createDb(DATABASE_URL)
-  const app = createApp({
-    db,
-    redis,
-    keys,
-    clock: { now: () => Date.now() },
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    feed: {
-      follow: () => {
-        throw new Error('not used')
-      },
-    },
-    jwtSecret: JWT_SECRET,
-    baseCurrency: 'USD',
-    settleSeconds: 5,
-    files: localFileStore('.data/bench-files'),
-    maxUploadBytes: 1024,
-    maxSlotsPerDay: 2,
-  })
-  const token = await sign({ sub: '1', role: 'admin' }, JWT_SECRET, 'HS256')
-  const res = await app.request('/campaigns', {
+  const res = await bench.app.request('/campaigns', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { ...bench.admin, 'content-type': 'application/json' },
     body: JSON.stringify({
       type: 'purchase',
       itemId: '7',
@@ -69,9 +33,7 @@ async function setUp(): Promise<string> {
       endDateTime: '2099-01-01T00:00:00Z',
     }),
   })
-  const { campaignId } = (await res.json()) as { campaignId: string }
-  await db.destroy()
-  return campaignId
+  return ((await res.json()) as { campaignId: string }).campaignId
 }
 
 /** Sum of every total in the Redis leaderboard, in minor units. */
@@ -235,6 +197,5 @@ try {
   console.log(`peak RSS per worker process: ${rss.join(', ')} MB (${WORKERS} workers)`)
   await stopWorkers(workers)
 } finally {
-  await deleteKeys(redis, KEY_PREFIX)
-  redis.disconnect()
+  await bench.close()
 }

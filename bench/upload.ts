@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { benchEnvironment, zoneAtHour } from './outreach-support.js'
+import { benchEnvironment, zoneAtHour } from './environment.js'
 import { cli, exited, logged, peakRssMb, sleep } from './support.js'
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000)

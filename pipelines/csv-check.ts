@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream'
+import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parse } from 'csv-parse'
 
@@ -65,32 +65,16 @@ export const headerName = (name: string) => name.trim().toLowerCase()
  * unbalanced quotes or ragged rows, no `required` column, no data row. Returns the data rows.
  */
 export async function checkCsv(source: Readable, required: string): Promise<number> {
-  let rows = -1
-  // Thrown by our own step; stream.pipeline may report the teardown (AbortError) instead.
-  let raised: FileProblem | undefined
-  try {
-    await pipeline(
-      source,
-      utf8Only(),
-      parse({ bom: true, skip_empty_lines: true }),
-      async (records: AsyncIterable<string[]>) => {
-        for await (const record of records) {
-          if (rows === -1 && !record.map(headerName).includes(required)) {
-            raised = new FileProblem('missing_column', `The header has no ${required} column`, 1)
-            throw raised
-          }
-          rows++
-        }
-      },
-    )
-  } catch (error) {
-    throw raised ?? asFileProblem(error)
-  }
-  if (rows <= 0)
-    throw new FileProblem(
-      'empty_file',
-      rows < 0 ? 'The file is empty' : 'The file has a header but no rows',
-    )
+  let rows = 0
+  await readCsv(source, undefined, async (records) => {
+    for await (const record of records) {
+      if (rows === 0 && !(required in record)) {
+        throw new FileProblem('missing_column', `The header has no ${required} column`, 1)
+      }
+      rows++
+    }
+  })
+  if (rows === 0) throw new FileProblem('empty_file', 'The file has no data rows')
   return rows
 }
 
@@ -109,4 +93,39 @@ export function asFileProblem(error: unknown): unknown {
     )
   }
   return error
+}
+
+/**
+ * Streams a CSV through `limit` (a byte limit, say), a UTF-8 check and csv-parse (header names trimmed and
+ * lower-cased) into `consume`. A {@link FileProblem} thrown by `consume`, or any CSV error, comes
+ * out as a FileProblem; stream.pipeline's own teardown error never hides it.
+ */
+export async function readCsv(
+  source: Readable,
+  limit: Transform | undefined,
+  consume: (records: AsyncIterable<Record<string, string>>) => Promise<void>,
+): Promise<void> {
+  let raised: unknown
+  try {
+    await pipeline(
+      source,
+      limit ?? new PassThrough(),
+      utf8Only(),
+      parse({
+        bom: true,
+        skip_empty_lines: true,
+        columns: (header: string[]) => header.map(headerName),
+      }),
+      async (records: AsyncIterable<Record<string, string>>) => {
+        try {
+          await consume(records)
+        } catch (error) {
+          raised = error
+          throw error
+        }
+      },
+    )
+  } catch (error) {
+    throw asFileProblem(raised ?? error)
+  }
 }

@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { parse } from 'csv-parse'
 import { normalizePhone } from '../operators/upload-split.js'
-import { asFileProblem, byteLimit, FileProblem, headerName, utf8Only } from './csv-check.js'
+import { byteLimit, FileProblem, readCsv } from './csv-check.js'
 import { addToDoNotCall } from './outreach-commands.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
@@ -20,43 +18,25 @@ export async function importDoNotCall(
   addedBy: string,
 ): Promise<{ rows: number; added: number; invalid: { row: number; phone: string }[] }> {
   const out = { rows: 0, added: 0, invalid: [] as { row: number; phone: string }[] }
-  let raised: FileProblem | undefined
-  try {
-    await pipeline(
-      file,
-      byteLimit(deps.maxUploadBytes),
-      utf8Only(),
-      parse({
-        bom: true,
-        skip_empty_lines: true,
-        columns: (header: string[]) => header.map(headerName),
-      }),
-      async (records: AsyncIterable<Record<string, string>>) => {
-        let phones: string[] = []
-        let sawHeader = false
-        for await (const record of records) {
-          if (!sawHeader && !('phone' in record)) {
-            raised = new FileProblem('missing_column', 'The header has no phone column', 1)
-            throw raised
-          }
-          sawHeader = true
-          out.rows++
-          const phone = normalizePhone(record.phone ?? '')
-          if (phone === undefined) {
-            if (out.invalid.length < 1000)
-              out.invalid.push({ row: out.rows, phone: record.phone ?? '' })
-          } else phones.push(phone)
-          if (phones.length === CHUNK) {
-            out.added += await addToDoNotCall(deps.db, phones, addedBy)
-            phones = []
-          }
-        }
+  await readCsv(file, byteLimit(deps.maxUploadBytes), async (records) => {
+    let phones: string[] = []
+    for await (const record of records) {
+      if (out.rows === 0 && !('phone' in record)) {
+        throw new FileProblem('missing_column', 'The header has no phone column', 1)
+      }
+      out.rows++
+      const phone = normalizePhone(record.phone ?? '')
+      if (phone === undefined) {
+        if (out.invalid.length < 1000)
+          out.invalid.push({ row: out.rows, phone: record.phone ?? '' })
+      } else phones.push(phone)
+      if (phones.length === CHUNK) {
         out.added += await addToDoNotCall(deps.db, phones, addedBy)
-      },
-    )
-  } catch (error) {
-    throw raised ?? asFileProblem(error)
-  }
+        phones = []
+      }
+    }
+    out.added += await addToDoNotCall(deps.db, phones, addedBy)
+  })
   if (out.rows === 0) throw new FileProblem('empty_file', 'The file has no rows')
   return out
 }

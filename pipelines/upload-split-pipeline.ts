@@ -1,5 +1,3 @@
-import { pipeline } from 'node:stream/promises'
-import { parse } from 'csv-parse'
 import { concatMap } from 'rxjs'
 import { z } from 'zod'
 import { dayOf, isCampaignDay, openSlots, slotWindow } from '../operators/outreach-schedule.js'
@@ -19,7 +17,7 @@ import {
   startProcessing,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
-import { asFileProblem, FileProblem, headerName, utf8Only } from './csv-check.js'
+import { FileProblem, readCsv } from './csv-check.js'
 import { outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
@@ -88,35 +86,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     totals.negative += stored.negative
   }
 
-  try {
-    await pipeline(
-      deps.files.read(request.file_key),
-      utf8Only(),
-      parse({
-        bom: true,
-        skip_empty_lines: true,
-        columns: (header: string[]) => header.map(headerName),
-      }),
-      async (records: AsyncIterable<Record<string, string>>) => {
-        let rows: CsvRow[] = []
-        for await (const cells of records) {
-          rows.push({ row: totals.rows + rows.length + 1, cells })
-          if (rows.length === CHUNK) {
-            await store(rows)
-            rows = []
-          }
-        }
-        await store(rows)
-      },
-    )
-  } catch (error) {
-    const problem = asFileProblem(error)
-    if (problem instanceof Error && problem.name === 'FileProblem') {
-      await failUpload(deps.db, requestId, problem.message, new Date(deps.clock.now()))
-      return {}
-    }
-    throw error
-  }
+  if (!(await eachChunk(deps, request, store))) return {}
   const accepted = await countRecords(deps.db, requestId)
   await completeUpload(
     deps.db,
@@ -151,44 +121,34 @@ async function eachChunk(
 ): Promise<boolean> {
   let seen = 0
   try {
-    await pipeline(
-      deps.files.read(request.file_key),
-      utf8Only(),
-      parse({
-        bom: true,
-        skip_empty_lines: true,
-        columns: (header: string[]) => header.map(headerName),
-      }),
-      async (records: AsyncIterable<Record<string, string>>) => {
-        // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
-        // memory stays bounded by that many chunks.
-        const inFlight = new Set<Promise<void>>()
-        const launch = async (rows: CsvRow[]) => {
-          const write = store(rows).finally(() => inFlight.delete(write))
-          write.catch(() => undefined) // handled by the race or the final wait
-          inFlight.add(write)
-          if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
-        }
-        let rows: CsvRow[] = []
-        try {
-          for await (const cells of records) {
-            rows.push({ row: ++seen, cells })
-            if (rows.length === CHUNK) {
-              await launch(rows)
-              rows = []
-            }
+    await readCsv(deps.files.read(request.file_key), undefined, async (records) => {
+      // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
+      // memory stays bounded by that many chunks.
+      const inFlight = new Set<Promise<void>>()
+      const launch = async (rows: CsvRow[]) => {
+        const write = store(rows).finally(() => inFlight.delete(write))
+        write.catch(() => undefined) // handled by the race or the final wait
+        inFlight.add(write)
+        if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
+      }
+      let rows: CsvRow[] = []
+      try {
+        for await (const cells of records) {
+          rows.push({ row: ++seen, cells })
+          if (rows.length === CHUNK) {
+            await launch(rows)
+            rows = []
           }
-          await launch(rows)
-        } finally {
-          await Promise.all(inFlight)
         }
-      },
-    )
+        await launch(rows)
+      } finally {
+        await Promise.all(inFlight)
+      }
+    })
     return true
   } catch (error) {
-    const problem = asFileProblem(error)
-    if (problem instanceof FileProblem) {
-      await failUpload(deps.db, request.id, problem.message, new Date(deps.clock.now()))
+    if (error instanceof FileProblem) {
+      await failUpload(deps.db, request.id, error.message, new Date(deps.clock.now()))
       return false
     }
     throw error

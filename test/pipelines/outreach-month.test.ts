@@ -2,7 +2,8 @@ import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { timerDue } from '../../storage/redis/timers.js'
-import { bearer, jsonBody, testApp } from '../support/app.js'
+import { bearer, testApp } from '../support/app.js'
+import { createOutreach, uploadCsv } from '../support/outreach.js'
 import { flowServer } from '../support/flow-server.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
@@ -42,28 +43,12 @@ const days = Array.from(
 describe('a 30-day, 2-slot campaign across a DST change', () => {
   it('should create each day at 00:00, call inside the slots in local time, and fail what a slot never reached', async () => {
     const admin = await bearer('1', true)
-    const created = await t.app.request(
-      '/campaigns',
-      jsonBody(
-        'POST',
-        {
-          type: 'outreach',
-          name: 'month',
-          timezone: zone,
-          workingHours: { start: '09:00', end: '21:00' },
-          slots: [
-            { start: '10:00', end: '12:00' },
-            { start: '17:00', end: '19:00' },
-          ],
-          startDate: '2026-10-20',
-          days: 30,
-          flow: { url: flow.url, timeoutMs: 2000 },
-          ratePerSecond: 100,
-        },
-        admin,
-      ),
-    )
-    const { campaignId: id } = (await created.json()) as { campaignId: string }
+    const id = await createOutreach(t.app, admin, {
+      timezone: zone,
+      startDate: '2026-10-20',
+      flow: { url: flow.url, timeoutMs: 2000 },
+      ratePerSecond: 100,
+    })
     // Slot starts follow local time across the change: 14:00Z in EDT, 15:00Z in EST.
     expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-10-31:1:start`)).toBe(
       Date.parse('2026-10-31T14:00:00Z'),
@@ -78,11 +63,7 @@ describe('a 30-day, 2-slot campaign across a DST change', () => {
       Date.parse('2026-11-02T05:00:00Z'),
     )
 
-    await t.app.request(`/campaigns/${id}/uploads`, {
-      method: 'POST',
-      body: 'phone\n1110001\n1110002\n1110003\n',
-      headers: { ...admin, 'content-type': 'text/csv' },
-    })
+    await uploadCsv(t.app, admin, `/campaigns/${id}/uploads`, 'phone\n1110001\n1110002\n1110003\n')
     const dayTasks = async (date: string) =>
       s.db
         .selectFrom('flow_task')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { bearer, jsonBody, testApp } from '../support/app.js'
+import { bearer, testApp } from '../support/app.js'
+import { createOutreach, uploadCsv } from '../support/outreach.js'
 import { flowServer } from '../support/flow-server.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
@@ -33,29 +34,19 @@ afterAll(async () => {
 describe('outreach campaigns without slots', () => {
   it('should call each record at its own scheduled time inside working hours and retry failures after the delay', async () => {
     const admin = await bearer('1', true)
-    const res = await t.app.request(
-      '/campaigns',
-      jsonBody(
-        'POST',
-        {
-          type: 'outreach',
-          name: 'no slots',
-          timezone: 'Asia/Kolkata',
-          workingHours: { start: '09:00', end: '21:00' },
-          startDate: '2026-11-22',
-          days: 2,
-          flow: { url: flow.url, timeoutMs: 2000, maxAttempts: 2, retryDelaySeconds: 600 },
-          ratePerSecond: 10,
-        },
-        admin,
-      ),
-    )
-    const { campaignId } = (await res.json()) as { campaignId: string }
-    await t.app.request(`/campaigns/${campaignId}/uploads`, {
-      method: 'POST',
-      body: 'phone,scheduled_time\n1000001,\n2000002,2026-11-22T11:00:00+05:30\n3000003,\n',
-      headers: { ...admin, 'content-type': 'text/csv' },
+    const campaignId = await createOutreach(t.app, admin, {
+      name: 'no slots',
+      slots: [],
+      days: 2,
+      flow: { url: flow.url, timeoutMs: 2000, maxAttempts: 2, retryDelaySeconds: 600 },
+      ratePerSecond: 10,
     })
+    await uploadCsv(
+      t.app,
+      admin,
+      `/campaigns/${campaignId}/uploads`,
+      'phone,scheduled_time\n1000001,\n2000002,2026-11-22T11:00:00+05:30\n3000003,\n',
+    )
     const tasks = async () =>
       (
         await s.db

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { bearer, jsonBody, testApp } from '../support/app.js'
+import { bearer, testApp } from '../support/app.js'
+import { createOutreach, uploadCsv } from '../support/outreach.js'
 import { flowServer } from '../support/flow-server.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
@@ -51,33 +52,17 @@ const statuses = async (campaignId: string, date: string) =>
 describe('slots', () => {
   it('should call each task inside its slot, fail the unattempted at slot end, and create the next day at 00:00', async () => {
     const admin = await bearer('1', true)
-    const created = await t.app.request(
-      '/campaigns',
-      jsonBody(
-        'POST',
-        {
-          type: 'outreach',
-          name: 'two slots',
-          timezone: 'Asia/Kolkata',
-          workingHours: { start: '09:00', end: '21:00' },
-          slots: [
-            { start: '10:00', end: '12:00' },
-            { start: '17:00', end: '19:00' },
-          ],
-          startDate: '2026-11-22',
-          days: 2,
-          flow: { url: flow.url, timeoutMs: 2000 },
-          ratePerSecond: 100,
-        },
-        admin,
-      ),
-    )
-    const { campaignId } = (await created.json()) as { campaignId: string }
-    const upload = await t.app.request(`/campaigns/${campaignId}/uploads`, {
-      method: 'POST',
-      body: 'phone,name\n1111111,Fails\n2222222,Partial\n3333333,Fine\n',
-      headers: { ...admin, 'content-type': 'text/csv' },
+    const campaignId = await createOutreach(t.app, admin, {
+      days: 2,
+      flow: { url: flow.url, timeoutMs: 2000 },
+      ratePerSecond: 100,
     })
+    const upload = await uploadCsv(
+      t.app,
+      admin,
+      `/campaigns/${campaignId}/uploads`,
+      'phone,name\n1111111,Fails\n2222222,Partial\n3333333,Fine\n',
+    )
     expect(upload.status).toBe(202)
     await eventually(async () => (await statuses(campaignId, '2026-11-22')).length === 6)
     expect(flow.calls).toEqual([])
