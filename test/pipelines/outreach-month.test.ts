@@ -1,12 +1,16 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { timerDue } from '../../storage/redis/timers.js'
-import { bearer, testApp } from '../support/app.js'
-import { createOutreach, uploadCsv } from '../support/outreach.js'
-import { flowServer } from '../support/flow-server.js'
-import { manualClock, scoringDeps } from '../support/scoring.js'
-import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+import { bearer, type testApp } from '../support/app.js'
+import {
+  createOutreach,
+  outreachHarness,
+  uploadCsv,
+  type OutreachHarness,
+} from '../support/outreach.js'
+import type { flowServer } from '../support/flow-server.js'
+import { manualClock } from '../support/scoring.js'
+import { eventually, type TestServices } from '../support/services.js'
 
 const zone = 'America/New_York' // DST ends on 2026-11-01
 const local = (date: string, hhmm: string) =>
@@ -14,26 +18,16 @@ const local = (date: string, hhmm: string) =>
 const clock = manualClock(local('2026-10-20', '08:00'))
 let s: TestServices
 let t: ReturnType<typeof testApp>
-let workers: Workers
 let flow: Awaited<ReturnType<typeof flowServer>>
 
+let h: OutreachHarness
 beforeAll(async () => {
-  s = await isolatedServices()
-  t = testApp(s, clock)
-  flow = await flowServer()
-  workers = await startWorkers(scoringDeps(s, clock), [
-    'timers',
-    'upload-split',
-    'outreach-work',
-    'executor',
-  ])
+  h = await outreachHarness(clock)
+  s = h.s
+  t = h.t
+  flow = h.flow
 })
-afterAll(async () => {
-  await workers.stop()
-  await flow.close()
-  t.close()
-  await s.close()
-})
+afterAll(() => h.close())
 
 const days = Array.from(
   { length: 30 },

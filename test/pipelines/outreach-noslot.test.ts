@@ -1,35 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { bearer, testApp } from '../support/app.js'
-import { createOutreach, uploadCsv } from '../support/outreach.js'
-import { flowServer } from '../support/flow-server.js'
-import { manualClock, scoringDeps } from '../support/scoring.js'
-import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+import { bearer, type testApp } from '../support/app.js'
+import {
+  createOutreach,
+  outreachHarness,
+  uploadCsv,
+  type OutreachHarness,
+} from '../support/outreach.js'
+import type { flowServer } from '../support/flow-server.js'
+import { manualClock } from '../support/scoring.js'
+import { eventually, type TestServices } from '../support/services.js'
 
 const kolkata = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+05:30`)
 const clock = manualClock(kolkata('2026-11-22', '08:00'))
 let s: TestServices
 let t: ReturnType<typeof testApp>
-let workers: Workers
 let flow: Awaited<ReturnType<typeof flowServer>>
 
+let h: OutreachHarness
 beforeAll(async () => {
-  s = await isolatedServices()
-  t = testApp(s, clock)
-  flow = await flowServer((call) => (call.phone === '3000003' ? { status: 500 } : { status: 200 }))
-  workers = await startWorkers(scoringDeps(s, clock), [
-    'timers',
-    'upload-split',
-    'outreach-work',
-    'executor',
-  ])
+  h = await outreachHarness(clock, (call) =>
+    call.phone === '3000003' ? { status: 500 } : { status: 200 },
+  )
+  s = h.s
+  t = h.t
+  flow = h.flow
 })
-afterAll(async () => {
-  await workers.stop()
-  await flow.close()
-  t.close()
-  await s.close()
-})
+afterAll(() => h.close())
 
 describe('outreach campaigns without slots', () => {
   it('should call each record at its own scheduled time inside working hours and retry failures after the delay', async () => {

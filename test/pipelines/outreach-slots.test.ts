@@ -1,41 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { bearer, testApp } from '../support/app.js'
-import { createOutreach, uploadCsv } from '../support/outreach.js'
-import { flowServer } from '../support/flow-server.js'
-import { manualClock, scoringDeps } from '../support/scoring.js'
-import { eventually, isolatedServices, type TestServices } from '../support/services.js'
+import { bearer, type testApp } from '../support/app.js'
+import {
+  createOutreach,
+  outreachHarness,
+  uploadCsv,
+  type OutreachHarness,
+} from '../support/outreach.js'
+import type { flowServer } from '../support/flow-server.js'
+import { manualClock } from '../support/scoring.js'
+import { eventually, type TestServices } from '../support/services.js'
 
 let s: TestServices
 let t: ReturnType<typeof testApp>
-let workers: Workers
 let flow: Awaited<ReturnType<typeof flowServer>>
 const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata
 const kolkata = (date: string, hhmm: string) => Date.parse(`${date}T${hhmm}:00+05:30`)
 
+let h: OutreachHarness
 beforeAll(async () => {
-  s = await isolatedServices()
-  t = testApp(s, clock)
-  flow = await flowServer((call) =>
+  h = await outreachHarness(clock, (call) =>
     call.phone === '1111111'
       ? { status: 500 }
       : call.phone === '2222222'
         ? { status: 200, body: { status: 'PARTIAL_COMPLETE' } }
         : { status: 200 },
   )
-  workers = await startWorkers(scoringDeps(s, clock), [
-    'timers',
-    'upload-split',
-    'outreach-work',
-    'executor',
-  ])
+  s = h.s
+  t = h.t
+  flow = h.flow
 })
-afterAll(async () => {
-  await workers.stop()
-  await flow.close()
-  t.close()
-  await s.close()
-})
+afterAll(() => h.close())
 
 const statuses = async (campaignId: string, date: string) =>
   (

@@ -1,5 +1,9 @@
-import type { testApp } from './app.js'
-import { jsonBody } from './app.js'
+import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import type { Clock } from '../../pipelines/runtime/clock.js'
+import { bearer, jsonBody, testApp } from './app.js'
+import { flowServer } from './flow-server.js'
+import { scoringDeps } from './scoring.js'
+import { isolatedServices, type TestServices } from './services.js'
 
 type App = ReturnType<typeof testApp>['app']
 
@@ -52,4 +56,43 @@ export function uploadCsv(
       headers: { ...admin, 'content-type': 'text/csv' },
     }),
   )
+}
+
+/** Everything an outreach pipeline test runs against. */
+export interface OutreachHarness {
+  s: TestServices
+  t: ReturnType<typeof testApp>
+  flow: Awaited<ReturnType<typeof flowServer>>
+  workers: Workers
+  admin: Record<string, string>
+  close(): Promise<void>
+}
+
+/** Isolated services, the app, a local flow server and the outreach actors on `clock`. */
+export async function outreachHarness(
+  clock: Clock,
+  answer?: Parameters<typeof flowServer>[0],
+): Promise<OutreachHarness> {
+  const s = await isolatedServices()
+  const t = testApp(s, clock)
+  const flow = await flowServer(answer)
+  const workers = await startWorkers(scoringDeps(s, clock), [
+    'timers',
+    'upload-split',
+    'outreach-work',
+    'executor',
+  ])
+  return {
+    s,
+    t,
+    flow,
+    workers,
+    admin: await bearer('1', true),
+    close: async () => {
+      await workers.stop()
+      await flow.close()
+      t.close()
+      await s.close()
+    },
+  }
 }
