@@ -65,7 +65,7 @@ export async function insertRecordsAndTasks(
       FROM inserted i CROSS JOIN unnest(${input.slots}::smallint[]) AS s
       WHERE ${input.date}::date IS NOT NULL
       ORDER BY i.id, s
-      ON CONFLICT (record_id, task_date, slot) DO NOTHING
+      -- records inserted by this statement are new: none of them has a task yet
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM blocked) AS negative, (SELECT count(*) FROM inserted) AS inserted,
@@ -328,9 +328,10 @@ export async function applyNegatives(
       ON CONFLICT DO NOTHING
     ),
     cancelled AS (
-      UPDATE flow_task SET status = 'NEGATIVE', reason = 'NEGATIVE_UPLOAD', updated_at = ${at}
-      WHERE request_id = ${parentId}::uuid AND phone = ANY(${phones}::text[])
-        AND status = 'IN_PROGRESS' AND attempts = 0
+      UPDATE flow_task t SET status = 'NEGATIVE', reason = 'NEGATIVE_UPLOAD', updated_at = ${at}
+      FROM outreach_record r
+      WHERE r.request_id = ${parentId}::uuid AND r.phone = ANY(${phones}::text[]) AND t.record_id = r.id
+        AND t.status = 'IN_PROGRESS' AND t.attempts = 0
       RETURNING 1
     )
     SELECT count(*) AS cancelled FROM cancelled

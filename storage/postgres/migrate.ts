@@ -2,11 +2,13 @@ import type { Database } from './database.js'
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
 import * as outreach from './migrations/2026-11-22T12-00-00-outreach.js'
+import * as taskIndexes from './migrations/2026-11-22T20-00-00-task-indexes.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
   '2026-11-22T10-00-00-scoring': scoring,
   '2026-11-22T12-00-00-outreach': outreach,
+  '2026-11-22T20-00-00-task-indexes': taskIndexes,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
