@@ -26,9 +26,10 @@ export interface TaskCheck {
   schedule: OutreachSchedule
 }
 
-/** Call it, settle it without a call, or leave it alone. */
+/** Call it, call it once its window opens, settle it without a call, or leave it alone. */
 export type Verdict =
   | { kind: 'call' }
+  | { kind: 'wait'; untilMs: number }
   | { kind: 'settle'; status: FinalStatus; reason: string | null }
   | { kind: 'skip' }
 
@@ -48,7 +49,8 @@ export function callWindow(task: TaskCheck): { startMs: number; endMs: number } 
 /**
  * Decides, right before a call, whether the task may be called now: still pending and not taken
  * by another executor, the campaign not revoked, the number not negative, and now inside its
- * slot (retriggered tasks skip the slot check, unless they carry a custom slot).
+ * slot (retriggered tasks skip the slot check, unless they carry a custom slot). A task whose
+ * window has not opened yet waits for it.
  */
 export function decide(task: TaskCheck, nowMs: number): Verdict {
   if (task.status !== 'IN_PROGRESS' || task.attempts !== task.releasedAttempts)
@@ -65,7 +67,7 @@ export function decide(task: TaskCheck, nowMs: number): Verdict {
   if (window !== undefined) {
     if (nowMs >= window.endMs)
       return { kind: 'settle', status: 'FAILED', reason: 'OUT_OF_SLOT_TIME' }
-    if (nowMs < window.startMs) return { kind: 'skip' }
+    if (nowMs < window.startMs) return { kind: 'wait', untilMs: window.startMs }
   }
   return { kind: 'call' }
 }
@@ -106,4 +108,23 @@ export function retryAt(
   if (due < hours.startMs) due = hours.startMs
   else if (due >= hours.endMs) due = workingWindow(schedule, nextDay(day)).startMs
   return due < input.campaignEndMs ? due : undefined
+}
+
+/** Items of each key in turn (first of every key, then second, …), each key's order kept. */
+export function interleave<T>(items: T[], key: (item: T) => string): T[] {
+  const queues = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const queue = queues.get(k)
+    if (queue === undefined) queues.set(k, [item])
+    else queue.push(item)
+  }
+  const out: T[] = []
+  const lists = [...queues.values()]
+  for (let i = 0; out.length < items.length; i++)
+    for (const list of lists) {
+      const item = list[i]
+      if (item !== undefined) out.push(item)
+    }
+  return out
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, request, type Dispatcher } from 'undici'
 import { z } from 'zod'
-import { decide, flowOutcome, retryAt, type TaskCheck } from '../operators/executor.js'
+import { decide, flowOutcome, interleave, retryAt, type TaskCheck } from '../operators/executor.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
 import {
   claimTasks,
@@ -13,9 +13,10 @@ import {
   type TaskForCall,
 } from '../storage/postgres/flow-task.repository.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
-import type { OutreachSettings } from './outreach-campaigns.js'
+import { SLOT_LEAD_MS, type OutreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
+import { limiter } from './runtime/limiter.js'
 
 /** An entry of `outreach:due`: a released task and its attempt count at release. */
 export const DueTask = z.object({
@@ -28,8 +29,23 @@ export type DueTask = z.infer<typeof DueTask>
 const CALL_CONCURRENCY = 256
 /** Tasks claimed, called and recorded together. */
 const CLAIM_GROUP = 64
-/** Calls are reserved at most this far ahead; later ones go back on the stream. */
-const RESERVE_AHEAD_SECONDS = 3
+/**
+ * Claims running at once per executor, across its batches, first come first served: when a
+ * slot opens, every held batch wakes together, and a few short claims in order get the first
+ * calls out sooner than many claims competing for Postgres.
+ */
+const CLAIMS_AT_ONCE = 2
+
+/** What one executor shares between its batches. */
+interface Caller {
+  dispatcher: Dispatcher
+  claim: <T>(job: () => Promise<T>) => Promise<T>
+}
+/**
+ * Calls are reserved at most this far ahead; later ones go back on the stream. Far enough for
+ * tasks released ahead of their slot to be held until it opens.
+ */
+const RESERVE_AHEAD_SECONDS = Math.ceil(SLOT_LEAD_MS / 1000) + 1
 
 /** Waits `ms`, never longer than the reservation horizon (a clock set back must not stall). */
 const sleep = (ms: number) =>
@@ -123,17 +139,28 @@ async function callFlow(
  */
 async function execute(
   deps: OutreachDeps,
-  dispatcher: Dispatcher,
+  caller: Caller,
   batch: Decoded<DueTask>[],
 ): Promise<Effect> {
   const released = new Map(batch.map((e) => [e.value.taskId, e.value.attempts]))
   const tasks = await loadTasksForCall(deps.db, [...released.keys()])
   const now = deps.clock.now()
   const settle = new Map<string, string[]>()
-  const toCall: TaskForCall[] = []
+  // Tasks to call, by campaign and the first second they may be called in: now, or the start of
+  // a slot that opens within the reservation horizon (released ahead of it).
+  const toCall = new Map<string, { campaignId: string; fromSecond: number; tasks: TaskForCall[] }>()
+  const callFrom = (task: TaskForCall, fromMs: number) => {
+    const fromSecond = Math.ceil(fromMs / 1000)
+    const key = `${task.campaign_id}|${fromSecond}`
+    const group = toCall.get(key) ?? { campaignId: task.campaign_id, fromSecond, tasks: [] }
+    group.tasks.push(task)
+    toCall.set(key, group)
+  }
   for (const task of tasks) {
     const verdict = decide(check(task, released.get(task.id) ?? -1), now)
-    if (verdict.kind === 'call') toCall.push(task)
+    if (verdict.kind === 'call') callFrom(task, now - (now % 1000))
+    else if (verdict.kind === 'wait' && verdict.untilMs - now <= RESERVE_AHEAD_SECONDS * 1000)
+      callFrom(task, verdict.untilMs)
     else if (verdict.kind === 'settle') {
       const key = `${verdict.status}|${verdict.reason ?? ''}`
       settle.set(key, [...(settle.get(key) ?? []), task.id])
@@ -146,18 +173,14 @@ async function execute(
 
   const later: TaskForCall[] = []
   const bySecond = new Map<number, TaskForCall[]>()
-  const byCampaign = new Map<string, TaskForCall[]>()
-  for (const t of toCall)
-    byCampaign.set(t.campaign_id, [...(byCampaign.get(t.campaign_id) ?? []), t])
-  for (const [campaignId, list] of byCampaign) {
+  for (const { campaignId, fromSecond, tasks: list } of toCall.values()) {
     const rate = (list[0]?.settings as unknown as OutreachSettings).ratePerSecond
-    const second = Math.floor(now / 1000)
     const seconds = await deps.redis.rateReserve(
       deps.keys.outreachRate(campaignId),
-      second,
+      fromSecond,
       rate,
       list.length,
-      second + RESERVE_AHEAD_SECONDS,
+      Math.floor(now / 1000) + RESERVE_AHEAD_SECONDS,
     )
     list.forEach((task, i) => {
       const s = seconds[i]
@@ -168,13 +191,19 @@ async function execute(
 
   for (const second of [...bySecond.keys()].sort((a, b) => a - b)) {
     await sleep(second * 1000 - deps.clock.now())
-    const due = (bySecond.get(second) ?? []).filter(
-      (task) => decide(check(task, released.get(task.id) ?? -1), deps.clock.now()).kind === 'call',
-    )
+    const due: TaskForCall[] = []
+    for (const task of bySecond.get(second) ?? []) {
+      const verdict = decide(check(task, released.get(task.id) ?? -1), deps.clock.now())
+      if (verdict.kind === 'call') due.push(task)
+      // Its window has not opened after all (clocks apart): back on the stream.
+      else if (verdict.kind === 'wait') later.push(task)
+    }
     const byId = new Map(due.map((t) => [t.id, t]))
-    // Claim, call and record in small groups so the first calls go out while later claims run.
+    // Claim, call and record in small groups so the first calls go out while later claims run;
+    // campaigns take turns, so each one's first call is in the first group.
+    const fair = interleave(due, (t) => t.campaign_id)
     const groups: TaskForCall[][] = []
-    for (let i = 0; i < due.length; i += CLAIM_GROUP) groups.push(due.slice(i, i + CLAIM_GROUP))
+    for (let i = 0; i < fair.length; i += CLAIM_GROUP) groups.push(fair.slice(i, i + CLAIM_GROUP))
     await lastValueFrom(
       from(groups).pipe(
         mergeMap(async (group) => {
@@ -183,12 +212,14 @@ async function execute(
             releasedAttempts: released.get(task.id) ?? 0,
             attemptId: randomUUID(),
           }))
-          const taken = new Set(await claimTasks(deps.db, claims, new Date(deps.clock.now())))
+          const taken = new Set(
+            await caller.claim(() => claimTasks(deps.db, claims, new Date(deps.clock.now()))),
+          )
           const results = await Promise.all(
             claims
               .filter((c) => taken.has(c.taskId))
               .map((c) =>
-                callFlow(deps, dispatcher, byId.get(c.taskId) as TaskForCall, c.attemptId),
+                callFlow(deps, caller.dispatcher, byId.get(c.taskId) as TaskForCall, c.attemptId),
               ),
           )
           await recordResults(deps.db, results)
@@ -217,13 +248,16 @@ async function execute(
 /** The executor actor: `outreach:due` → flow endpoint calls, within each campaign's rate. */
 export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
   // One keep-alive connection pool for every flow endpoint this executor calls.
-  const dispatcher = new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 })
+  const caller: Caller = {
+    dispatcher: new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 }),
+    claim: limiter(CLAIMS_AT_ONCE),
+  }
   return {
     name: 'executor',
     stream: deps.keys.outreachDue,
     group: 'executor',
     schema: DueTask,
     options: { batchSize: 250, concurrency: 4 },
-    operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, dispatcher, batch)),
+    operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, caller, batch)),
   }
 }

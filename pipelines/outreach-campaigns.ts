@@ -63,6 +63,12 @@ export function outreachCampaignView(row: CampaignRow): OutreachCampaignView {
   return { campaignId: row.id, type: 'outreach', ...outreachSettings(row), status: row.status }
 }
 
+/**
+ * A slot's release starts this long before the slot does, so that its first tasks are loaded,
+ * checked and within their rate budget when it opens; the executor holds them until then.
+ */
+export const SLOT_LEAD_MS = 2000
+
 /** Timer kinds of outreach campaigns. */
 export const OutreachTimerKind = {
   day: 'outreach.day',
@@ -75,7 +81,7 @@ export const OutreachTimerKind = {
 
 /**
  * The timers of an outreach campaign from `fromMs` on: each day's task creation at 00:00 and,
- * per slot, its start (release) and end (out of slot time); without slots, one tick that keeps
+ * per slot, its start (release, {@link SLOT_LEAD_MS} ahead) and end (out of slot time); without slots, one tick that keeps
  * re-arming itself while the campaign runs. Ids make re-arming idempotent.
  */
 export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
@@ -106,7 +112,7 @@ export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
       const fields = { campaignId: id, date, slot: String(n) }
       timers.push({
         id: `outreach:${id}:${date}:${n}:start`,
-        dueMs: startMs,
+        dueMs: startMs - SLOT_LEAD_MS,
         fields: { kind: OutreachTimerKind.slotStart, ...fields },
       })
       timers.push({

@@ -18,7 +18,7 @@ import {
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { FileProblem, readCsv } from './csv-check.js'
-import { outreachSettings } from './outreach-campaigns.js'
+import { SLOT_LEAD_MS, outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
@@ -100,8 +100,10 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     },
     new Date(deps.clock.now()),
   )
-  // Tasks made for a slot that is running now must reach the executor: release that slot again.
-  const running = slots.filter((n) => n > 0 && slotWindow(s, today, n).startMs <= now)
+  // Tasks made for a slot already being released must reach the executor: release it again.
+  const running = slots.filter(
+    (n) => n > 0 && slotWindow(s, today, n).startMs - SLOT_LEAD_MS <= now,
+  )
   return {
     commit: (tx: Transaction) => {
       for (const slot of running)

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SLOT_LEAD_MS } from '../../pipelines/outreach-campaigns.js'
 import { timerDue } from '../../storage/redis/timers.js'
 import { bearer, type testApp } from '../support/app.js'
 import {
@@ -43,12 +44,13 @@ describe('a 30-day, 2-slot campaign across a DST change', () => {
       flow: { url: flow.url, timeoutMs: 2000 },
       ratePerSecond: 100,
     })
-    // Slot starts follow local time across the change: 14:00Z in EDT, 15:00Z in EST.
+    // Slot starts follow local time across the change: 14:00Z in EDT, 15:00Z in EST (their
+    // release begins SLOT_LEAD_MS ahead).
     expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-10-31:1:start`)).toBe(
-      Date.parse('2026-10-31T14:00:00Z'),
+      Date.parse('2026-10-31T14:00:00Z') - SLOT_LEAD_MS,
     )
     expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-11-02:1:start`)).toBe(
-      Date.parse('2026-11-02T15:00:00Z'),
+      Date.parse('2026-11-02T15:00:00Z') - SLOT_LEAD_MS,
     )
     expect(await timerDue(s.redis, s.keys, `outreach:${id}:2026-11-01:day`)).toBe(
       Date.parse('2026-11-01T04:00:00Z'),
