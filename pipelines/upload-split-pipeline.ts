@@ -5,9 +5,9 @@ import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import {
   applyNegatives,
-  countNegatives,
   countRecords,
   insertRecordsAndTasks,
+  negativeUploadCounts,
 } from '../storage/postgres/flow-task.repository.js'
 import type { UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import {
@@ -164,7 +164,7 @@ async function eachChunk(
 async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Promise<Effect> {
   const parentId = request.parent_id ?? ''
   const split = uploadSplit({ useScheduledTime: false })
-  const totals = { rows: 0, invalid: 0, cancelled: 0 }
+  const totals = { rows: 0, invalid: 0 }
   const ok = await eachChunk(deps, request, async (rows) => {
     const chunk = split(rows)
     totals.rows += chunk.rows
@@ -173,15 +173,19 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
       deps.db,
       chunk.errors.map((e) => ({ request_id: request.id, ...e })),
     )
-    totals.cancelled += await applyNegatives(
-      deps.db,
+    await applyNegatives(deps.db, {
       parentId,
-      chunk.records.map((r) => r.phone),
-      new Date(deps.clock.now()),
-    )
+      uploadId: request.id,
+      phones: chunk.records.map((r) => r.phone),
+      at: new Date(deps.clock.now()),
+    })
   })
   if (!ok) return {}
-  const numbers = await countNegatives(deps.db, parentId)
+  // Counted from what is stored, so that a split run again after a crash reports the same.
+  const { numbers, cancelledTasks } = await negativeUploadCounts(deps.db, {
+    parentId,
+    uploadId: request.id,
+  })
   await completeUpload(
     deps.db,
     request.id,
@@ -189,9 +193,9 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
       total: totals.rows,
       accepted: numbers,
       invalid: totals.invalid,
-      duplicate: 0,
+      duplicate: totals.rows - totals.invalid - numbers,
       negative: 0,
-      cancelledTasks: totals.cancelled,
+      cancelledTasks,
     },
     new Date(deps.clock.now()),
   )

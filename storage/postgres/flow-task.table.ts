@@ -33,6 +33,8 @@ export interface FlowTaskTable {
   /** Tasks without a slot: when the task may next be called. */
   due_at: Date | null
   updated_at: Generated<Date>
+  /** The negatives upload that cancelled it, if one did. */
+  cancelled_by: string | null
 }
 export type FlowTaskRow = Selectable<FlowTaskTable>
 
@@ -67,6 +69,8 @@ export interface TaskCounterTable {
 export interface NegativeNumberTable {
   request_id: string
   phone: string
+  /** The negatives upload that listed it (null for numbers stored before uploads were kept). */
+  upload_id: string | null
 }
 
 /** `do_not_call`: the global do-not-call list. */

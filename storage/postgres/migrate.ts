@@ -3,12 +3,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
 import * as outreach from './migrations/2026-11-22T12-00-00-outreach.js'
 import * as taskIndexes from './migrations/2026-11-22T20-00-00-task-indexes.js'
+import * as negativeUploads from './migrations/2026-11-22T21-00-00-negative-uploads.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
   '2026-11-22T10-00-00-scoring': scoring,
   '2026-11-22T12-00-00-outreach': outreach,
   '2026-11-22T20-00-00-task-indexes': taskIndexes,
+  '2026-11-22T21-00-00-negative-uploads': negativeUploads,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

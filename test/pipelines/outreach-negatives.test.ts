@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { splitUpload } from '../../pipelines/upload-split-pipeline.js'
+import {
+  createOutreach,
+  outreachHarness,
+  uploadCsv,
+  type OutreachHarness,
+} from '../support/outreach.js'
+import { manualClock, scoringDeps } from '../support/scoring.js'
+import { eventually } from '../support/services.js'
+
+const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata, before slot 1
+
+let h: OutreachHarness
+beforeAll(async () => {
+  h = await outreachHarness(clock)
+})
+afterAll(() => h.close())
+
+type Status = {
+  status: string
+  rows: Record<string, number>
+  numbers?: number
+  cancelledTasks?: number
+}
+const completed = (campaignId: string, requestId: string) =>
+  eventually(async () => {
+    const res = await h.t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+    const body = (await res.json()) as Status
+    return body.status === 'completed' ? body : undefined
+  })
+const upload = async (path: string, csv: string) =>
+  ((await (await uploadCsv(h.t.app, h.admin, path, csv)).json()) as { requestId: string }).requestId
+
+describe('negative uploads', () => {
+  it('should count each upload’s own numbers and cancelled tasks, the same when split again after a crash', async () => {
+    const id = await createOutreach(h.t.app, h.admin, { days: 2, flow: { url: h.flow.url } })
+    const contacts = await upload(`/campaigns/${id}/uploads`, 'phone\n5550001\n5550002\n5550003\n')
+    await completed(id, contacts)
+
+    const first = await upload(
+      `/campaigns/${id}/uploads/${contacts}/negatives`,
+      'phone\n5550001\n5550001\n5550002\nnot-a-phone\n',
+    )
+    expect(await completed(id, first)).toMatchObject({
+      numbers: 2,
+      cancelledTasks: 4, // two numbers × two slots today
+      rows: { total: 4, accepted: 2, invalid: 1, duplicate: 1 },
+    })
+
+    // A second upload lists one number already negative and one new one: it cancels only the
+    // new one's tasks, and lists both.
+    const second = await upload(
+      `/campaigns/${id}/uploads/${contacts}/negatives`,
+      'phone\n5550002\n5550003\n',
+    )
+    expect(await completed(id, second)).toMatchObject({ numbers: 2, cancelledTasks: 2 })
+
+    // A worker that died after storing everything but before completing: the split runs again
+    // over stored numbers and already cancelled tasks, and reports the same counts.
+    await h.s.db
+      .updateTable('upload_request')
+      .set({ status: 'processing', accepted: 0, cancelled_tasks: 0 })
+      .where('id', '=', first)
+      .execute()
+    await splitUpload({ ...scoringDeps(h.s, clock), clock }, first)
+    expect(await completed(id, first)).toMatchObject({ numbers: 2, cancelledTasks: 4 })
+
+    const tasks = await h.s.db
+      .selectFrom('flow_task')
+      .select(['status', 'cancelled_by'])
+      .where('campaign_id', '=', id)
+      .execute()
+    expect(tasks.filter((t) => t.status === 'NEGATIVE')).toHaveLength(6)
+    expect(tasks.filter((t) => t.cancelled_by === first)).toHaveLength(4)
+    expect(tasks.filter((t) => t.cancelled_by === second)).toHaveLength(2)
+  })
+})
