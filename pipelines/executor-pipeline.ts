@@ -248,10 +248,8 @@ async function execute(
 /** The executor actor: `outreach:due` → flow endpoint calls, within each campaign's rate. */
 export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
   // One keep-alive connection pool for every flow endpoint this executor calls.
-  const caller: Caller = {
-    dispatcher: new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 }),
-    claim: limiter(CLAIMS_AT_ONCE),
-  }
+  const dispatcher = new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 })
+  const caller: Caller = { dispatcher, claim: limiter(CLAIMS_AT_ONCE) }
   return {
     name: 'executor',
     stream: deps.keys.outreachDue,
@@ -259,5 +257,7 @@ export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
     schema: DueTask,
     options: { batchSize: 250, concurrency: 4 },
     operate: concatMap((batch: Decoded<DueTask>[]) => execute(deps, caller, batch)),
+    // Calls in flight have finished by now; idle keep-alive connections are closed.
+    close: () => dispatcher.close(),
   }
 }

@@ -56,6 +56,8 @@ export interface ActorDefinition<T> {
   schema: z.ZodType<T>
   operate: OperatorFunction<Decoded<T>[], Effect>
   options?: Partial<ActorOptions>
+  /** Releases what `operate` holds (connection pools, say) once the actor has stopped. */
+  close?: () => Promise<void>
 }
 
 /** What an actor needs from the process. */
@@ -239,6 +241,10 @@ export async function startActor<T>(
       .subscribe({ error: reject, complete: resolve })
   })
   done.catch((error: unknown) => logger.error({ err: error }, 'actor stopped on an error'))
+  const closed = done
+    .catch(() => undefined)
+    .then(() => definition.close?.())
+    .catch((error: unknown) => logger.warn({ err: error }, 'actor resources not closed'))
   logger.info({ stream: keys.streamName(stream), group }, 'actor started')
   return {
     name,
@@ -246,7 +252,7 @@ export async function startActor<T>(
     done,
     stop: async () => {
       abort.abort()
-      await done.catch(() => undefined)
+      await closed
       logger.info('actor stopped')
     },
   }

@@ -25,6 +25,7 @@ let streams = 0
 function copier(
   operate: ActorDefinition<Item>['operate'],
   options: ActorDefinition<Item>['options'] = {},
+  close?: ActorDefinition<Item>['close'],
 ) {
   const stream = s.keys.stream(`runtime-${++streams}`)
   const out = `${stream}:out`
@@ -35,6 +36,7 @@ function copier(
     schema: Item,
     operate,
     options,
+    ...(close === undefined ? {} : { close }),
   }
   const deps = { redis: s.redis, keys: s.keys, logger: s.logger, metrics: s.metrics.actors }
   const fast = { blockMs: 50, visibilityTimeoutMs: 500, reclaimEveryMs: 100, maxDeliveries: 2 }
@@ -64,6 +66,24 @@ const copyTo =
   })
 
 describe('startActor', () => {
+  it('should close what the actor holds once, after what was in flight is committed', async () => {
+    let out = ''
+    const seenAtClose: number[][] = []
+    const c = copier(
+      (batches) => batches.pipe(concatMap((b) => of(copyTo(out)(b)).pipe(delay(100)))),
+      { batchSize: 5, concurrency: 1 },
+      async () => {
+        seenAtClose.push(await c.outputs())
+      },
+    )
+    out = c.out
+    await c.add(1, 2, 3)
+    const actor = await c.start()
+    await eventually(async () => (await c.pending()) > 0)
+    await actor.stop()
+    expect(seenAtClose).toEqual([[1, 2, 3]])
+  })
+
   it('should finish and ack what is in flight on stop, and leave the rest for later', async () => {
     let out = ''
     const c = copier(
