@@ -54,4 +54,36 @@ describe('release ahead of a slot', () => {
     )
     expect(h.flow.calls.map((c) => c.phone).sort()).toEqual(['1110001', '1110002'])
   })
+
+  it('should call a slot that opens at 00:00, released before its day’s tasks exist', async () => {
+    const campaignId = await createOutreach(h.t.app, h.admin, {
+      startDate: '2026-11-23',
+      days: 1,
+      workingHours: { start: '00:00', end: '12:00' },
+      slots: [{ start: '00:00', end: '01:00' }],
+      flow: { url: h.flow.url, timeoutMs: 2000 },
+    })
+    // Uploaded the day before the campaign starts: no tasks until its first day is created.
+    const res = await uploadCsv(
+      h.t.app,
+      h.admin,
+      `/campaigns/${campaignId}/uploads`,
+      'phone\n1110009\n',
+    )
+    expect(res.status).toBe(202)
+    await eventually(async () => {
+      const row = await h.s.db
+        .selectFrom('upload_request')
+        .select('status')
+        .where('campaign_id', '=', campaignId)
+        .executeTakeFirst()
+      return row?.status === 'completed'
+    })
+    const before = h.flow.calls.length
+    clock.set(Date.parse('2026-11-23T00:00:00+05:30'))
+    await eventually(async () => h.flow.calls.some((c) => c.phone === '1110009'))
+    expect(h.flow.calls.slice(before).map((c) => [c.phone, c.date, c.slot])).toEqual([
+      ['1110009', '2026-11-23', 1],
+    ])
+  })
 })
