@@ -175,7 +175,11 @@ export async function failUnattempted(
   return Number(result.numUpdatedRows)
 }
 
-/** Moves tasks to a final status, only those still `IN_PROGRESS`; returns how many moved. */
+/**
+ * Moves tasks to a final status without a call: only those still `IN_PROGRESS` with no attempt
+ * open (a call in flight records its own result; a task released twice must not lose it).
+ * Returns how many moved.
+ */
 export async function settleTasks(
   db: Kysely<Database>,
   ids: string[],
@@ -189,6 +193,17 @@ export async function settleTasks(
     .set({ status, reason, updated_at: at })
     .where('id', 'in', ids)
     .where('status', '=', 'IN_PROGRESS')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('task_attempt')
+            .select('task_attempt.id')
+            .whereRef('task_attempt.task_id', '=', 'flow_task.id')
+            .where('task_attempt.ended_at', 'is', null),
+        ),
+      ),
+    )
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }

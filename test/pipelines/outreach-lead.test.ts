@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SLOT_LEAD_MS } from '../../pipelines/outreach-campaigns.js'
-import { createOutreach, outreachHarness, type OutreachHarness } from '../support/outreach.js'
-import { uploadCsv } from '../support/outreach.js'
+import {
+  createOutreach,
+  outreachHarness,
+  uploadCsv,
+  type OutreachHarness,
+} from '../support/outreach.js'
 import { manualClock } from '../support/scoring.js'
 import { eventually } from '../support/services.js'
 
@@ -11,7 +15,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 let h: OutreachHarness
 beforeAll(async () => {
-  h = await outreachHarness(clock)
+  // One number answers slowly: its call is still running when its slot ends.
+  h = await outreachHarness(clock, (call) =>
+    call.phone === '1110777' ? { status: 200, delayMs: 1500 } : { status: 200 },
+  )
 })
 afterAll(() => h.close())
 
@@ -85,5 +92,33 @@ describe('release ahead of a slot', () => {
     expect(h.flow.calls.slice(before).map((c) => [c.phone, c.date, c.slot])).toEqual([
       ['1110009', '2026-11-23', 1],
     ])
+  })
+
+  it('should keep the result of a call still running at slot end when its task was released twice', async () => {
+    const campaignId = await createOutreach(h.t.app, h.admin, {
+      startDate: '2026-11-23',
+      days: 1,
+      flow: { url: h.flow.url, timeoutMs: 5000 },
+    })
+    await uploadCsv(h.t.app, h.admin, `/campaigns/${campaignId}/uploads`, 'phone\n1110777\n')
+    const task = () =>
+      h.s.db
+        .selectFrom('flow_task')
+        .select(['id', 'status', 'reason', 'attempts'])
+        .where('campaign_id', '=', campaignId)
+        .where('slot', '=', 1)
+        .executeTakeFirst()
+    await eventually(async () => (await task()) !== undefined)
+    clock.set(Date.parse('2026-11-23T11:59:00+05:30'))
+    await eventually(async () => h.flow.calls.some((c) => c.phone === '1110777'))
+    // A second release of the task while its call runs (a day's creation finishing late, say),
+    // read by the executor after the slot's end: the task must not be failed under the call.
+    const running = await task()
+    expect(running).toMatchObject({ status: 'IN_PROGRESS', attempts: 1 })
+    clock.set(Date.parse('2026-11-23T12:00:00+05:30'))
+    await h.s.redis.xadd(h.s.keys.outreachDue, '*', 'taskId', running?.id ?? '', 'attempts', '1')
+    await eventually(async () => (await task())?.status !== 'IN_PROGRESS')
+    expect(await task()).toMatchObject({ status: 'COMPLETED', reason: null, attempts: 1 })
+    expect(h.flow.calls.filter((c) => c.phone === '1110777')).toHaveLength(1)
   })
 })
