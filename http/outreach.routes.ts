@@ -5,13 +5,12 @@ import { outreachCampaignView } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard, dayCounts, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
-import { acceptUpload } from '../pipelines/outreach-uploads.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
-import { uploadedFile } from './upload-body.js'
+import { acceptUploadedFile, uploadedFile } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const DateQuery = z.object({ date: z.iso.date().optional() })
@@ -68,15 +67,12 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { id, requestId } = c.req.valid('param')
-        const row = await acceptUpload(deps, {
+        const accepted = await acceptUploadedFile(c, deps, {
           campaignId: id,
           kind: 'negatives',
           parentId: requestId,
-          file: await uploadedFile(c),
-          createdBy: c.var.caller.userId,
         })
-        c.header('location', `/campaigns/${id}/uploads/${row.id}`)
-        return c.json({ requestId: row.id, status: 'accepted' as const }, 202)
+        return c.json(accepted, 202)
       },
     )
     .openapi(

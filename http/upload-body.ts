@@ -2,6 +2,10 @@ import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import busboy from 'busboy'
 import type { Context } from 'hono'
+import { acceptUpload } from '../pipelines/outreach-uploads.js'
+import type { UploadKind } from '../storage/postgres/upload-request.table.js'
+import type { AppDeps } from './app-deps.js'
+import type { AuthEnv } from './auth.js'
 import { HttpProblem } from './problem.js'
 
 /**
@@ -44,4 +48,22 @@ export function uploadedFile(c: Context): Promise<Readable> {
     })
     stream.pipe(parser)
   })
+}
+
+/**
+ * Accepts the request's CSV as an upload of `campaignId` by the caller: stored, checked and
+ * queued for upload-split. Sets `Location`; returns the 202 body.
+ */
+export async function acceptUploadedFile(
+  c: Context<AuthEnv, string, object>,
+  deps: AppDeps,
+  input: { campaignId: string; kind: UploadKind; parentId?: string },
+): Promise<{ requestId: string; status: 'accepted' }> {
+  const row = await acceptUpload(deps, {
+    ...input,
+    file: await uploadedFile(c),
+    createdBy: c.var.caller.userId,
+  })
+  c.header('location', `/campaigns/${input.campaignId}/uploads/${row.id}`)
+  return { requestId: row.id, status: 'accepted' }
 }

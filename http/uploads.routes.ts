@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { csvCell } from '../pipelines/outreach-reports.js'
-import { acceptUpload, uploadOf } from '../pipelines/outreach-uploads.js'
+import { uploadOf } from '../pipelines/outreach-uploads.js'
 import { allUploadErrors, listUploadErrors } from '../storage/postgres/upload-request.repository.js'
 import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
-import { uploadedFile } from './upload-body.js'
+import { acceptUploadedFile } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const RequestParams = Params.extend({ requestId: z.uuid() })
@@ -79,15 +79,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       }),
       async (c) => {
         const campaignId = c.req.valid('param').id
-        const file = await uploadedFile(c)
-        const row = await acceptUpload(deps, {
-          campaignId,
-          kind: 'contacts',
-          file,
-          createdBy: c.var.caller.userId,
-        })
-        c.header('location', `/campaigns/${campaignId}/uploads/${row.id}`)
-        return c.json({ requestId: row.id, status: 'accepted' as const }, 202)
+        return c.json(await acceptUploadedFile(c, deps, { campaignId, kind: 'contacts' }), 202)
       },
     )
     .openapi(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
+import { exampleOutreach } from '../support/example-outreach.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
@@ -11,25 +12,7 @@ let admin: Record<string, string>
 // 09:30 in Kolkata on the first day: both slots are still ahead.
 const clock = manualClock(Date.parse('2026-11-22T04:00:00Z'))
 
-const campaign = {
-  type: 'outreach',
-  name: 'Diwali reminder',
-  timezone: 'Asia/Kolkata',
-  workingHours: { start: '09:00', end: '21:00' },
-  slots: [
-    { start: '10:00', end: '12:00' },
-    { start: '17:00', end: '19:00' },
-  ],
-  startDate: '2026-11-22',
-  days: 30,
-  flow: {
-    url: 'http://127.0.0.1:4000/flow',
-    timeoutMs: 10000,
-    maxAttempts: 3,
-    retryDelaySeconds: 600,
-  },
-  ratePerSecond: 50,
-}
+const campaign = exampleOutreach
 
 beforeAll(async () => {
   s = await isolatedServices()

@@ -6,17 +6,10 @@ import {
   retryAt,
   type TaskCheck,
 } from '../../operators/executor.js'
+import { exampleOutreach } from '../support/example-outreach.js'
 
-const schedule = {
-  timezone: 'Asia/Kolkata',
-  workingHours: { start: '09:00', end: '21:00' },
-  slots: [
-    { start: '10:00', end: '12:00' },
-    { start: '17:00', end: '19:00' },
-  ],
-  startDate: '2026-11-22',
-  days: 30,
-}
+const { timezone, workingHours, slots, startDate, days } = exampleOutreach
+const schedule = { timezone, workingHours, slots, startDate, days }
 const kolkata = (hhmm: string, date = '2026-11-22') => Date.parse(`${date}T${hhmm}:00+05:30`)
 const task = (over: Partial<TaskCheck> = {}): TaskCheck => ({
   status: 'IN_PROGRESS',

@@ -2,31 +2,13 @@ import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import type { Clock } from '../../pipelines/runtime/clock.js'
 import { bearer, jsonBody, testApp } from './app.js'
 import { flowServer } from './flow-server.js'
+import { exampleOutreach } from './example-outreach.js'
 import { scoringDeps } from './scoring.js'
 import { isolatedServices, type TestServices } from './services.js'
 
-type App = ReturnType<typeof testApp>['app']
+export { exampleOutreach }
 
-/** The outreach campaign of the example; tests override what they need. */
-export const exampleOutreach = {
-  type: 'outreach',
-  name: 'Diwali reminder',
-  timezone: 'Asia/Kolkata',
-  workingHours: { start: '09:00', end: '21:00' },
-  slots: [
-    { start: '10:00', end: '12:00' },
-    { start: '17:00', end: '19:00' },
-  ],
-  startDate: '2026-11-22',
-  days: 30,
-  flow: {
-    url: 'http://127.0.0.1:4000/flow',
-    timeoutMs: 10000,
-    maxAttempts: 3,
-    retryDelaySeconds: 600,
-  },
-  ratePerSecond: 50,
-}
+type App = ReturnType<typeof testApp>['app']
 
 /** Creates an outreach campaign through the API; returns its id. */
 export async function createOutreach(
