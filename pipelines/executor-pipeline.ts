@@ -47,6 +47,13 @@ interface Caller {
  */
 const RESERVE_AHEAD_SECONDS = Math.ceil(SLOT_LEAD_MS / 1000) + 1
 
+/** Appends `item` to the list under `key`. */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, item: V): void {
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [item])
+  else list.push(item)
+}
+
 /** Waits `ms`, never longer than the reservation horizon (a clock set back must not stall). */
 const sleep = (ms: number) =>
   new Promise((resolve) =>
@@ -148,23 +155,15 @@ async function execute(
   const settle = new Map<string, string[]>()
   // Tasks to call, by campaign and the first second they may be called in: now, or the start of
   // a slot that opens within the reservation horizon (released ahead of it).
-  const toCall = new Map<string, { campaignId: string; fromSecond: number; tasks: TaskForCall[] }>()
-  const callFrom = (task: TaskForCall, fromMs: number) => {
-    const fromSecond = Math.ceil(fromMs / 1000)
-    const key = `${task.campaign_id}|${fromSecond}`
-    const group = toCall.get(key) ?? { campaignId: task.campaign_id, fromSecond, tasks: [] }
-    group.tasks.push(task)
-    toCall.set(key, group)
-  }
+  const toCall = new Map<string, TaskForCall[]>()
   for (const task of tasks) {
     const verdict = decide(check(task, released.get(task.id) ?? -1), now)
-    if (verdict.kind === 'call') callFrom(task, now - (now % 1000))
+    if (verdict.kind === 'call')
+      pushTo(toCall, `${task.campaign_id}|${Math.floor(now / 1000)}`, task)
     else if (verdict.kind === 'wait' && verdict.untilMs - now <= RESERVE_AHEAD_SECONDS * 1000)
-      callFrom(task, verdict.untilMs)
-    else if (verdict.kind === 'settle') {
-      const key = `${verdict.status}|${verdict.reason ?? ''}`
-      settle.set(key, [...(settle.get(key) ?? []), task.id])
-    }
+      pushTo(toCall, `${task.campaign_id}|${Math.ceil(verdict.untilMs / 1000)}`, task)
+    else if (verdict.kind === 'settle')
+      pushTo(settle, `${verdict.status}|${verdict.reason ?? ''}`, task.id)
   }
   for (const [key, ids] of settle) {
     const [status, reason] = key.split('|') as [TaskStatus, string]
@@ -173,11 +172,12 @@ async function execute(
 
   const later: TaskForCall[] = []
   const bySecond = new Map<number, TaskForCall[]>()
-  for (const { campaignId, fromSecond, tasks: list } of toCall.values()) {
+  for (const [key, list] of toCall) {
+    const [campaignId = '', fromSecond] = key.split('|')
     const rate = (list[0]?.settings as unknown as OutreachSettings).ratePerSecond
     const seconds = await deps.redis.rateReserve(
       deps.keys.outreachRate(campaignId),
-      fromSecond,
+      Number(fromSecond),
       rate,
       list.length,
       Math.floor(now / 1000) + RESERVE_AHEAD_SECONDS,
@@ -185,7 +185,7 @@ async function execute(
     list.forEach((task, i) => {
       const s = seconds[i]
       if (s === undefined) later.push(task)
-      else bySecond.set(s, [...(bySecond.get(s) ?? []), task])
+      else pushTo(bySecond, s, task)
     })
   }
 

@@ -5,6 +5,7 @@ import {
   dayStart,
   isZone,
   nextDay,
+  openSlots,
   scheduleProblems,
   slotWindow,
   type OutreachSchedule,
@@ -69,6 +70,16 @@ export function outreachCampaignView(row: CampaignRow): OutreachCampaignView {
  */
 export const SLOT_LEAD_MS = 2000
 
+/**
+ * Slots of `date` whose release has begun ({@link SLOT_LEAD_MS} before their start) and that
+ * have not ended.
+ */
+export function releasingSlots(s: OutreachSchedule, date: string, nowMs: number): number[] {
+  return openSlots(s, date, nowMs).filter(
+    (n) => slotWindow(s, date, n).startMs - SLOT_LEAD_MS <= nowMs,
+  )
+}
+
 /** Timer kinds of outreach campaigns. */
 export const OutreachTimerKind = {
   day: 'outreach.day',
@@ -81,8 +92,9 @@ export const OutreachTimerKind = {
 
 /**
  * The timers of an outreach campaign from `fromMs` on: each day's task creation at 00:00 and,
- * per slot, its start (release, {@link SLOT_LEAD_MS} ahead) and end (out of slot time); without slots, one tick that keeps
- * re-arming itself while the campaign runs. Ids make re-arming idempotent.
+ * per slot, its start (release, {@link SLOT_LEAD_MS} ahead) and end (out of slot time);
+ * without slots, one tick that keeps re-arming itself while the campaign runs. Ids make
+ * re-arming idempotent.
  */
 export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
   const s: OutreachSchedule = outreachSettings(row)

@@ -5,8 +5,7 @@ import { createDayTasks, pendingTasks } from '../storage/postgres/flow-task.repo
 import type { Transaction } from '../storage/redis/connection.js'
 import { groupInfos } from '../storage/redis/streams.js'
 import { queueTimers } from '../storage/redis/timers.js'
-import { SLOT_LEAD_MS, outreachSettings } from './outreach-campaigns.js'
-import { slotWindow } from '../operators/outreach-schedule.js'
+import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 
@@ -94,16 +93,7 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     const next = page.lastRecordId
     // Once the day is created, a slot whose release already began (one opening at 00:00 starts
     // releasing before its day exists) is released again so that it sees the new tasks.
-    const now = deps.clock.now()
-    const begun =
-      next === undefined
-        ? s.slots
-            .map((_, i) => i + 1)
-            .filter((n) => {
-              const { startMs, endMs } = slotWindow(s, m.date, n)
-              return startMs - SLOT_LEAD_MS <= now && now < endMs
-            })
-        : []
+    const begun = next === undefined ? releasingSlots(s, m.date, deps.clock.now()) : []
     return (tx) => {
       if (next !== undefined)
         tx.xadd(keys.outreachWork, '*', ...createFields(m.campaignId, m.date, next))

@@ -1,6 +1,6 @@
 import { concatMap } from 'rxjs'
 import { z } from 'zod'
-import { dayOf, isCampaignDay, openSlots, slotWindow } from '../operators/outreach-schedule.js'
+import { dayOf, isCampaignDay, openSlots } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import {
@@ -18,7 +18,7 @@ import {
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { FileProblem, readCsv } from './csv-check.js'
-import { SLOT_LEAD_MS, outreachSettings } from './outreach-campaigns.js'
+import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
@@ -104,9 +104,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     new Date(deps.clock.now()),
   )
   // Tasks made for a slot already being released must reach the executor: release it again.
-  const running = slots.filter(
-    (n) => n > 0 && slotWindow(s, today, n).startMs - SLOT_LEAD_MS <= now,
-  )
+  const running = releasingSlots(s, today, now).filter((n) => slots.includes(n))
   return {
     commit: (tx: Transaction) => {
       for (const slot of running)

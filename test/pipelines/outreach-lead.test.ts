@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SLOT_LEAD_MS } from '../../pipelines/outreach-campaigns.js'
 import {
@@ -11,7 +12,6 @@ import { eventually } from '../support/services.js'
 
 const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata
 const slotStart = Date.parse('2026-11-22T10:00:00+05:30')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 let h: OutreachHarness
 beforeAll(async () => {
