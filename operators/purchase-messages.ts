@@ -48,14 +48,20 @@ export const QualifiedPurchase = z.object({
 })
 export type QualifiedPurchase = z.infer<typeof QualifiedPurchase>
 
-/** The stream fields of a qualified purchase. */
-export function qualifiedFields(q: QualifiedPurchase): Record<string, string> {
-  return {
-    eventId: q.eventId,
-    userId: q.userId,
-    campaignId: q.campaignId,
-    amount: q.amount,
-    currency: q.currency,
-    timestamp: new Date(q.timestamp).toISOString(),
-  }
+/** The stream fields of a qualified purchase, as a flat field/value list. */
+export function qualifiedFields(q: QualifiedPurchase): string[] {
+  return [
+    'eventId',
+    q.eventId,
+    'userId',
+    q.userId,
+    'campaignId',
+    q.campaignId,
+    'amount',
+    q.amount,
+    'currency',
+    q.currency,
+    'timestamp',
+    new Date(q.timestamp).toISOString(),
+  ]
 }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import { createDayTasks, pendingTasks } from '../storage/postgres/flow-task.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
-import { groupInfos } from '../storage/redis/streams.js'
+import { appendEntries, groupInfos } from '../storage/redis/streams.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
@@ -123,8 +123,11 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
   })
   const last = tasks[tasks.length - 1]
   return (tx) => {
-    for (const t of tasks)
-      tx.xadd(keys.outreachDue, '*', 'taskId', t.id, 'attempts', String(t.attempts))
+    appendEntries(
+      tx,
+      keys.outreachDue,
+      tasks.map((t) => ['taskId', t.id, 'attempts', String(t.attempts)]),
+    )
     if (last !== undefined && tasks.length === (first ? FIRST_PAGE : RELEASE_PAGE))
       tx.xadd(keys.outreachWork, '*', ...releaseFields(m.campaignId, m.date, m.slot, last.id))
   }

@@ -2,7 +2,7 @@ import { map } from 'rxjs'
 import { afterRefresh } from '../operators/after-refresh.js'
 import { PurchaseEvent, qualifiedFields } from '../operators/purchase-messages.js'
 import { purchaseQualify, type Qualified } from '../operators/purchase-qualify.js'
-import { flatten } from '../storage/redis/streams.js'
+import { appendEntries } from '../storage/redis/streams.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -19,8 +19,7 @@ export function purchaseQualifyActor(
       poison: result.rejected,
       outcomes,
       commit: (tx) => {
-        for (const q of result.qualified)
-          tx.xadd(keys.qualifiedPurchases, '*', ...flatten(qualifiedFields(q)))
+        appendEntries(tx, keys.qualifiedPurchases, result.qualified.map(qualifiedFields))
       },
     }
   }

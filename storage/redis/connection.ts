@@ -9,6 +9,7 @@ const scripts = {
   publishOnce: { numberOfKeys: 2, lua: lua('publish-once') },
   leaderboardUpdate: { numberOfKeys: 2, lua: lua('leaderboard-update') },
   rateReserve: { numberOfKeys: 1, lua: lua('rate-reserve') },
+  appendEntries: { numberOfKeys: 1, lua: lua('append-entries') },
 } as const
 
 type ScriptArg = string | number
@@ -26,6 +27,7 @@ declare module 'ioredis' {
     publishOnce(marker: string, stream: string, ...args: ScriptArg[]): Promise<string | null>
     leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): Promise<number>
     rateReserve(budget: string, ...args: ScriptArg[]): Promise<number[]>
+    appendEntries(stream: string, ...args: ScriptArg[]): Promise<number>
   }
   interface ChainableCommander {
     moveDueTimers(
@@ -36,6 +38,7 @@ declare module 'ioredis' {
     ): ChainableCommander
     publishOnce(marker: string, stream: string, ...args: ScriptArg[]): ChainableCommander
     leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): ChainableCommander
+    appendEntries(stream: string, ...args: ScriptArg[]): ChainableCommander
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import type { Transaction } from './connection.js'
 
 /** One stream entry with its fields as an object. */
 export interface StreamEntry {
@@ -37,6 +38,24 @@ export function entryTime(id: string): number {
 /** Field/value pairs as one flat argument list for XADD. */
 export function flatten(fields: Record<string, string>): string[] {
   return Object.entries(fields).flat()
+}
+
+/** Entries per script call: bounds one call's arguments and how long Redis spends in it. */
+const APPEND_PAGE = 1000
+
+/**
+ * Queues `entries` (each a flat field/value list) for `stream`, many per call of the
+ * append-entries script: for the client that costs about a third of one XADD per entry.
+ */
+export function appendEntries(tx: Transaction, stream: string, entries: readonly string[][]): void {
+  for (let start = 0; start < entries.length; start += APPEND_PAGE) {
+    const args: string[] = []
+    for (const fields of entries.slice(start, start + APPEND_PAGE)) {
+      args.push(String(fields.length))
+      for (const arg of fields) args.push(arg)
+    }
+    void tx.appendEntries(stream, ...args)
+  }
 }
 
 /** Creates a consumer group (and the stream) unless it exists; `BUSYGROUP` is success. */
