@@ -3,10 +3,14 @@ import type { ScoredPurchase } from '../storage/postgres/purchase-total.reposito
 import { convertToMinor } from './money.js'
 import type { QualifiedPurchase } from './purchase-messages.js'
 
-/** Rates to the base currency, by currency (the base currency itself is `1`). */
-export interface RateTable {
+/** What scoring a batch needs to know at that moment. */
+export interface ScoreContext {
+  /** The base currency. */
   base: string
+  /** The rate of one unit of `currency` in the base currency (the base itself is `1`). */
   rate(currency: string): string | undefined
+  /** Whether `campaignId` is a purchase campaign. */
+  isCampaign(campaignId: string): boolean
 }
 
 /** A decoded `qualified_purchase_events` entry. */
@@ -23,15 +27,20 @@ export interface Scored {
 
 /**
  * Converts each purchase on its own to base-currency minor units (half-up, the rate kept with
- * it). The adding itself happens in Postgres, exactly once per (campaign, event id).
+ * it). The adding itself happens in Postgres, exactly once per (campaign, event id). Purchases
+ * of no purchase campaign, or in a currency without a rate, are rejected with the reason.
  */
 export function reduceToLeaderboard(
-  rates: () => RateTable,
+  context: () => ScoreContext,
 ): OperatorFunction<QualifiedEntry[], Scored> {
   return map((batch) => {
-    const table = rates()
+    const table = context()
     const out: Scored = { purchases: [], rejected: [] }
     for (const { id, value: q } of batch) {
+      if (!table.isCampaign(q.campaignId)) {
+        out.rejected.push({ id, error: `campaignId: no purchase campaign ${q.campaignId}` })
+        continue
+      }
       const rate = table.rate(q.currency)
       if (rate === undefined) {
         out.rejected.push({ id, error: `currency: no rate for ${q.currency}` })

@@ -52,7 +52,11 @@ export function leaderboardActor(
     operate: (batches) =>
       batches.pipe(
         afterRefresh(cache.refresh),
-        reduceToLeaderboard(() => cache.rateTable()),
+        concatMap(async (batch) => {
+          await cache.learnCampaigns(batch.map((e) => e.value.campaignId))
+          return batch
+        }),
+        reduceToLeaderboard(() => cache.scoreContext()),
         concatMap(async (scored) => {
           const totals = await applyPurchases(db, scored.purchases).catch((error: unknown) => {
             throw asPoison(error)

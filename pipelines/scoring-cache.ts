@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { CampaignWindow, QualifyContext } from '../operators/purchase-qualify.js'
-import type { RateTable } from '../operators/reduce-to-leaderboard.js'
-import { listOpenPurchaseCampaigns } from '../storage/postgres/campaign.repository.js'
+import type { ScoreContext } from '../operators/reduce-to-leaderboard.js'
+import {
+  findPurchaseCampaignIds,
+  listOpenPurchaseCampaigns,
+} from '../storage/postgres/campaign.repository.js'
 import { listRates } from '../storage/postgres/currency-rate.repository.js'
 import type { Database } from '../storage/postgres/database.js'
 import type { Keys } from '../storage/redis/keys.js'
@@ -11,9 +14,17 @@ import type { Keys } from '../storage/redis/keys.js'
 export interface ScoringCache {
   /** One GET per call; reloads from Postgres when the version changed or the copy is old. */
   refresh: () => Promise<void>
+  /**
+   * Looks up the ids not yet known to be purchase campaigns (a query only when there are such;
+   * a campaign, once known, is known for good: campaigns are never deleted).
+   */
+  learnCampaigns: (ids: Iterable<string>) => Promise<void>
   qualifyContext: () => QualifyContext
-  rateTable: () => RateTable
+  scoreContext: () => ScoreContext
 }
+
+/** The largest Postgres bigint: a longer id names no campaign. */
+const MAX_ID = 2n ** 63n - 1n
 
 /** Tells every cache in every process to reload (call after committing a change). */
 export async function bumpConfigVersion(redis: Redis, keys: Keys): Promise<void> {
@@ -32,11 +43,13 @@ export function createScoringCache(
   let loadedAt = 0
   let windows = new Map<string, CampaignWindow[]>()
   let rates = new Map<string, string>([[baseCurrency, '1']])
+  const purchaseCampaigns = new Set<string>()
 
   const load = async () => {
     const [campaigns, rateRows] = await Promise.all([listOpenPurchaseCampaigns(db), listRates(db)])
     const byItem = new Map<string, CampaignWindow[]>()
     for (const c of campaigns) {
+      purchaseCampaigns.add(c.id)
       if (c.item_id === null) continue
       const list = byItem.get(c.item_id) ?? []
       list.push({
@@ -60,7 +73,17 @@ export function createScoringCache(
       version = current
       loadedAt = performance.now()
     },
+    learnCampaigns: async (ids) => {
+      const unknown = new Set<string>()
+      for (const id of ids) if (!purchaseCampaigns.has(id) && BigInt(id) <= MAX_ID) unknown.add(id)
+      if (unknown.size === 0) return
+      for (const id of await findPurchaseCampaignIds(db, [...unknown])) purchaseCampaigns.add(id)
+    },
     qualifyContext: () => ({ windows, hasRate: (currency) => rates.has(currency) }),
-    rateTable: () => ({ base: baseCurrency, rate: (currency) => rates.get(currency) }),
+    scoreContext: () => ({
+      base: baseCurrency,
+      rate: (currency) => rates.get(currency),
+      isCampaign: (id) => purchaseCampaigns.has(id),
+    }),
   }
 }

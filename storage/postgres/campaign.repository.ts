@@ -18,6 +18,21 @@ export async function findCampaign(
   return db.selectFrom('campaign').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** Those of `ids` that are purchase campaigns. */
+export async function findPurchaseCampaignIds(
+  db: Kysely<Database>,
+  ids: string[],
+): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .selectFrom('campaign')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('type', '=', 'purchase')
+    .execute()
+  return rows.map((r) => r.id)
+}
+
 /** Purchase campaigns that can still count purchases: not cancelled, no winner decided yet. */
 export async function listOpenPurchaseCampaigns(db: Kysely<Database>): Promise<CampaignRow[]> {
   return db

@@ -4,6 +4,7 @@ import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
 import * as outreach from './migrations/2026-11-22T12-00-00-outreach.js'
 import * as taskIndexes from './migrations/2026-11-22T20-00-00-task-indexes.js'
 import * as negativeUploads from './migrations/2026-11-22T21-00-00-negative-uploads.js'
+import * as scoringForeignKeys from './migrations/2026-11-22T22-00-00-scoring-foreign-keys.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T12-00-00-outreach': outreach,
   '2026-11-22T20-00-00-task-indexes': taskIndexes,
   '2026-11-22T21-00-00-negative-uploads': negativeUploads,
+  '2026-11-22T22-00-00-scoring-foreign-keys': scoringForeignKeys,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

@@ -75,14 +75,19 @@ export async function applyPurchases(
         reached_at = greatest(purchase_total.reached_at, excluded.reached_at)
       RETURNING campaign_id, user_id, total_minor, reached_at
     ),
-    pairs AS (SELECT DISTINCT campaign_id, user_id FROM input)
-    SELECT p.campaign_id, p.user_id,
-      coalesce(a.total_minor, t.total_minor) AS total_minor,
-      (extract(epoch FROM coalesce(a.reached_at, t.reached_at)) * 1000)::bigint AS reached_ms
-    FROM pairs p
-    LEFT JOIN added a USING (campaign_id, user_id)
-    LEFT JOIN purchase_total t USING (campaign_id, user_id)
-    WHERE coalesce(a.total_minor, t.total_minor) IS NOT NULL
+    -- Totals this statement changed come from RETURNING; the others (every purchase of theirs
+    -- seen before) as they stood.
+    unchanged AS (
+      SELECT campaign_id, user_id FROM input
+      EXCEPT SELECT campaign_id, user_id FROM added
+    )
+    SELECT campaign_id, user_id, total_minor,
+      (extract(epoch FROM reached_at) * 1000)::bigint AS reached_ms
+    FROM added
+    UNION ALL
+    SELECT t.campaign_id, t.user_id, t.total_minor,
+      (extract(epoch FROM t.reached_at) * 1000)::bigint AS reached_ms
+    FROM unchanged u JOIN purchase_total t USING (campaign_id, user_id)
   `.execute(db)
   return result.rows.map((row) => ({
     campaignId: row.campaign_id,

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import {
   reduceToLeaderboard,
   type QualifiedEntry,
-  type RateTable,
+  type ScoreContext,
 } from '../../operators/reduce-to-leaderboard.js'
 
 let ts: TestScheduler
@@ -12,10 +12,14 @@ beforeEach(() => {
 })
 
 const T = Date.parse('2026-11-23T10:00:00Z')
-const rates: RateTable = { base: 'USD', rate: (c) => ({ USD: '1', EUR: '1.25', JPY: '0.0067' })[c] }
-const entry = (id: string, amount: string, currency: string): QualifiedEntry => ({
+const rates: ScoreContext = {
+  base: 'USD',
+  rate: (c) => ({ USD: '1', EUR: '1.25', JPY: '0.0067' })[c],
+  isCampaign: (id) => id === '1',
+}
+const entry = (id: string, amount: string, currency: string, campaignId = '1'): QualifiedEntry => ({
   id,
-  value: { eventId: `e${id}`, userId: '5', campaignId: '1', amount, currency, timestamp: T },
+  value: { eventId: `e${id}`, userId: '5', campaignId, amount, currency, timestamp: T },
 })
 const scored = (id: string, amount: string, currency: string, rate: string, minor: bigint) => ({
   campaignId: '1',
@@ -63,6 +67,20 @@ describe('reduceToLeaderboard', () => {
         x: {
           purchases: [scored('2', '1', 'USD', '1', 100n)],
           rejected: [{ id: '1', error: 'currency: no rate for GBP' }],
+        },
+      })
+    }))
+
+  it('should reject a purchase of no purchase campaign, keeping the others', () =>
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(
+        cold('a|', { a: [entry('1', '1', 'USD', '99'), entry('2', '1', 'USD')] }).pipe(
+          reduceToLeaderboard(() => rates),
+        ),
+      ).toBe('x|', {
+        x: {
+          purchases: [scored('2', '1', 'USD', '1', 100n)],
+          rejected: [{ id: '1', error: 'campaignId: no purchase campaign 99' }],
         },
       })
     }))

@@ -109,4 +109,30 @@ describe('scoring pipeline', () => {
       expect(entry?.fields.error).toMatch(reason)
     })
   })
+
+  it('should dead-letter a qualified purchase of no purchase campaign and count the rest', async () => {
+    const qualified = (campaign: string, eventId: string) =>
+      s.redis.xadd(
+        s.keys.qualifiedPurchases,
+        '*',
+        ...['eventId', eventId, 'userId', '50', 'campaignId', campaign, 'amount', '2.00'],
+        ...['currency', 'USD', 'timestamp', '2026-11-23T10:00:00Z'],
+      )
+    await qualified('999999', 'q1')
+    await qualified('99999999999999999999', 'q2') // beyond any bigint id
+    await qualified(campaignId, 'q3')
+    const dead = await eventually(async () => {
+      const entries = toEntries(
+        await s.redis.xrange(s.keys.dead(s.keys.qualifiedPurchases), '-', '+'),
+      )
+      return entries.length === 2 ? entries : undefined
+    })
+    expect(dead.map((d) => [d.fields.eventId, d.fields.actor, d.fields.error]).sort()).toEqual([
+      ['q1', 'reduce-to-leaderboard', 'campaignId: no purchase campaign 999999'],
+      ['q2', 'reduce-to-leaderboard', 'campaignId: no purchase campaign 99999999999999999999'],
+    ])
+    expect(await eventually(() => readPosition(s.redis, s.keys, campaignId, '50'))).toMatchObject({
+      totalMinor: 200n,
+    })
+  })
 })
