@@ -4,14 +4,14 @@ import { Agent, request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { decide, flowOutcome, interleave, retryAt, type TaskCheck } from '../operators/executor.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
+import { settleTasks } from '../storage/postgres/flow-task.repository.js'
 import {
   claimTasks,
   loadTasksForCall,
   recordResults,
-  settleTasks,
   type AttemptResult,
   type TaskForCall,
-} from '../storage/postgres/flow-task.repository.js'
+} from '../storage/postgres/task-attempt.repository.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
 import { SLOT_LEAD_MS, type OutreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'

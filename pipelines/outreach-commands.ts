@@ -8,7 +8,8 @@ import {
   slotWindow,
   workingWindow,
 } from '../operators/outreach-schedule.js'
-import { addDoNotCall, revokeCampaign } from '../storage/postgres/flow-task.repository.js'
+import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
+import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { Database } from '../storage/postgres/database.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { DomainError } from './domain-error.js'

@@ -5,10 +5,12 @@ import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import {
   applyNegatives,
+  negativeUploadCounts,
+} from '../storage/postgres/negative-number.repository.js'
+import {
   countRecords,
   insertRecordsAndTasks,
-  negativeUploadCounts,
-} from '../storage/postgres/flow-task.repository.js'
+} from '../storage/postgres/outreach-record.repository.js'
 import type { UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import {
   completeUpload,

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
-import {
-  claimTasks,
-  insertRecordsAndTasks,
-  recordResults,
-} from '../../storage/postgres/flow-task.repository.js'
+import { insertRecordsAndTasks } from '../../storage/postgres/outreach-record.repository.js'
+import { claimTasks, recordResults } from '../../storage/postgres/task-attempt.repository.js'
 import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 

@@ -1,0 +1,65 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from './database.js'
+import { taskRules } from './task-rules.js'
+
+/**
+ * Stores a chunk of negative numbers listed by one negatives upload for a contacts request and
+ * turns that request's tasks for them not executed yet into NEGATIVE, marked as cancelled by
+ * the upload.
+ */
+export async function applyNegatives(
+  db: Kysely<Database>,
+  input: { parentId: string; uploadId: string; phones: string[]; at: Date },
+): Promise<void> {
+  const { parentId, uploadId, phones, at } = input
+  if (phones.length === 0) return
+  await sql`
+    WITH stored AS (
+      INSERT INTO negative_number (request_id, phone, upload_id)
+      SELECT ${parentId}::uuid, p, ${uploadId}::uuid FROM unnest(${phones}::text[]) AS p
+      ON CONFLICT (request_id, phone, upload_id) DO NOTHING
+    )
+    UPDATE flow_task t SET status = 'NEGATIVE', reason = 'NEGATIVE_UPLOAD', cancelled_by = ${uploadId}::uuid,
+      updated_at = ${at}
+    FROM outreach_record r
+    WHERE r.request_id = ${parentId}::uuid AND r.phone = ANY(${phones}::text[]) AND t.record_id = r.id
+      AND ${taskRules.notYetExecuted('t')}
+  `.execute(db)
+}
+
+/**
+ * What a negatives upload did, from what is stored: the distinct numbers it listed and the
+ * tasks it cancelled.
+ */
+export async function negativeUploadCounts(
+  db: Kysely<Database>,
+  input: { parentId: string; uploadId: string },
+): Promise<{ numbers: number; cancelledTasks: number }> {
+  const result = await sql<{ numbers: string; cancelled: string }>`
+    WITH listed AS (
+      SELECT phone FROM negative_number WHERE upload_id = ${input.uploadId}::uuid
+    )
+    SELECT (SELECT count(*) FROM listed) AS numbers,
+      (SELECT count(*) FROM listed l
+        JOIN outreach_record r ON r.request_id = ${input.parentId}::uuid AND r.phone = l.phone
+        JOIN flow_task t ON t.record_id = r.id
+        WHERE t.cancelled_by = ${input.uploadId}::uuid) AS cancelled
+  `.execute(db)
+  const row = result.rows[0]
+  return { numbers: Number(row?.numbers ?? 0), cancelledTasks: Number(row?.cancelled ?? 0) }
+}
+
+/** Adds numbers to the global do-not-call list; returns how many were new. */
+export async function addDoNotCall(
+  db: Kysely<Database>,
+  phones: string[],
+  addedBy: string,
+): Promise<number> {
+  if (phones.length === 0) return 0
+  const result = await db
+    .insertInto('do_not_call')
+    .values(phones.map((phone) => ({ phone, added_by: addedBy })))
+    .onConflict((oc) => oc.column('phone').doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0)
+}
