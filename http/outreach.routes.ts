@@ -1,9 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { importDoNotCall } from '../pipelines/do-not-call.js'
-import { outreachCampaignView } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
-import { dashboard, dayCounts, todayOf } from '../pipelines/outreach-dashboard.js'
+import { dashboard, outreachCampaignList, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import type { AppDeps } from './app-deps.js'
@@ -185,30 +184,8 @@ export const outreachRoutes = (deps: AppDeps) => {
           ...problems(400),
         },
       }),
-      async (c) => {
-        const rows = await deps.db
-          .selectFrom('campaign')
-          .selectAll()
-          .where('type', '=', 'outreach')
-          .orderBy('id')
-          .execute()
-        const byDate = new Map<string, string[]>()
-        for (const row of rows) {
-          const today = todayOf(row, deps.clock.now())
-          byDate.set(today, [...(byDate.get(today) ?? []), row.id])
-        }
-        const counts = new Map<string, Map<string, number>>()
-        for (const [date, ids] of byDate)
-          for (const [id, m] of await dayCounts(deps.db, ids, date)) counts.set(id, m)
-        const campaigns = rows.map((row) => ({
-          ...outreachCampaignView(row),
-          today: {
-            date: todayOf(row, deps.clock.now()),
-            counts: Object.fromEntries(counts.get(row.id) ?? []),
-          },
-        }))
-        return c.json({ campaigns }, 200)
-      },
+      async (c) =>
+        c.json({ campaigns: await outreachCampaignList(deps.db, deps.clock.now()) }, 200),
     )
     .openapi(
       createRoute({

@@ -1,3 +1,4 @@
+import { groupBy } from './group-by.js'
 import {
   at,
   dayOf,
@@ -112,15 +113,8 @@ export function retryAt(
 
 /** Items of each key in turn (first of every key, then second, …), each key's order kept. */
 export function interleave<T>(items: T[], key: (item: T) => string): T[] {
-  const queues = new Map<string, T[]>()
-  for (const item of items) {
-    const k = key(item)
-    const queue = queues.get(k)
-    if (queue === undefined) queues.set(k, [item])
-    else queue.push(item)
-  }
   const out: T[] = []
-  const lists = [...queues.values()]
+  const lists = [...groupBy(items, key).values()]
   for (let i = 0; out.length < items.length; i++)
     for (const list of lists) {
       const item = list[i]

@@ -3,6 +3,7 @@ import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { decide, flowOutcome, interleave, retryAt, type TaskCheck } from '../operators/executor.js'
+import { pushTo } from '../operators/group-by.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
 import { settleTasks } from '../storage/postgres/flow-task.repository.js'
 import {
@@ -46,13 +47,6 @@ interface Caller {
  * tasks released ahead of their slot to be held until it opens.
  */
 const RESERVE_AHEAD_SECONDS = Math.ceil(SLOT_LEAD_MS / 1000) + 1
-
-/** Appends `item` to the list under `key`. */
-function pushTo<K, V>(map: Map<K, V[]>, key: K, item: V): void {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [item])
-  else list.push(item)
-}
 
 /** Waits `ms`, never longer than the reservation horizon (a clock set back must not stall). */
 const sleep = (ms: number) =>

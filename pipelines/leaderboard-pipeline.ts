@@ -1,5 +1,6 @@
 import { concatMap } from 'rxjs'
 import { afterRefresh } from '../operators/after-refresh.js'
+import { groupBy } from '../operators/group-by.js'
 import { QualifiedPurchase } from '../operators/purchase-messages.js'
 import { reduceToLeaderboard } from '../operators/reduce-to-leaderboard.js'
 import { applyPurchases, type Total } from '../storage/postgres/purchase-total.repository.js'
@@ -26,12 +27,7 @@ export function leaderboardActor(
 ): ActorDefinition<QualifiedPurchase> {
   const { db, keys, cache, clock } = deps
   const toEffect = (totals: Total[], rejected: { id: string; error: string }[]): Effect => {
-    const byCampaign = new Map<string, Total[]>()
-    for (const t of totals) {
-      const list = byCampaign.get(t.campaignId)
-      if (list === undefined) byCampaign.set(t.campaignId, [t])
-      else list.push(t)
-    }
+    const byCampaign = groupBy(totals, (t) => t.campaignId)
     const timestamp = new Date(clock.now()).toISOString()
     return {
       poison: rejected,

@@ -1,9 +1,15 @@
 import type { Kysely } from 'kysely'
+import { groupBy } from '../operators/group-by.js'
 import { dayOf, slotWindow } from '../operators/outreach-schedule.js'
+import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
-import { outreachSettings } from './outreach-campaigns.js'
+import {
+  outreachCampaignView,
+  outreachSettings,
+  type OutreachCampaignView,
+} from './outreach-campaigns.js'
 
 /** A day of an outreach campaign at a glance. */
 export interface Dashboard {
@@ -86,6 +92,24 @@ export async function dashboard(
     ),
     status,
   }
+}
+
+/** Every outreach campaign with its status and today's task counts (today in its own zone). */
+export async function outreachCampaignList(
+  db: Kysely<Database>,
+  nowMs: number,
+): Promise<(OutreachCampaignView & { today: { date: string; counts: Record<string, number> } })[]> {
+  const rows = await listCampaigns(db, 'outreach')
+  const byDate = groupBy(rows, (row) => todayOf(row, nowMs))
+  const counts = new Map<string, Map<TaskStatus, number>>()
+  for (const [date, campaigns] of byDate) {
+    const ids = campaigns.map((row) => row.id)
+    for (const [id, m] of await dayCounts(db, ids, date)) counts.set(id, m)
+  }
+  return rows.map((row) => ({
+    ...outreachCampaignView(row),
+    today: { date: todayOf(row, nowMs), counts: Object.fromEntries(counts.get(row.id) ?? []) },
+  }))
 }
 
 /** Today in the campaign's zone. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
+import { groupBy } from '../operators/group-by.js'
 import type { CampaignWindow, QualifyContext } from '../operators/purchase-qualify.js'
 import type { ScoreContext } from '../operators/reduce-to-leaderboard.js'
 import {
@@ -47,20 +48,14 @@ export function createScoringCache(
 
   const load = async () => {
     const [campaigns, rateRows] = await Promise.all([listOpenPurchaseCampaigns(db), listRates(db)])
-    const byItem = new Map<string, CampaignWindow[]>()
+    const open: CampaignWindow[] = []
     for (const c of campaigns) {
       purchaseCampaigns.add(c.id)
       if (c.item_id === null) continue
-      const list = byItem.get(c.item_id) ?? []
-      list.push({
-        campaignId: c.id,
-        itemId: c.item_id,
-        startMs: c.start_at.getTime(),
-        endMs: c.end_at.getTime(),
-      })
-      byItem.set(c.item_id, list)
+      const window = { itemId: c.item_id, startMs: c.start_at.getTime(), endMs: c.end_at.getTime() }
+      open.push({ campaignId: c.id, ...window })
     }
-    windows = byItem
+    windows = groupBy(open, (w) => w.itemId)
     rates = new Map(rateRows.map((r) => [r.currency, r.rate]))
     rates.set(baseCurrency, '1')
   }

@@ -71,9 +71,14 @@ export async function listActiveCampaigns(
     .execute()
 }
 
-/** Every campaign, oldest first (rebuild walks them). */
-export async function listCampaigns(db: Kysely<Database>): Promise<CampaignRow[]> {
-  return db.selectFrom('campaign').selectAll().orderBy('id').execute()
+/** Every campaign (of `type`, when given), oldest first. */
+export async function listCampaigns(
+  db: Kysely<Database>,
+  type?: CampaignRow['type'],
+): Promise<CampaignRow[]> {
+  let query = db.selectFrom('campaign').selectAll().orderBy('id')
+  if (type !== undefined) query = query.where('type', '=', type)
+  return query.execute()
 }
 
 /**
