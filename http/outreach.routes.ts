@@ -9,7 +9,7 @@ import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
-import { acceptUploadedFile, uploadedFile } from './upload-body.js'
+import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const DateQuery = z.object({ date: z.iso.date().optional() })
@@ -57,10 +57,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         middleware: [admin] as const,
         request: { params: Params.extend({ requestId: z.uuid() }) },
         responses: {
-          202: {
-            description: 'Accepted',
-            content: json(z.object({ requestId: z.string(), status: z.literal('accepted') })),
-          },
+          202: acceptedResponse,
           ...problems(400, 401, 403, 404, 409, 413),
         },
       }),

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { z } from '@hono/zod-openapi'
 import busboy from 'busboy'
 import type { Context } from 'hono'
 import { acceptUpload } from '../pipelines/outreach-uploads.js'
 import type { UploadKind } from '../storage/postgres/upload-request.table.js'
 import type { AppDeps } from './app-deps.js'
 import type { AuthEnv } from './auth.js'
+import { json } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 
 /**
@@ -48,6 +50,12 @@ export function uploadedFile(c: Context): Promise<Readable> {
     })
     stream.pipe(parser)
   })
+}
+
+/** The OpenAPI description of an upload's 202 answer. */
+export const acceptedResponse = {
+  description: 'Accepted: queued for upload-split; `Location` is its status',
+  content: json(z.object({ requestId: z.string(), status: z.literal('accepted') })),
 }
 
 /**

@@ -7,7 +7,7 @@ import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/uploa
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
-import { acceptUploadedFile } from './upload-body.js'
+import { acceptUploadedFile, acceptedResponse } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const RequestParams = Params.extend({ requestId: z.uuid() })
@@ -70,10 +70,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         middleware: [requireAdmin(deps.jwtSecret)] as const,
         request: { params: Params },
         responses: {
-          202: {
-            description: 'Accepted',
-            content: json(z.object({ requestId: z.string(), status: z.literal('accepted') })),
-          },
+          202: acceptedResponse,
           ...problems(400, 401, 403, 404, 409, 413),
         },
       }),
