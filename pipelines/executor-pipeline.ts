@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
-import { Agent, request, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import { z } from 'zod'
-import { decide, flowOutcome, interleave, retryAt, type TaskCheck } from '../operators/executor.js'
+import { decide, interleave, type TaskCheck } from '../operators/executor.js'
 import { pushTo } from '../operators/group-by.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
 import { settleTasks } from '../storage/postgres/flow-task.repository.js'
@@ -10,12 +10,12 @@ import {
   claimTasks,
   loadTasksForCall,
   recordResults,
-  type AttemptResult,
   type TaskForCall,
 } from '../storage/postgres/task-attempt.repository.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
 import { SLOT_LEAD_MS, type OutreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
+import { callFlow } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 import { limiter } from './runtime/limiter.js'
 
@@ -67,68 +67,6 @@ function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
     campaignCancelled: task.campaign_status === 'Cancelled',
     negative: task.negative,
     schedule: settings,
-  }
-}
-
-/** One call of the flow endpoint; never throws. */
-async function callFlow(
-  deps: OutreachDeps,
-  dispatcher: Dispatcher,
-  task: TaskForCall,
-  attemptId: string,
-): Promise<AttemptResult> {
-  const settings = task.settings as unknown as OutreachSettings
-  const body = {
-    campaignId: task.campaign_id,
-    requestId: task.request_id,
-    taskId: task.id,
-    attemptId,
-    phone: task.phone,
-    slot: task.slot,
-    date: task.task_date,
-    attempt: task.attempts + 1,
-    retriggered: task.retriggered,
-    data: task.data,
-  }
-  let httpStatus: number | undefined
-  let answer: unknown
-  try {
-    const response = await request(settings.flow.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      dispatcher,
-      signal: AbortSignal.timeout(settings.flow.timeoutMs),
-    })
-    httpStatus = response.statusCode
-    answer = await response.body.json().catch(() => undefined)
-  } catch {
-    httpStatus = undefined
-  }
-  const outcome = flowOutcome(httpStatus, answer)
-  const endedAt = deps.clock.now()
-  // Tasks without a slot are tried again after a failure, while attempts are left.
-  const retry =
-    outcome.status === 'FAILED' && task.slot === 0 && !task.retriggered
-      ? retryAt(
-          settings,
-          {
-            attemptsMade: task.attempts + 1,
-            maxAttempts: settings.flow.maxAttempts,
-            retryDelaySeconds: settings.flow.retryDelaySeconds,
-            campaignEndMs: task.campaign_end.getTime(),
-          },
-          endedAt,
-        )
-      : undefined
-  return {
-    taskId: task.id,
-    attemptId,
-    status: retry === undefined ? outcome.status : 'IN_PROGRESS',
-    reason: outcome.reason,
-    httpStatus: httpStatus ?? null,
-    endedAt: new Date(endedAt),
-    dueAt: retry === undefined ? null : new Date(retry),
   }
 }
 

@@ -1,0 +1,71 @@
+import { request, type Dispatcher } from 'undici'
+import { flowOutcome, retryAt } from '../operators/executor.js'
+import type { AttemptResult, TaskForCall } from '../storage/postgres/task-attempt.repository.js'
+import type { OutreachSettings } from './outreach-campaigns.js'
+import type { OutreachDeps } from './outreach-deps.js'
+
+/**
+ * One call of the flow endpoint for a claimed task: `POST flow.url` with the task as JSON, its
+ * answer (or a timeout) turned into the attempt's result. A failed slotless task stays pending
+ * with the time of its retry while attempts are left. Never throws.
+ */
+export async function callFlow(
+  deps: OutreachDeps,
+  dispatcher: Dispatcher,
+  task: TaskForCall,
+  attemptId: string,
+): Promise<AttemptResult> {
+  const settings = task.settings as unknown as OutreachSettings
+  const body = {
+    campaignId: task.campaign_id,
+    requestId: task.request_id,
+    taskId: task.id,
+    attemptId,
+    phone: task.phone,
+    slot: task.slot,
+    date: task.task_date,
+    attempt: task.attempts + 1,
+    retriggered: task.retriggered,
+    data: task.data,
+  }
+  let httpStatus: number | undefined
+  let answer: unknown
+  try {
+    const response = await request(settings.flow.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      dispatcher,
+      signal: AbortSignal.timeout(settings.flow.timeoutMs),
+    })
+    httpStatus = response.statusCode
+    answer = await response.body.json().catch(() => undefined)
+  } catch {
+    httpStatus = undefined
+  }
+  const outcome = flowOutcome(httpStatus, answer)
+  const endedAt = deps.clock.now()
+  // Tasks without a slot are tried again after a failure, while attempts are left.
+  const retry =
+    outcome.status === 'FAILED' && task.slot === 0 && !task.retriggered
+      ? retryAt(
+          settings,
+          {
+            attemptsMade: task.attempts + 1,
+            maxAttempts: settings.flow.maxAttempts,
+            retryDelaySeconds: settings.flow.retryDelaySeconds,
+            campaignEndMs: task.campaign_end.getTime(),
+          },
+          endedAt,
+        )
+      : undefined
+  return {
+    taskId: task.id,
+    attemptId,
+    status: retry === undefined ? outcome.status : 'IN_PROGRESS',
+    reason: outcome.reason,
+    httpStatus: httpStatus ?? null,
+    endedAt: new Date(endedAt),
+    dueAt: retry === undefined ? null : new Date(retry),
+  }
+}
