@@ -8,7 +8,7 @@
 import pg from 'pg'
 import { entryTime, firstStreamEntries, groupInfos } from '../storage/redis/streams.js'
 import { benchEnvironment } from './environment.js'
-import { cli, exited, logged, peakRssMb, percentile, sleep } from './support.js'
+import { cli, cpuSeconds, exited, logged, peakRssMb, percentile, sleep } from './support.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
 const USERS = 10_000
@@ -112,11 +112,23 @@ async function drain(campaignId: string): Promise<void> {
   )
   const workers = startWorkers()
   await Promise.all(workers.map((w) => logged(w, 'actor started', 2)))
+  const cpu = () =>
+    cpuSeconds(
+      workers.map((w) => w.pid),
+      ['postgres', 'redis-server'],
+    )
+  const cpuBefore = cpu()
   const ready = performance.now()
   await untilScored(campaignId)
   const done = performance.now()
+  const used = cpu().map((after, i) => after - (cpuBefore[i] ?? Number.NaN))
+  const perEvent = (cpuSecondsUsed: number) => ((cpuSecondsUsed / EVENTS) * 1e6).toFixed(0)
+  const workerCpu = used.slice(0, WORKERS).reduce((a, b) => a + b, 0)
   console.log(
     `drain: ${EVENTS} queued events into the leaderboard in ${seconds(ready, done)} s → ${Math.round(EVENTS / ((done - ready) / 1000))} events/s`,
+  )
+  console.log(
+    `drain: CPU per event: workers ${perEvent(workerCpu)} µs (both hops), Postgres ${perEvent(used[WORKERS] ?? Number.NaN)} µs, Redis ${perEvent(used[WORKERS + 1] ?? Number.NaN)} µs (2 cores = ${perEvent(2 * ((done - ready) / 1000))} µs of CPU per event at this rate)`,
   )
   return stopWorkers(workers)
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import pg from 'pg'
 
 /** Drops and creates a database for one benchmark run. */
@@ -58,6 +58,41 @@ export function peakRssMb(pid: number | undefined): number {
   } catch {
     return Number.NaN
   }
+}
+
+/**
+ * CPU seconds (user + system) used so far, from /proc: by each of `pids`, and by every process
+ * whose name is one of `names` (all Postgres backends, say). NaN where /proc cannot tell.
+ */
+export function cpuSeconds(pids: (number | undefined)[], names: string[] = []): number[] {
+  const ticks = (stat: string) => {
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks
+  }
+  const byPid = pids.map((pid) => {
+    try {
+      return ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      return Number.NaN
+    }
+  })
+  const byName = names.map(() => 0)
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return [...byPid, ...names.map(() => Number.NaN)]
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const at = names.indexOf(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))
+      if (at >= 0) byName[at] = (byName[at] ?? 0) + ticks(stat)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return [...byPid, ...byName]
 }
 
 /** The q-th percentile (0..1) of sorted numbers. */
