@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bumpConfigVersion } from '../../pipelines/scoring-cache.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
 import { upsertRate } from '../../storage/postgres/currency-rate.repository.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { readPosition, readTop } from '../../storage/redis/leaderboard.js'
@@ -29,6 +30,15 @@ afterAll(async () => {
 })
 
 const purchase = (fields: Record<string, string>) => sendFields(s, fields)
+
+/** Writes a qualified purchase of 2.00 USD straight to `qualified_purchase_events`. */
+const qualified = (campaign: string, eventId: string, userId: string) =>
+  s.redis.xadd(
+    s.keys.qualifiedPurchases,
+    '*',
+    ...['eventId', eventId, 'userId', userId, 'campaignId', campaign, 'amount', '2.00'],
+    ...['currency', 'USD', 'timestamp', '2026-11-23T10:00:00Z'],
+  )
 
 describe('scoring pipeline', () => {
   it('should add each event id once and convert each purchase at its own rate', async () => {
@@ -111,16 +121,9 @@ describe('scoring pipeline', () => {
   })
 
   it('should dead-letter a qualified purchase of no purchase campaign and count the rest', async () => {
-    const qualified = (campaign: string, eventId: string) =>
-      s.redis.xadd(
-        s.keys.qualifiedPurchases,
-        '*',
-        ...['eventId', eventId, 'userId', '50', 'campaignId', campaign, 'amount', '2.00'],
-        ...['currency', 'USD', 'timestamp', '2026-11-23T10:00:00Z'],
-      )
-    await qualified('999999', 'q1')
-    await qualified('99999999999999999999', 'q2') // beyond any bigint id
-    await qualified(campaignId, 'q3')
+    await qualified('999999', 'q1', '50')
+    await qualified('99999999999999999999', 'q2', '50') // beyond any bigint id
+    await qualified(campaignId, 'q3', '50')
     const dead = await eventually(async () => {
       const entries = toEntries(
         await s.redis.xrange(s.keys.dead(s.keys.qualifiedPurchases), '-', '+'),
@@ -132,6 +135,29 @@ describe('scoring pipeline', () => {
       ['q2', 'reduce-to-leaderboard', 'campaignId: no purchase campaign 99999999999999999999'],
     ])
     expect(await eventually(() => readPosition(s.redis, s.keys, campaignId, '50'))).toMatchObject({
+      totalMinor: 200n,
+    })
+  })
+
+  it('should count a qualified purchase of a campaign its worker has not loaded yet', async () => {
+    // The worker's cache has loaded the open campaigns once this one is counted.
+    await qualified(campaignId, 'late-0', '61')
+    await eventually(() => readPosition(s.redis, s.keys, campaignId, '61'))
+    // Stored without the config version bump: only the per-batch lookup can know it.
+    const late = await insertCampaign(s.db, {
+      type: 'purchase',
+      item_id: '70',
+      prize_minor: '100',
+      prize_currency: 'USD',
+      start_at: new Date('2026-01-01T00:00:00Z'),
+      end_at: new Date('2099-01-01T00:00:00Z'),
+      created_by: '1',
+      started_at: null,
+      ended_at: null,
+    })
+    await qualified(late.id, 'late-1', '60')
+    expect(await eventually(() => readPosition(s.redis, s.keys, late.id, '60'))).toMatchObject({
+      position: 1,
       totalMinor: 200n,
     })
   })
