@@ -34,14 +34,14 @@ export function reduceToLeaderboard(
   context: () => ScoreContext,
 ): OperatorFunction<QualifiedEntry[], Scored> {
   return map((batch) => {
-    const table = context()
+    const ctx = context()
     const out: Scored = { purchases: [], rejected: [] }
     for (const { id, value: q } of batch) {
-      if (!table.isCampaign(q.campaignId)) {
+      if (!ctx.isCampaign(q.campaignId)) {
         out.rejected.push({ id, error: `campaignId: no purchase campaign ${q.campaignId}` })
         continue
       }
-      const rate = table.rate(q.currency)
+      const rate = ctx.rate(q.currency)
       if (rate === undefined) {
         out.rejected.push({ id, error: `currency: no rate for ${q.currency}` })
         continue
@@ -53,7 +53,7 @@ export function reduceToLeaderboard(
         amount: q.amount,
         currency: q.currency,
         rate,
-        amountMinor: convertToMinor(q.amount, rate, table.base),
+        amountMinor: convertToMinor(q.amount, rate, ctx.base),
         purchasedAt: new Date(q.timestamp),
       })
     }

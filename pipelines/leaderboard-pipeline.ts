@@ -48,10 +48,7 @@ export function leaderboardActor(
     operate: (batches) =>
       batches.pipe(
         afterRefresh(cache.refresh),
-        concatMap(async (batch) => {
-          await cache.learnCampaigns(batch.map((e) => e.value.campaignId))
-          return batch
-        }),
+        afterRefresh((batch) => cache.learnCampaigns(batch.map((e) => e.value.campaignId))),
         reduceToLeaderboard(() => cache.scoreContext()),
         concatMap(async (scored) => {
           const totals = await applyPurchases(db, scored.purchases).catch((error: unknown) => {

@@ -99,16 +99,18 @@ export async function outreachCampaignList(
   db: Kysely<Database>,
   nowMs: number,
 ): Promise<(OutreachCampaignView & { today: { date: string; counts: Record<string, number> } })[]> {
-  const rows = await listCampaigns(db, 'outreach')
-  const byDate = groupBy(rows, (row) => todayOf(row, nowMs))
+  const rows = (await listCampaigns(db, 'outreach')).map((row) => ({
+    row,
+    date: todayOf(row, nowMs),
+  }))
   const counts = new Map<string, Map<TaskStatus, number>>()
-  for (const [date, campaigns] of byDate) {
-    const ids = campaigns.map((row) => row.id)
+  for (const [date, campaigns] of groupBy(rows, (c) => c.date)) {
+    const ids = campaigns.map((c) => c.row.id)
     for (const [id, m] of await dayCounts(db, ids, date)) counts.set(id, m)
   }
-  return rows.map((row) => ({
+  return rows.map(({ row, date }) => ({
     ...outreachCampaignView(row),
-    today: { date: todayOf(row, nowMs), counts: Object.fromEntries(counts.get(row.id) ?? []) },
+    today: { date, counts: Object.fromEntries(counts.get(row.id) ?? []) },
   }))
 }
 

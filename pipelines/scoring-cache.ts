@@ -52,8 +52,12 @@ export function createScoringCache(
     for (const c of campaigns) {
       purchaseCampaigns.add(c.id)
       if (c.item_id === null) continue
-      const window = { itemId: c.item_id, startMs: c.start_at.getTime(), endMs: c.end_at.getTime() }
-      open.push({ campaignId: c.id, ...window })
+      open.push({
+        campaignId: c.id,
+        itemId: c.item_id,
+        startMs: c.start_at.getTime(),
+        endMs: c.end_at.getTime(),
+      })
     }
     windows = groupBy(open, (w) => w.itemId)
     rates = new Map(rateRows.map((r) => [r.currency, r.rate]))

@@ -6,7 +6,7 @@ import { defaultIfEmpty, finalize, lastValueFrom, mergeMap, of, type OperatorFun
 import type { z } from 'zod'
 import type { Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
-import { ensureGroup, flatten } from '../../storage/redis/streams.js'
+import { appendEntries, ensureGroup, flatten } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
 import { PoisonEntryError, errorMessage } from './errors.js'
 import type { ActorMetrics } from './metrics.js'
@@ -129,11 +129,12 @@ export async function startActor<T>(
   const commit = async (entries: Delivered[], effect: Effect, dead: Map<string, string>) => {
     const tx = deps.redis.multi()
     effect.commit?.(tx)
+    const letters: string[][] = []
     for (const entry of entries) {
       const reason = dead.get(entry.id)
-      if (reason !== undefined)
-        tx.xadd(keys.dead(stream), '*', ...deadLetterFields(entry, reason, name))
+      if (reason !== undefined) letters.push(deadLetterFields(entry, reason, name))
     }
+    appendEntries(tx, keys.dead(stream), letters)
     tx.xack(stream, group, ...entries.map((e) => e.id))
     if (entries.some((e) => e.deliveries > 1)) tx.hdel(errorsKey, ...entries.map((e) => e.id))
     const results = (await tx.exec()) ?? []
