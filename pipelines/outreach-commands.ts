@@ -11,6 +11,7 @@ import {
 import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { Database } from '../storage/postgres/database.js'
+import { execAll } from '../storage/redis/connection.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { DomainError } from './domain-error.js'
 import { outreachSettings } from './outreach-campaigns.js'
@@ -126,6 +127,6 @@ export async function retrigger(
       ])
     }
   }
-  await tx.exec()
+  await execAll(tx)
   return { retriggered: updated.rows.reduce((sum, r) => sum + Number(r.n), 0) }
 }

@@ -1,6 +1,7 @@
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { allTotals } from '../storage/postgres/purchase-total.repository.js'
+import { execAll } from '../storage/redis/connection.js'
 import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
@@ -33,7 +34,7 @@ export async function rebuild(
       for await (const page of allTotals(deps.db, campaign.id)) {
         const tx = deps.redis.multi()
         queueLeaderboardUpdate(tx, deps.keys, campaign.id, page)
-        await tx.exec()
+        await execAll(tx)
         report.leaderboardEntries += page.length
       }
     }

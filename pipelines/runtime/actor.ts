@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { defaultIfEmpty, finalize, lastValueFrom, mergeMap, of, type OperatorFunction } from 'rxjs'
 import type { z } from 'zod'
-import type { Transaction } from '../../storage/redis/connection.js'
+import { execAll, type Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
 import { appendEntries, ensureGroup, flatten } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
@@ -137,9 +137,7 @@ export async function startActor<T>(
     appendEntries(tx, keys.dead(stream), letters)
     tx.xack(stream, group, ...entries.map((e) => e.id))
     if (entries.some((e) => e.deliveries > 1)) tx.hdel(errorsKey, ...entries.map((e) => e.id))
-    const results = (await tx.exec()) ?? []
-    const failed = results.find(([error]) => error !== null)
-    if (failed?.[0]) throw failed[0]
+    await execAll(tx)
     metrics.deadLetters.inc({ actor: name }, dead.size)
     count('dead', dead.size)
     let other = 0

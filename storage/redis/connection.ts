@@ -53,3 +53,14 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
 
 /** One transaction's queued commands. */
 export type Transaction = ChainableCommander
+
+/**
+ * Runs a transaction and throws the first command error it reports (ioredis resolves EXEC with
+ * each command's error instead of rejecting). Returns each command's result.
+ */
+export async function execAll(tx: Transaction): Promise<unknown[]> {
+  const results = (await tx.exec()) ?? []
+  const failed = results.find(([error]) => error !== null)
+  if (failed?.[0]) throw failed[0]
+  return results.map(([, value]) => value)
+}

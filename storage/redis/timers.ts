@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { Transaction } from './connection.js'
+import { execAll, type Transaction } from './connection.js'
 import type { Keys } from './keys.js'
 
 /** A timer: at `dueMs` its fields are appended to the due stream. Ids make scheduling idempotent. */
@@ -22,7 +22,7 @@ export async function scheduleTimers(redis: Redis, keys: Keys, timers: Timer[]):
   if (timers.length === 0) return
   const tx = redis.multi()
   queueTimers(tx, keys, timers)
-  await tx.exec()
+  await execAll(tx)
 }
 
 /** Moves up to `limit` timers due at `nowMs` into the due stream; returns how many moved. */

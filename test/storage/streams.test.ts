@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execAll } from '../../storage/redis/connection.js'
 import { appendEntries, toEntries } from '../../storage/redis/streams.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
@@ -32,5 +33,24 @@ describe('appendEntries', () => {
     appendEntries(tx, stream, [])
     expect(await tx.exec()).toEqual([])
     expect(await s.redis.exists(stream)).toBe(0)
+  })
+})
+
+describe('execAll', () => {
+  it('should throw the error of a command that failed inside the transaction', async () => {
+    const key = s.keys.stream('exec-all')
+    await s.redis.set(key, 'not a stream')
+    const tx = s.redis.multi()
+    tx.get(key)
+    tx.xadd(key, '*', 'a', '1')
+    await expect(execAll(tx)).rejects.toThrow(/WRONGTYPE/)
+  })
+
+  it('should return each command result', async () => {
+    const key = s.keys.stream('exec-all-ok')
+    const tx = s.redis.multi()
+    tx.set(key, 'v')
+    tx.get(key)
+    expect(await execAll(tx)).toEqual(['OK', 'v'])
   })
 })
