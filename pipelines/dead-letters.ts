@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
+import { execAll } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
-import { toEntries } from '../storage/redis/streams.js'
+import { appendEntries, flatten, toEntries } from '../storage/redis/streams.js'
 
 /** Fields the runtime adds to a dead letter; a replay strips them again. */
 const ADDED = new Set(['error', 'actor', 'attempts', 'sourceId'])
@@ -58,7 +59,7 @@ export async function listDeadLetters(
 
 /**
  * Puts dead letters back on their stream with their original fields (all, or those in `ids`)
- * and removes them from the dead-letter stream, each move in one MULTI. Returns how many moved.
+ * and removes them from the dead-letter stream, a page of 500 per MULTI. Returns how many moved.
  */
 export async function replayDeadLetters(
   redis: Redis,
@@ -74,14 +75,18 @@ export async function replayDeadLetters(
   for (;;) {
     const page = toEntries(await redis.xrange(key, after, '+', 'COUNT', 500))
     if (page.length === 0) return moved
-    const tx = redis.multi()
-    for (const entry of page) {
-      if (wanted !== undefined && !wanted.has(entry.id)) continue
-      tx.xadd(source, '*', ...Object.entries(toDeadLetter(entry).fields).flat())
-      tx.xdel(key, entry.id)
-      moved++
+    const chosen = wanted === undefined ? page : page.filter((e) => wanted.has(e.id))
+    if (chosen.length > 0) {
+      const tx = redis.multi()
+      appendEntries(
+        tx,
+        source,
+        chosen.map((e) => flatten(toDeadLetter(e).fields)),
+      )
+      tx.xdel(key, ...chosen.map((e) => e.id))
+      await execAll(tx)
+      moved += chosen.length
     }
-    await tx.exec()
     after = `(${page[page.length - 1]?.id ?? '0-0'}`
   }
 }
