@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, type Dispatcher } from 'undici'
 import { z } from 'zod'
@@ -18,6 +19,7 @@ import type { OutreachDeps } from './outreach-deps.js'
 import { callFlow } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 import { limiter } from './runtime/limiter.js'
+import { secondAlarm } from './runtime/second-alarm.js'
 
 /** An entry of `outreach:due`: a released task and its attempt count at release. */
 export const DueTask = z.object({
@@ -41,18 +43,17 @@ const CLAIMS_AT_ONCE = 2
 interface Caller {
   dispatcher: Dispatcher
   claim: <T>(job: () => Promise<T>) => Promise<T>
+  /**
+   * Resolves at the start of `second`. Batches held for a slot's start resume, and queue their
+   * claims, in the order they were read: every campaign's small first page before the big pages.
+   */
+  second: (second: number) => Promise<void>
 }
 /**
  * Calls are reserved at most this far ahead; later ones go back on the stream. Far enough for
  * tasks released ahead of their slot to be held until it opens.
  */
 const RESERVE_AHEAD_SECONDS = Math.ceil(SLOT_LEAD_MS / 1000) + 1
-
-/** Waits `ms`, never longer than the reservation horizon (a clock set back must not stall). */
-const sleep = (ms: number) =>
-  new Promise((resolve) =>
-    setTimeout(resolve, Math.min(Math.max(0, ms), (RESERVE_AHEAD_SECONDS + 1) * 1000)),
-  )
 
 function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
   const settings = task.settings as unknown as OutreachSettings
@@ -122,7 +123,7 @@ async function execute(
   }
 
   for (const second of [...bySecond.keys()].sort((a, b) => a - b)) {
-    await sleep(second * 1000 - deps.clock.now())
+    await caller.second(second)
     const due: TaskForCall[] = []
     for (const task of bySecond.get(second) ?? []) {
       const verdict = decide(check(task, released.get(task.id) ?? -1), deps.clock.now())
@@ -181,7 +182,11 @@ async function execute(
 export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
   // One keep-alive connection pool for every flow endpoint this executor calls.
   const dispatcher = new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 })
-  const caller: Caller = { dispatcher, claim: limiter(CLAIMS_AT_ONCE) }
+  const caller: Caller = {
+    dispatcher,
+    claim: limiter(CLAIMS_AT_ONCE),
+    second: secondAlarm(() => deps.clock.now(), (RESERVE_AHEAD_SECONDS + 1) * 1000),
+  }
   return {
     name: 'executor',
     stream: deps.keys.outreachDue,
