@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { inspect } from 'node:util'
 import { serve as serveHttp } from '@hono/node-server'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
@@ -176,8 +177,6 @@ const [command, ...args] = process.argv.slice(2)
 try {
   await run(command, args, loadConfig())
 } catch (error) {
-  process.stderr.write(
-    `${error instanceof ConfigError ? error.message : String((error as Error).stack ?? error)}\n`,
-  )
+  process.stderr.write(`${error instanceof ConfigError ? error.message : inspect(error)}\n`)
   process.exit(error instanceof ConfigError ? 2 : 1)
 }
