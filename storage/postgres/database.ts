@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { CampaignTable } from './campaign.table.js'
 import type { CampaignWinnerTable } from './campaign-winner.table.js'
@@ -46,12 +46,39 @@ const DATE_OID = 1082
 const types = new pg.TypeOverrides()
 types.setTypeParser(DATE_OID, 'text', (value: string) => value)
 
+/** The comment that opens a statement to be prepared once per connection: see {@link prepared}. */
+const PREPARED = /^\/\* prepared ([a-z][a-z0-9-]*) \*\//
+
+/**
+ * Opens a hot statement that runs many times with the same text: `sql\`${prepared('claim-tasks')} …\``.
+ * Each connection then plans it once (a server-side prepared statement named after it) instead of
+ * at every call. Only for statements whose text never varies (arrays, not lists of parameters).
+ */
+export function prepared(name: string): RawBuilder<unknown> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`bad prepared statement name ${name}`)
+  return sql.raw(`/* prepared ${name} */`)
+}
+
+/**
+ * A pg client that sends statements opened by {@link prepared} as named prepared statements.
+ * (`never` stands for pg's own overloads, which an override cannot restate; callers see them.)
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values] = args
+    const name = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined
+    const call = super.query.bind(this) as (...a: unknown[]) => never
+    return name === undefined ? call(...args) : call({ name, text, values })
+  }
+}
+
 /** A Kysely instance over a `pg` pool; bigint columns come back as strings, dates as text. */
 export function createDb(url: string, options: DbOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     types,
     max: options.maxConnections ?? 10,
+    Client: PreparingClient,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { Database } from './database.js'
+import { prepared, type Database } from './database.js'
 import type { FlowTaskRow, TaskStatus } from './flow-task.table.js'
 import { taskRules } from './task-rules.js'
 
@@ -33,7 +33,7 @@ export async function loadTasksForCall(
   ids: string[],
 ): Promise<TaskForCall[]> {
   if (ids.length === 0) return []
-  const result = await sql<TaskForCall>`
+  const result = await sql<TaskForCall>`${prepared('load-tasks-for-call')}
     SELECT t.id, t.campaign_id, t.request_id, t.record_id, t.phone, t.task_date::text AS task_date,
       t.slot, t.status, t.attempts, t.retriggered, t.custom_slot, r.data,
       c.status AS campaign_status, c.end_at AS campaign_end, c.settings,
@@ -65,7 +65,7 @@ export async function claimTasks(
   at: Date,
 ): Promise<string[]> {
   if (claims.length === 0) return []
-  const result = await sql<{ id: string }>`
+  const result = await sql<{ id: string }>`${prepared('claim-tasks')}
     WITH wanted AS (
       SELECT * FROM unnest(${claims.map((c) => c.taskId)}::bigint[], ${claims.map((c) => c.releasedAttempts)}::smallint[],
         ${claims.map((c) => c.attemptId)}::uuid[]) AS w(task_id, attempts, attempt_id)
@@ -101,7 +101,7 @@ export interface AttemptResult {
 /** Records attempt ends and moves their tasks to the final status, in one statement. */
 export async function recordResults(db: Kysely<Database>, results: AttemptResult[]): Promise<void> {
   if (results.length === 0) return
-  await sql`
+  await sql`${prepared('record-results')}
     WITH r AS (
       SELECT * FROM unnest(${results.map((x) => x.taskId)}::bigint[], ${results.map((x) => x.attemptId)}::uuid[],
         ${results.map((x) => x.status)}::text[], ${results.map((x) => x.reason)}::text[],
