@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-import { inspect } from 'node:util'
 import { serve as serveHttp } from '@hono/node-server'
-import { parseArgs } from 'node:util'
+import { inspect, parseArgs } from 'node:util'
 import pino from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp } from './http/app.js'

@@ -68,7 +68,7 @@ class PreparingClient extends pg.Client {
     const [text, values] = args
     const name = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined
     const call = super.query.bind(this) as (...a: unknown[]) => never
-    return name === undefined ? call(...args) : call({ name, text, values })
+    return name === undefined ? call(...args) : call({ name, text, values }, ...args.slice(2))
   }
 }
 
