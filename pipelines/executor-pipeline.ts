@@ -16,7 +16,7 @@ import {
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
 import { SLOT_LEAD_MS, type OutreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
-import { callFlow } from './flow-call.js'
+import { callFlow, sharedDeadlines } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 import { limiter } from './runtime/limiter.js'
 import { secondAlarm } from './runtime/second-alarm.js'
@@ -148,11 +148,19 @@ async function execute(
           const taken = new Set(
             await caller.claim(() => claimTasks(deps.db, claims, new Date(deps.clock.now()))),
           )
+          // The group's calls start now, together: they share their deadline's timer.
+          const deadline = sharedDeadlines()
           const results = await Promise.all(
             claims
               .filter((c) => taken.has(c.taskId))
               .map((c) =>
-                callFlow(deps, caller.dispatcher, byId.get(c.taskId) as TaskForCall, c.attemptId),
+                callFlow(
+                  deps,
+                  caller.dispatcher,
+                  byId.get(c.taskId) as TaskForCall,
+                  c.attemptId,
+                  deadline,
+                ),
               ),
           )
           await recordResults(deps.db, results)

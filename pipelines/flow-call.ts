@@ -1,8 +1,29 @@
+import { setMaxListeners } from 'node:events'
 import { request, type Dispatcher } from 'undici'
 import { flowOutcome, retryAt } from '../operators/executor.js'
 import type { AttemptResult, TaskForCall } from '../storage/postgres/task-attempt.repository.js'
 import type { OutreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
+
+/** The abort signal of calls that start together and may take at most `timeoutMs`. */
+export type Deadline = (timeoutMs: number) => AbortSignal
+
+/**
+ * Deadlines for a group of calls that start together: one timer per timeout value instead of
+ * one per call (a timer of its own made each call cost ~25 µs more CPU, a quarter of undici's).
+ */
+export function sharedDeadlines(): Deadline {
+  const signals = new Map<number, AbortSignal>()
+  return (timeoutMs) => {
+    let signal = signals.get(timeoutMs)
+    if (signal === undefined) {
+      signal = AbortSignal.timeout(timeoutMs)
+      setMaxListeners(0, signal) // every call of the group listens to it
+      signals.set(timeoutMs, signal)
+    }
+    return signal
+  }
+}
 
 /**
  * One call of the flow endpoint for a claimed task: `POST flow.url` with the task as JSON, its
@@ -10,10 +31,11 @@ import type { OutreachDeps } from './outreach-deps.js'
  * with the time of its retry while attempts are left. Never throws.
  */
 export async function callFlow(
-  deps: OutreachDeps,
+  deps: Pick<OutreachDeps, 'clock'>,
   dispatcher: Dispatcher,
   task: TaskForCall,
   attemptId: string,
+  deadline: Deadline,
 ): Promise<AttemptResult> {
   const settings = task.settings as unknown as OutreachSettings
   const body = {
@@ -36,7 +58,7 @@ export async function callFlow(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       dispatcher,
-      signal: AbortSignal.timeout(settings.flow.timeoutMs),
+      signal: deadline(settings.flow.timeoutMs),
     })
     httpStatus = response.statusCode
     answer = await response.body.json().catch(() => undefined)

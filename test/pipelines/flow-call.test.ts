@@ -1,0 +1,68 @@
+import { Agent } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { callFlow, sharedDeadlines } from '../../pipelines/flow-call.js'
+import { systemClock } from '../../pipelines/runtime/clock.js'
+import type { TaskForCall } from '../../storage/postgres/task-attempt.repository.js'
+import { flowServer } from '../support/flow-server.js'
+
+let flow: Awaited<ReturnType<typeof flowServer>>
+const dispatcher = new Agent({ connections: 4 })
+beforeAll(async () => {
+  // 1110001 answers at once; 1110002 only after 1.5 s, well past its 300 ms timeout.
+  flow = await flowServer((call) =>
+    call.phone === '1110002'
+      ? { status: 200, body: { status: 'COMPLETED' }, delayMs: 1500 }
+      : { status: 200, body: { status: 'PARTIAL_COMPLETE' } },
+  )
+})
+afterAll(async () => {
+  await dispatcher.close()
+  await flow.close()
+})
+
+const task = (id: string, phone: string): TaskForCall => ({
+  id,
+  campaign_id: '7',
+  request_id: '00000000-0000-4000-8000-000000000001',
+  record_id: id,
+  phone,
+  task_date: '2026-11-22',
+  slot: 1,
+  status: 'IN_PROGRESS',
+  attempts: 0,
+  retriggered: false,
+  custom_slot: null,
+  data: { name: 'A' },
+  campaign_status: 'Running',
+  campaign_end: new Date('2026-12-22T00:00:00Z'),
+  settings: {
+    timezone: 'UTC',
+    workingHours: { start: '00:00', end: '23:59' },
+    slots: [{ start: '00:00', end: '23:59' }],
+    flow: { url: flow.url, timeoutMs: 300, maxAttempts: 3, retryDelaySeconds: 600 },
+  },
+  negative: false,
+})
+
+describe('callFlow', () => {
+  it('should fail a call that outlives its timeout with FLOW_ERROR, and not the fast call sharing its deadline', async () => {
+    const deadline = sharedDeadlines()
+    const started = performance.now()
+    const [fast, slow] = await Promise.all([
+      callFlow({ clock: systemClock }, dispatcher, task('1', '1110001'), 'a-1', deadline),
+      callFlow({ clock: systemClock }, dispatcher, task('2', '1110002'), 'a-2', deadline),
+    ])
+    expect(fast).toMatchObject({ taskId: '1', status: 'PARTIAL_COMPLETE', httpStatus: 200 })
+    expect(slow).toMatchObject({ taskId: '2', status: 'FAILED', reason: 'FLOW_ERROR' })
+    expect(slow.httpStatus).toBeNull()
+    // Aborted at the deadline, not when the answer finally came.
+    expect(performance.now() - started).toBeLessThan(1400)
+  })
+
+  it('should share one signal per timeout value within a group, and not across groups', () => {
+    const deadline = sharedDeadlines()
+    expect(deadline(300)).toBe(deadline(300))
+    expect(deadline(300)).not.toBe(deadline(500))
+    expect(sharedDeadlines()(300)).not.toBe(deadline(300))
+  })
+})
