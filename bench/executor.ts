@@ -8,7 +8,16 @@ import type { AddressInfo } from 'node:net'
 import { DateTime } from 'luxon'
 import { SLOT_LEAD_MS } from '../pipelines/outreach-campaigns.js'
 import { benchEnvironment, zoneAtHour } from './environment.js'
-import { cli, cpuSeconds, exited, logged, peakRssMb, percentile, sleep } from './support.js'
+import {
+  cli,
+  cpuMeter,
+  exited,
+  logged,
+  microsEach,
+  peakRssMb,
+  percentile,
+  sleep,
+} from './support.js'
 
 const CAMPAIGNS = 10
 const PER_CAMPAIGN = Number(process.env.BENCH_TASKS_PER_CAMPAIGN ?? 10_000)
@@ -85,17 +94,13 @@ try {
   console.log(
     `executor: ${TOTAL} tasks ready; slot starts at ${start.toISO()} (in ${((slotStartMs - Date.now()) / 1000).toFixed(0)} s)`,
   )
-  const cpu = () =>
-    cpuSeconds(
-      workers.map((w) => w.pid),
-      ['postgres', 'redis-server'],
-    )
   while (Date.now() < slotStartMs - 3000) await sleep(100)
-  const cpuBefore = cpu()
-  while (calls < TOTAL && Date.now() < slotStartMs + 10 * 60_000) await sleep(100)
-  const [w0 = 0, w1 = 0, postgresCpu = 0, redisCpu = 0] = cpu().map(
-    (s, i) => s - (cpuBefore[i] ?? 0),
+  const cpuUsed = cpuMeter(
+    workers.map((w) => w.pid),
+    ['postgres', 'redis-server'],
   )
+  while (calls < TOTAL && Date.now() < slotStartMs + 10 * 60_000) await sleep(100)
+  const [w0 = 0, w1 = 0, postgresCpu = 0, redisCpu = 0] = cpuUsed()
   const sinkCpu = process.cpuUsage()
   const delays = ids
     .map((id) => (firstCall.get(id) ?? Number.NaN) - slotStartMs)
@@ -135,7 +140,7 @@ try {
   console.log(
     `executor: from slot start: ${hops.map(([name], i) => `first ${name} ${signed(hopTimes[i] ?? Number.NaN)}`).join(', ')}, first claim per campaign p50 ${signed(percentile(claimDelays, 0.5))} / p99 ${signed(percentile(claimDelays, 0.99))}, first call seen ${signed(Math.min(...delays))}`,
   )
-  const perCall = (s: number) => `${((s / TOTAL) * 1e6).toFixed(0)} µs`
+  const perCall = (s: number) => `${microsEach(s, TOTAL)} µs`
   console.log(
     `executor: CPU per call: workers ${perCall(w0 + w1)}, Postgres ${perCall(postgresCpu)}, Redis ${perCall(redisCpu)} (this process, with the sink, ${perCall((sinkCpu.user + sinkCpu.system) / 1e6)} since it started)`,
   )

@@ -8,7 +8,16 @@
 import pg from 'pg'
 import { entryTime, firstStreamEntries, groupInfos } from '../storage/redis/streams.js'
 import { benchEnvironment } from './environment.js'
-import { cli, cpuSeconds, exited, logged, peakRssMb, percentile, sleep } from './support.js'
+import {
+  cli,
+  cpuMeter,
+  exited,
+  logged,
+  microsEach,
+  peakRssMb,
+  percentile,
+  sleep,
+} from './support.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
 const USERS = 10_000
@@ -112,17 +121,15 @@ async function drain(campaignId: string): Promise<void> {
   )
   const workers = startWorkers()
   await Promise.all(workers.map((w) => logged(w, 'actor started', 2)))
-  const cpu = () =>
-    cpuSeconds(
-      workers.map((w) => w.pid),
-      ['postgres', 'redis-server'],
-    )
-  const cpuBefore = cpu()
+  const cpuUsed = cpuMeter(
+    workers.map((w) => w.pid),
+    ['postgres', 'redis-server'],
+  )
   const ready = performance.now()
   await untilScored(campaignId)
   const done = performance.now()
-  const used = cpu().map((after, i) => after - (cpuBefore[i] ?? Number.NaN))
-  const perEvent = (cpuSecondsUsed: number) => ((cpuSecondsUsed / EVENTS) * 1e6).toFixed(0)
+  const used = cpuUsed()
+  const perEvent = (cpuSecondsUsed: number) => microsEach(cpuSecondsUsed, EVENTS)
   const workerCpu = used.slice(0, WORKERS).reduce((a, b) => a + b, 0)
   console.log(
     `drain: ${EVENTS} queued events into the leaderboard in ${seconds(ready, done)} s → ${Math.round(EVENTS / ((done - ready) / 1000))} events/s`,

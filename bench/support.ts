@@ -64,7 +64,7 @@ export function peakRssMb(pid: number | undefined): number {
  * CPU seconds (user + system) used so far, from /proc: by each of `pids`, and by every process
  * whose name is one of `names` (all Postgres backends, say). NaN where /proc cannot tell.
  */
-export function cpuSeconds(pids: (number | undefined)[], names: string[] = []): number[] {
+function cpuSeconds(pids: (number | undefined)[], names: string[] = []): number[] {
   const ticks = (stat: string) => {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks
@@ -93,6 +93,20 @@ export function cpuSeconds(pids: (number | undefined)[], names: string[] = []): 
     }
   }
   return [...byPid, ...byName]
+}
+
+/**
+ * Starts counting the CPU of `pids` and of every process named one of `names`; the function
+ * returned gives the seconds each used since, in that order.
+ */
+export function cpuMeter(pids: (number | undefined)[], names: string[] = []): () => number[] {
+  const before = cpuSeconds(pids, names)
+  return () => cpuSeconds(pids, names).map((s, i) => s - (before[i] ?? Number.NaN))
+}
+
+/** `seconds` of CPU spread over `count` items, in µs with `digits` decimals. */
+export function microsEach(seconds: number | undefined, count: number, digits = 0): string {
+  return (((seconds ?? Number.NaN) / count) * 1e6).toFixed(digits)
 }
 
 /** The q-th percentile (0..1) of sorted numbers. */

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { benchEnvironment, zoneAtHour } from './environment.js'
-import { cli, cpuSeconds, exited, logged, peakRssMb, sleep } from './support.js'
+import { cli, cpuMeter, exited, logged, microsEach, peakRssMb, sleep } from './support.js'
 
 const ROWS = Number(process.env.BENCH_UPLOAD_ROWS ?? 1_000_000)
 const e = await benchEnvironment('upload')
@@ -51,7 +51,7 @@ const { campaignId } = (await created.json()) as { campaignId: string }
 const worker = cli(['work', '--actors', 'upload-split'], e.env)
 await logged(worker, 'actor started', 1)
 try {
-  const cpuBefore = cpuSeconds([worker.pid, process.pid], ['postgres'])
+  const cpuUsed = cpuMeter([worker.pid, process.pid], ['postgres'])
   const started = performance.now()
   const res = await e.app.request(`/campaigns/${campaignId}/uploads`, {
     method: 'POST',
@@ -70,7 +70,7 @@ try {
     await sleep(100)
   }
   const done = performance.now()
-  const cpuAfter = cpuSeconds([worker.pid, process.pid], ['postgres'])
+  const [workerCpu, httpCpu, postgresCpu] = cpuUsed()
   const tasks = await e.db
     .selectFrom('flow_task')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -81,10 +81,9 @@ try {
   console.log(
     `upload: ${status.status}, ${JSON.stringify(status.rows)}, ${tasks.n} tasks, ${((done - started) / 1000).toFixed(2)} s end to end → ${Math.round(ROWS / ((done - started) / 1000))} rows/s (target ≥ 100,000)`,
   )
-  const [workerCpu, httpCpu, postgresCpu] = cpuAfter.map((s, i) => s - (cpuBefore[i] ?? 0))
-  const perRow = (s: number | undefined) => (((s ?? Number.NaN) / ROWS) * 1e6).toFixed(1)
+  const perRow = (s: number | undefined) => microsEach(s, ROWS, 1)
   console.log(
-    `upload: CPU per row ${perRow(workerCpu)} µs upload-split worker, ${perRow(httpCpu)} µs HTTP process, ${perRow(postgresCpu)} µs Postgres (2 cores: ${((done - started) / 1000 / ROWS * 2e6).toFixed(1)} µs available)`,
+    `upload: CPU per row ${perRow(workerCpu)} µs upload-split worker, ${perRow(httpCpu)} µs HTTP process, ${perRow(postgresCpu)} µs Postgres (2 cores: ${(((done - started) / 1000 / ROWS) * 2e6).toFixed(1)} µs available)`,
   )
   console.log(
     `upload: peak RSS ${peakRssMb(worker.pid).toFixed(0)} MB in the upload-split worker, ${peakRssMb(process.pid).toFixed(0)} MB in the HTTP process (target ≤ 300 MB)`,

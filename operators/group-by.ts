@@ -1,8 +1,16 @@
+/** The group under `key`, made by `make` (and kept) when there is none yet. */
+export function groupOf<K, G>(map: Map<K, G>, key: K, make: () => G): G {
+  let group = map.get(key)
+  if (group === undefined) {
+    group = make()
+    map.set(key, group)
+  }
+  return group
+}
+
 /** Appends `item` to the list under `key`, starting the list when there is none. */
 export function pushTo<K, V>(map: Map<K, V[]>, key: K, item: V): void {
-  const list = map.get(key)
-  if (list === undefined) map.set(key, [item])
-  else list.push(item)
+  groupOf(map, key, () => []).push(item)
 }
 
 /** Items by key, each list in the order the items came (Node 20 has no `Map.groupBy`). */

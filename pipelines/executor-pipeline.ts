@@ -4,7 +4,7 @@ import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { decide, interleave, type TaskCheck } from '../operators/executor.js'
-import { pushTo } from '../operators/group-by.js'
+import { groupOf, pushTo } from '../operators/group-by.js'
 import type { DayWindow } from '../operators/outreach-schedule.js'
 import { settleTasks } from '../storage/postgres/flow-task.repository.js'
 import {
@@ -85,32 +85,39 @@ async function execute(
   const released = new Map(batch.map((e) => [e.value.taskId, e.value.attempts]))
   const tasks = await loadTasksForCall(deps.db, [...released.keys()])
   const now = deps.clock.now()
-  const settle = new Map<string, string[]>()
+  // Tasks settled without a call, by status and reason.
+  const settle = new Map<string, { status: TaskStatus; reason: string | null; ids: string[] }>()
   // Tasks to call, by campaign and the first second they may be called in: now, or the start of
   // a slot that opens within the reservation horizon (released ahead of it).
-  const toCall = new Map<string, TaskForCall[]>()
+  const toCall = new Map<string, { campaignId: string; fromSecond: number; tasks: TaskForCall[] }>()
+  const callFrom = (task: TaskForCall, fromSecond: number) =>
+    groupOf(toCall, `${task.campaign_id}|${fromSecond}`, () => ({
+      campaignId: task.campaign_id,
+      fromSecond,
+      tasks: [],
+    })).tasks.push(task)
   for (const task of tasks) {
     const verdict = decide(check(task, released.get(task.id) ?? -1), now)
-    if (verdict.kind === 'call')
-      pushTo(toCall, `${task.campaign_id}|${Math.floor(now / 1000)}`, task)
+    if (verdict.kind === 'call') callFrom(task, Math.floor(now / 1000))
     else if (verdict.kind === 'wait' && verdict.untilMs - now <= RESERVE_AHEAD_SECONDS * 1000)
-      pushTo(toCall, `${task.campaign_id}|${Math.ceil(verdict.untilMs / 1000)}`, task)
-    else if (verdict.kind === 'settle')
-      pushTo(settle, `${verdict.status}|${verdict.reason ?? ''}`, task.id)
+      callFrom(task, Math.ceil(verdict.untilMs / 1000))
+    else if (verdict.kind === 'settle') {
+      const { status, reason } = verdict
+      groupOf(settle, `${status}|${reason ?? ''}`, () => ({ status, reason, ids: [] })).ids.push(
+        task.id,
+      )
+    }
   }
-  for (const [key, ids] of settle) {
-    const [status, reason] = key.split('|') as [TaskStatus, string]
-    await settleTasks(deps.db, ids, status, reason === '' ? null : reason, new Date(now))
-  }
+  for (const { status, reason, ids } of settle.values())
+    await settleTasks(deps.db, ids, status, reason, new Date(now))
 
   const later: TaskForCall[] = []
   const bySecond = new Map<number, TaskForCall[]>()
-  for (const [key, list] of toCall) {
-    const [campaignId = '', fromSecond] = key.split('|')
+  for (const { campaignId, fromSecond, tasks: list } of toCall.values()) {
     const rate = (list[0]?.settings as unknown as OutreachSettings).ratePerSecond
     const seconds = await deps.redis.rateReserve(
       deps.keys.outreachRate(campaignId),
-      Number(fromSecond),
+      fromSecond,
       rate,
       list.length,
       Math.floor(now / 1000) + RESERVE_AHEAD_SECONDS,

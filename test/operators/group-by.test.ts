@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { groupBy, pushTo } from '../../operators/group-by.js'
+import { groupBy, groupOf, pushTo } from '../../operators/group-by.js'
 
 describe('groupBy', () => {
   it('should keep every item under its key, in the order the items came', () => {
@@ -19,5 +19,15 @@ describe('groupBy', () => {
       ['k', [1, 2]],
       ['j', [3]],
     ])
+  })
+
+  it('should make a group once and hand back the same one for its key', () => {
+    const map = new Map<string, { n: number }>()
+    let made = 0
+    const make = () => ({ n: ++made })
+    groupOf(map, 'k', make).n += 10
+    expect(groupOf(map, 'k', make)).toEqual({ n: 11 })
+    expect(groupOf(map, 'j', make)).toEqual({ n: 2 })
+    expect(made).toBe(2)
   })
 })

@@ -55,25 +55,13 @@ describe('claimTasks', () => {
   it('should let exactly one executor take an attempt, and none while a call is still open', async () => {
     const task = await s.db.selectFrom('flow_task').select('id').executeTakeFirstOrThrow()
     const at = new Date('2026-11-22T10:00:00Z')
+    const claim = (releasedAttempts: number, attemptId = randomUUID()) =>
+      claimTasks(s.db, [{ taskId: task.id, releasedAttempts, attemptId }], at)
     const first = randomUUID()
-    expect(
-      await claimTasks(s.db, [{ taskId: task.id, releasedAttempts: 0, attemptId: first }], at),
-    ).toEqual([task.id])
-    expect(
-      await claimTasks(
-        s.db,
-        [{ taskId: task.id, releasedAttempts: 0, attemptId: randomUUID() }],
-        at,
-      ),
-    ).toEqual([])
+    expect(await claim(0, first)).toEqual([task.id])
+    expect(await claim(0)).toEqual([])
     // Released again after its executor died mid-call: the open attempt keeps it from a second call.
-    expect(
-      await claimTasks(
-        s.db,
-        [{ taskId: task.id, releasedAttempts: 1, attemptId: randomUUID() }],
-        at,
-      ),
-    ).toEqual([])
+    expect(await claim(1)).toEqual([])
     await recordResults(s.db, [
       {
         taskId: task.id,
@@ -86,13 +74,7 @@ describe('claimTasks', () => {
       },
     ])
     // Once the attempt ended (a retry is due), the next attempt can be taken, once.
-    expect(
-      await claimTasks(
-        s.db,
-        [{ taskId: task.id, releasedAttempts: 1, attemptId: randomUUID() }],
-        at,
-      ),
-    ).toEqual([task.id])
+    expect(await claim(1)).toEqual([task.id])
     const attempts = await s.db
       .selectFrom('task_attempt')
       .select(['attempt', 'status'])
