@@ -121,23 +121,32 @@ async function drain(campaignId: string): Promise<void> {
   )
   const workers = startWorkers()
   await Promise.all(workers.map((w) => logged(w, 'actor started', 2)))
+  const cpuUsed = workerCpuMeter(workers)
+  const ready = performance.now()
+  await untilScored(campaignId)
+  const done = performance.now()
+  console.log(
+    `drain: ${EVENTS} queued events into the leaderboard in ${seconds(ready, done)} s → ${Math.round(EVENTS / ((done - ready) / 1000))} events/s`,
+  )
+  console.log(`drain: ${cpuUsed(EVENTS, done - ready)}`)
+  return stopWorkers(workers)
+}
+
+/**
+ * Starts counting the CPU of the workers, Postgres and Redis; the function returned describes
+ * it per event for `events` processed in `elapsedMs`.
+ */
+function workerCpuMeter(workers: ReturnType<typeof startWorkers>) {
   const cpuUsed = cpuMeter(
     workers.map((w) => w.pid),
     ['postgres', 'redis-server'],
   )
-  const ready = performance.now()
-  await untilScored(campaignId)
-  const done = performance.now()
-  const used = cpuUsed()
-  const perEvent = (cpuSecondsUsed: number) => microsEach(cpuSecondsUsed, EVENTS)
-  const workerCpu = used.slice(0, WORKERS).reduce((a, b) => a + b, 0)
-  console.log(
-    `drain: ${EVENTS} queued events into the leaderboard in ${seconds(ready, done)} s → ${Math.round(EVENTS / ((done - ready) / 1000))} events/s`,
-  )
-  console.log(
-    `drain: CPU per event: workers ${perEvent(workerCpu)} µs (both hops), Postgres ${perEvent(used[WORKERS] ?? Number.NaN)} µs, Redis ${perEvent(used[WORKERS + 1] ?? Number.NaN)} µs (2 cores = ${perEvent(2 * ((done - ready) / 1000))} µs of CPU per event at this rate)`,
-  )
-  return stopWorkers(workers)
+  return (events: number, elapsedMs: number): string => {
+    const used = cpuUsed()
+    const perEvent = (cpuSecondsUsed: number | undefined) => microsEach(cpuSecondsUsed, events)
+    const workerCpu = used.slice(0, WORKERS).reduce((a, b) => a + b, 0)
+    return `CPU per event: workers ${perEvent(workerCpu)} µs (both hops), Postgres ${perEvent(used[WORKERS])} µs, Redis ${perEvent(used[WORKERS + 1])} µs (2 cores = ${perEvent(2 * (elapsedMs / 1000))} µs of CPU per event at this rate)`
+  }
 }
 
 /** Workers running, events produced meanwhile: from the first write to the last in the leaderboard. */
@@ -152,8 +161,9 @@ async function endToEnd(campaignId: string): Promise<void> {
   )
 }
 
-async function latency(): Promise<void> {
+async function latency(workers: ReturnType<typeof startWorkers>): Promise<void> {
   const total = RATE * STEADY_SECONDS
+  const cpuUsed = workerCpuMeter(workers)
   const sentAt = new Map<string, number>()
   const tickMs = 10
   const perTick = (RATE * tickMs) / 1000
@@ -181,6 +191,7 @@ async function latency(): Promise<void> {
     if (Number(rows[0]?.n) === total) break
     await sleep(50)
   }
+  const cpu = cpuUsed(total, Date.now() - start)
   await sleep(200)
   // When each event became visible: the first leaderboard update committed after its row.
   const updates: number[] = []
@@ -214,6 +225,7 @@ async function latency(): Promise<void> {
   console.log(
     `latency at ${RATE}/s for ${STEADY_SECONDS} s (${total} events): p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms (target p99 ≤ 50 ms)`,
   )
+  console.log(`latency: ${cpu}`)
 }
 
 function startWorkers() {
@@ -233,7 +245,7 @@ try {
   const workers = startWorkers()
   await Promise.all(workers.map((w) => logged(w, 'actor started', 2)))
   await endToEnd(campaignId)
-  await latency()
+  await latency(workers)
   const rss = workers.map((w) => peakRssMb(w.pid).toFixed(0))
   console.log(`peak RSS per worker process: ${rss.join(', ')} MB (${WORKERS} workers)`)
   await stopWorkers(workers)

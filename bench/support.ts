@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 
 /** Drops and creates a database for one benchmark run. */
@@ -14,16 +15,28 @@ export async function freshDatabase(url: string): Promise<void> {
   await client.end()
 }
 
-/** Runs `cli.ts` with `args` and `env` in a child process. */
+/**
+ * Runs `cli.ts` with `args` and `env` in a child process. `BENCH_CPU_PROF=dir` writes a CPU
+ * profile of each child there; `BENCH_LOG_DIR=dir` keeps each child's stdout as `<pid>.log`;
+ * `BENCH_NODE_FLAGS` adds Node flags (such as `--trace-gc`) to each child.
+ */
 export function cli(args: string[], env: Record<string, string>): ChildProcess {
   const profile =
     process.env.BENCH_CPU_PROF === undefined
       ? []
       : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-  return spawn(process.execPath, [...profile, '--import', 'tsx', 'cli.ts', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const child = spawn(
+    process.execPath,
+    [...profile, ...flags, '--import', 'tsx', 'cli.ts', ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const logDir = process.env.BENCH_LOG_DIR
+  if (logDir !== undefined) child.stdout?.pipe(createWriteStream(join(logDir, `${child.pid}.log`)))
+  return child
 }
 
 /** Resolves once the child's JSON log has printed `count` lines whose msg is `msg`. */
