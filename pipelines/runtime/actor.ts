@@ -219,6 +219,7 @@ export async function startActor<T>(
     } finally {
       credits.give(entries.length)
       metrics.duration.observe({ actor: name }, (performance.now() - started) / 1000)
+      metrics.batchEntries.observe({ actor: name }, entries.length)
     }
   }
 

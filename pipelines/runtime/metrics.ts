@@ -10,6 +10,7 @@ const PREFIX = 'campaign_streams_'
 export interface ActorMetrics {
   processed: Counter<'actor' | 'outcome'>
   duration: Histogram<'actor'>
+  batchEntries: Histogram<'actor'>
   redeliveries: Counter<'actor'>
   deadLetters: Counter<'actor'>
 }
@@ -39,6 +40,13 @@ export function createMetrics(): Metrics {
         help: 'Time to process and commit one batch',
         labelNames: ['actor'],
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      }),
+      batchEntries: new Histogram({
+        name: `${PREFIX}batch_entries`,
+        help: 'Entries in one batch an actor read (small batches cost more per entry)',
+        labelNames: ['actor'],
+        buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
         registers,
       }),
       redeliveries: new Counter({

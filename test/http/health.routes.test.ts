@@ -64,7 +64,7 @@ describe('health and metrics', () => {
       'utf8',
     )
     const used = new Set(
-      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, '')),
+      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')),
     )
     const text = await metrics()
     const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))

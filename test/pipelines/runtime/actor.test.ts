@@ -126,6 +126,28 @@ describe('startActor', () => {
     expect(most).toBeLessThanOrEqual(6)
   })
 
+  it('should count the entries of each batch it read', async () => {
+    let out = ''
+    const c = copier((batches) => batches.pipe(map(copyTo(out))), {
+      batchSize: 4,
+      concurrency: 1,
+    })
+    out = c.out
+    await c.add(...Array.from({ length: 10 }, (_, i) => i))
+    const actor = await c.start()
+    await eventually(async () => (await c.outputs()).length === 10)
+    await actor.stop()
+    const { values } = await s.metrics.actors.batchEntries.get()
+    const mine = values.filter((v) => v.labels.actor === `copier-${streams}`)
+    const series = (name: string) => mine.find((v) => v.metricName === name)?.value
+    expect(series('campaign_streams_batch_entries_sum')).toBe(10)
+    expect(series('campaign_streams_batch_entries_count')).toBe(3)
+    const upToFive = mine.find(
+      (v) => v.metricName?.endsWith('_bucket') && (v.labels as { le?: number }).le === 5,
+    )
+    expect(upToFive?.value).toBe(3)
+  })
+
   it('should dead-letter only the entry that poisons a batch and commit the others', async () => {
     let out = ''
     const c = copier((batches) =>
