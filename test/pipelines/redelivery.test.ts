@@ -27,22 +27,26 @@ const buyItem2 = (userId: string, amount: string, currency: string, eventId: str
 const total = async (userId: string) =>
   (await topTotals(s.db, campaignId, 100)).find((t) => t.userId === userId)?.totalMinor
 
+/** A consumer that reads purchase_events and never acks (it died, say). */
+const readAsGhost = () =>
+  s.redis.xreadgroup(
+    'GROUP',
+    'purchase-qualify',
+    'ghost',
+    'COUNT',
+    10,
+    'STREAMS',
+    s.keys.purchaseEvents,
+    '>',
+  )
+
 describe('redelivery', () => {
   it('should reclaim entries a dead consumer left pending and count them once', async () => {
     await ensureGroup(s.redis, s.keys.purchaseEvents, 'purchase-qualify')
     await buyItem2('1', '1.00', 'USD', 'r1')
     await buyItem2('1', '2.00', 'USD', 'r2')
     // A consumer reads them and dies before acking.
-    await s.redis.xreadgroup(
-      'GROUP',
-      'purchase-qualify',
-      'ghost',
-      'COUNT',
-      10,
-      'STREAMS',
-      s.keys.purchaseEvents,
-      '>',
-    )
+    await readAsGhost()
     workers = await startWorkers(scoringDeps(s), ['purchase-qualify', 'reduce-to-leaderboard'])
     expect(await eventually(async () => ((await total('1')) === 300n ? 300n : undefined))).toBe(
       300n,
@@ -57,16 +61,7 @@ describe('redelivery', () => {
     await workers?.stop()
     workers = undefined
     const id = await buyItem2('2', '1.00', 'USD', 'r3')
-    await s.redis.xreadgroup(
-      'GROUP',
-      'purchase-qualify',
-      'ghost',
-      'COUNT',
-      10,
-      'STREAMS',
-      s.keys.purchaseEvents,
-      '>',
-    )
+    await readAsGhost()
     // It has failed over and over elsewhere.
     await s.redis.xclaim(
       s.keys.purchaseEvents,

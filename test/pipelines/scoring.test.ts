@@ -43,22 +43,9 @@ const qualified = (campaign: string, eventId: string, userId: string) =>
 describe('scoring pipeline', () => {
   it('should add each event id once and convert each purchase at its own rate', async () => {
     const at = '2026-11-23T10:00:00Z'
-    await purchase({
-      userId: '1',
-      itemId: '7',
-      amount: '10.00',
-      currency: 'USD',
-      timestamp: at,
-      eventId: 'a',
-    })
-    await purchase({
-      userId: '1',
-      itemId: '7',
-      amount: '10.00',
-      currency: 'USD',
-      timestamp: at,
-      eventId: 'a',
-    })
+    const twice = { userId: '1', itemId: '7', amount: '10.00', currency: 'USD', timestamp: at }
+    await purchase({ ...twice, eventId: 'a' })
+    await purchase({ ...twice, eventId: 'a' })
     await purchase({
       userId: '1',
       itemId: '7',
