@@ -52,6 +52,7 @@ function context(config: Config) {
     files: localFileStore(config.FILESTORE_DIR),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxSlotsPerDay: config.MAX_SLOTS_PER_DAY,
+    streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     actorOptions: {
       visibilityTimeoutMs: config.VISIBILITY_TIMEOUT_MS,
       maxDeliveries: config.MAX_DELIVERIES,

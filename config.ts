@@ -26,7 +26,16 @@ export const Config = z.object({
   VISIBILITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   MAX_DELIVERIES: z.coerce.number().int().min(1).default(5),
   /** Largest CSV upload accepted, in bytes. */
-  MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(200 * 1024 * 1024),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(200 * 1024 * 1024),
+  /**
+   * Seconds a published stream (results updates, lifecycle, prize transfers) keeps entries
+   * while it has no consumer group; with groups, entries go once every group acknowledged them.
+   */
+  STREAM_RETENTION_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Slots an outreach campaign may have per day. */
   MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
 })

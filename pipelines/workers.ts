@@ -1,5 +1,6 @@
 import type { Metrics } from './runtime/metrics.js'
 import { startActor, type ActorOptions, type RunningActor } from './runtime/actor.js'
+import { startStreamTrimmer } from './runtime/stream-trimmer.js'
 import { startTimerPoller } from './runtime/timer-poller.js'
 import { leaderboardActor } from './leaderboard-pipeline.js'
 import { purchaseQualifyActor } from './purchase-qualify-pipeline.js'
@@ -27,16 +28,23 @@ export type ActorName = (typeof ACTOR_NAMES)[number]
 export interface WorkerDeps extends ScoringDeps, OutreachDeps {
   metrics: Metrics
   actorOptions?: Partial<ActorOptions>
+  /** How long a published stream without consumer groups keeps entries. @defaultValue 1 day */
+  streamRetentionMs?: number
+  /** How often streams are trimmed. @defaultValue 5000 */
+  trimEveryMs?: number
 }
 
-/** Running actors plus the timer poller. */
+/** Running actors plus the timer poller and the stream trimmer. */
 export interface Workers {
   actors: RunningActor[]
   /** Graceful stop: stop reading, finish and ack in-flight entries, close. */
   stop(): Promise<void>
 }
 
-/** Starts the named actors (all by default) and, with the `timers` actor, the timer poller. */
+/**
+ * Starts the named actors (all by default), with the `timers` actor the timer poller, and the
+ * stream trimmer (every process trims every stream; any number may).
+ */
 export async function startWorkers(
   deps: WorkerDeps,
   names: readonly ActorName[] = ACTOR_NAMES,
@@ -63,10 +71,16 @@ export async function startWorkers(
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined
+  const trimmer = startStreamTrimmer(deps, {
+    consumed: deps.keys.consumedStreams,
+    published: deps.keys.publishedStreams,
+    retentionMs: deps.streamRetentionMs ?? 86_400_000,
+    everyMs: deps.trimEveryMs ?? 5000,
+  })
   return {
     actors,
     stop: async () => {
-      await poller?.stop()
+      await Promise.all([poller?.stop(), trimmer.stop()])
       await Promise.all(actors.map((a) => a.stop()))
     },
   }

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       BASE_CURRENCY: 'USD',
       KEY_PREFIX: '',
       LOG_LEVEL: 'info',
+      STREAM_RETENTION_SECONDS: 86_400,
     })
   })
 

@@ -6,13 +6,7 @@
 export function createKeys(prefix = '') {
   const key = (name: string) => `${prefix}${name}`
   const campaign = (id: string) => key(`campaign:{c${id}}`)
-  return {
-    prefix,
-    /** Public stream name → its key. */
-    stream: (name: string) => key(name),
-    /** Key → public stream name (inverse of {@link stream}). */
-    streamName: (streamKey: string) =>
-      streamKey.startsWith(prefix) ? streamKey.slice(prefix.length) : streamKey,
+  const streams = {
     purchaseEvents: key('purchase_events'),
     qualifiedPurchases: key('qualified_purchase_events'),
     resultsUpdates: key('results_calculation_update_events'),
@@ -24,10 +18,30 @@ export function createKeys(prefix = '') {
     outreachWork: key('outreach:work'),
     /** Flow tasks released to the executor. */
     outreachDue: key('outreach:due'),
-    /** Calls reserved per second for a campaign (rate limit). */
-    outreachRate: (campaignId: string) => `${campaign(campaignId)}:rate`,
     /** Internal stream that due timers are moved into. */
     timersDue: key('timers:due'),
+  }
+  return {
+    ...streams,
+    /** Streams the actors read through consumer groups. */
+    consumedStreams: [
+      streams.purchaseEvents,
+      streams.qualifiedPurchases,
+      streams.timersDue,
+      streams.outreachUploads,
+      streams.outreachWork,
+      streams.outreachDue,
+    ],
+    /** Streams written for readers outside this system. */
+    publishedStreams: [streams.resultsUpdates, streams.lifecycle, streams.prizeTransfers],
+    prefix,
+    /** Public stream name → its key. */
+    stream: (name: string) => key(name),
+    /** Key → public stream name (inverse of {@link stream}). */
+    streamName: (streamKey: string) =>
+      streamKey.startsWith(prefix) ? streamKey.slice(prefix.length) : streamKey,
+    /** Calls reserved per second for a campaign (rate limit). */
+    outreachRate: (campaignId: string) => `${campaign(campaignId)}:rate`,
     timers: key('timers'),
     timerPayloads: key('timers:payload'),
     /** Dead-letter stream of a stream key. */

@@ -103,6 +103,57 @@ export async function groupInfos(redis: Redis, stream: string): Promise<Record<s
   })
 }
 
+/** Orders two stream entry ids (`ms-seq`): negative when `a` comes first, 0 when equal. */
+export function compareIds(a: string, b: string): number {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number)
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number)
+  return aMs - bMs || aSeq - bSeq
+}
+
+/**
+ * The id before which every consumer group of `stream` has acknowledged every entry: for each
+ * group its oldest pending entry or, with none pending, its last delivered one; the lowest of
+ * those. Undefined when the stream has no consumer group (or does not exist).
+ */
+export async function acknowledgedBefore(
+  redis: Redis,
+  stream: string,
+): Promise<string | undefined> {
+  if ((await redis.exists(stream)) === 0) return undefined
+  let lowest: string | undefined
+  for (const info of await groupInfos(redis, stream)) {
+    let point = String(info['last-delivered-id'])
+    if (Number(info.pending) > 0) {
+      const [, oldestPending] = (await redis.xpending(stream, String(info.name))) as [
+        number,
+        string | null,
+      ]
+      if (oldestPending !== null) point = oldestPending
+    }
+    if (lowest === undefined || compareIds(point, lowest) < 0) lowest = point
+  }
+  return lowest
+}
+
+/**
+ * Deletes the entries before `minId` (XTRIM MINID ~, in steps of at most `step` entries so
+ * Redis never blocks long); returns how many went. Whole internal nodes go, so a few entries
+ * before `minId` may stay.
+ */
+export async function trimBefore(
+  redis: Redis,
+  stream: string,
+  minId: string,
+  step = 100_000,
+): Promise<number> {
+  let total = 0
+  for (;;) {
+    const trimmed = await redis.xtrim(stream, 'MINID', '~', minId, 'LIMIT', step)
+    total += trimmed
+    if (trimmed === 0) return total
+  }
+}
+
 /** Deletes every key that starts with `prefix` (SCAN, never KEYS). */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0'

@@ -1,0 +1,94 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import {
+  acknowledgedBefore,
+  entryTime,
+  toEntries,
+  trimBefore,
+} from '../../storage/redis/streams.js'
+
+/** Which streams to trim, and how. */
+export interface StreamTrimOptions {
+  /**
+   * Streams read through consumer groups: entries every group has acknowledged go. A stream
+   * without a group is left alone (its readers have not started yet).
+   */
+  consumed: readonly string[]
+  /**
+   * Streams written for outside readers: trimmed as `consumed` while they have consumer
+   * groups; without one, entries more than `retentionMs` older than the newest go.
+   */
+  published: readonly string[]
+  retentionMs: number
+}
+
+/** Entries of published streams without a group older than this (relative to the newest) go. */
+async function retentionPoint(
+  redis: Redis,
+  stream: string,
+  retentionMs: number,
+): Promise<string | undefined> {
+  const [newest] = toEntries(await redis.xrevrange(stream, '+', '-', 'COUNT', 1))
+  if (newest === undefined) return undefined
+  const before = entryTime(newest.id) - retentionMs
+  return before > 0 ? `${before}-0` : undefined
+}
+
+/**
+ * One pass over the streams: deletes what no reader needs any more, so Redis holds what is in
+ * flight (and the retention of published streams), not every entry ever written. Safe to run
+ * in any number of processes: groups only move forward, so a point computed a moment ago is
+ * still safe. Returns the entries deleted per stream.
+ */
+export async function trimStreams(
+  redis: Redis,
+  options: StreamTrimOptions,
+): Promise<Map<string, number>> {
+  const trimmed = new Map<string, number>()
+  const trim = async (stream: string, point: string | undefined) => {
+    if (point !== undefined) trimmed.set(stream, await trimBefore(redis, stream, point))
+  }
+  for (const stream of options.consumed) await trim(stream, await acknowledgedBefore(redis, stream))
+  for (const stream of options.published) {
+    await trim(
+      stream,
+      (await acknowledgedBefore(redis, stream)) ??
+        (await retentionPoint(redis, stream, options.retentionMs)),
+    )
+  }
+  return trimmed
+}
+
+/** Runs {@link trimStreams} every `everyMs` until stopped. */
+export function startStreamTrimmer(
+  deps: { redis: Redis; logger: Logger },
+  options: StreamTrimOptions & { everyMs: number },
+): { stop(): Promise<void> } {
+  let stopped = false
+  let wake: (() => void) | undefined
+  const loop = async () => {
+    while (!stopped) {
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        setTimeout(resolve, options.everyMs).unref()
+      })
+      if (stopped) break
+      try {
+        const trimmed = await trimStreams(deps.redis, options)
+        const total = [...trimmed.values()].reduce((a, b) => a + b, 0)
+        if (total > 0)
+          deps.logger.debug({ trimmed: Object.fromEntries(trimmed) }, 'streams trimmed')
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'stream trim failed')
+      }
+    }
+  }
+  const done = loop()
+  return {
+    stop: async () => {
+      stopped = true
+      wake?.()
+      await done
+    },
+  }
+}
