@@ -58,13 +58,7 @@ function context(config: Config) {
       maxDeliveries: config.MAX_DELIVERIES,
     },
   }
-  registerStreamGauges(
-    metrics,
-    redis,
-    keys,
-    [keys.purchaseEvents, keys.qualifiedPurchases, keys.timersDue],
-    clock,
-  )
+  registerStreamGauges(metrics, redis, keys, clock)
   const close = async () => {
     await db.destroy()
     redis.disconnect()

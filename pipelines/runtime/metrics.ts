@@ -102,7 +102,7 @@ async function readGroupState(
 async function readStreamState(
   redis: Redis,
   keys: Keys,
-  streams: string[],
+  streams: readonly string[],
   clock: Clock,
 ): Promise<StreamState> {
   const lengths = new Map<string, number>()
@@ -123,14 +123,15 @@ async function readStreamState(
 
 /**
  * Registers the per-stream gauges (length, lag in entries and seconds, pending), read from
- * Redis when `/metrics` is scraped, so any process (HTTP only, say) reports every stream.
+ * Redis when `/metrics` is scraped, so any process (HTTP only, say) reports every stream: by
+ * default every stream the actors read and every published one.
  */
 export function registerStreamGauges(
   metrics: Metrics,
   redis: Redis,
   keys: Keys,
-  streams: string[],
   clock: Clock,
+  streams: readonly string[] = [...keys.consumedStreams, ...keys.publishedStreams],
 ): void {
   let inFlight: Promise<StreamState> | undefined
   // One Redis read per scrape, shared by the four gauges.

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerStreamGauges } from '../../pipelines/runtime/metrics.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
 import { testApp } from '../support/app.js'
-import { isolatedServices, type TestServices } from '../support/services.js'
+import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
 let t: ReturnType<typeof testApp>
@@ -12,13 +12,7 @@ const now = { now: () => Date.now() }
 beforeAll(async () => {
   s = await isolatedServices()
   t = testApp(s)
-  registerStreamGauges(
-    s.metrics,
-    s.redis,
-    s.keys,
-    [s.keys.purchaseEvents, s.keys.qualifiedPurchases],
-    now,
-  )
+  registerStreamGauges(s.metrics, s.redis, s.keys, now)
 })
 afterAll(async () => {
   t.close()
@@ -58,13 +52,30 @@ describe('health and metrics', () => {
     expect(lagSeconds).toBeLessThan(60)
   })
 
+  it('should report the outreach and published streams too', async () => {
+    await ensureGroup(s.redis, s.keys.outreachDue, 'executor')
+    await s.redis.xadd(s.keys.outreachDue, '*', 'taskId', '1')
+    await s.redis.xadd(s.keys.prizeTransfers, '*', 'campaignId', '1')
+    // A scrape reuses the Redis reading of one less than 250 ms before.
+    const text = await eventually(async () => {
+      const scraped = await metrics()
+      return scraped.includes('group="executor"') ? scraped : undefined
+    })
+    expect(text).toContain(
+      'campaign_streams_stream_lag_entries{stream="outreach:due",group="executor"} 1',
+    )
+    expect(text).toContain('campaign_streams_stream_length_entries{stream="prize_transfers"} 1')
+  })
+
   it('should export every series the Grafana dashboard draws', async () => {
     const dashboard = readFileSync(
       new URL('../../monitoring/grafana-dashboard.json', import.meta.url),
       'utf8',
     )
     const used = new Set(
-      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')),
+      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) =>
+        m[0].replace(/_(bucket|sum|count)$/, ''),
+      ),
     )
     const text = await metrics()
     const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))
