@@ -99,10 +99,10 @@ try {
     workers.map((w) => w.pid),
     ['postgres', 'redis-server'],
   )
-  while (Date.now() < slotStartMs) await sleep(5)
   // Where the first-call delay goes: the first entry of each hop once the release began
-  // (SLOT_LEAD_MS ahead of the slot), read at the slot's start, before the stream trimmer may
-  // delete entries already acknowledged; then the first claim per campaign and the first call.
+  // (SLOT_LEAD_MS ahead of the slot), then the first claim per campaign and the first call.
+  // Entries are looked for as they come, every 50 ms until the slot starts: once acknowledged,
+  // the stream trimmer may delete them.
   const releaseFrom = slotStartMs - SLOT_LEAD_MS - 1000
   const hops: [string, string][] = [
     ['timer fired', e.keys.timersDue],
@@ -116,8 +116,18 @@ try {
     ][]
     return entry === undefined ? Number.NaN : Number(entry[0].split('-')[0]) - slotStartMs
   }
-  const hopTimes = await Promise.all(hops.map(([, key]) => firstAfter(key)))
-  while (calls < TOTAL && Date.now() < slotStartMs + 10 * 60_000) await sleep(100)
+  const hopTimes = hops.map(() => Number.NaN)
+  while (Date.now() < slotStartMs) {
+    for (const [i, [, key]] of hops.entries())
+      if (Number.isNaN(hopTimes[i])) hopTimes[i] = await firstAfter(key)
+    await sleep(50)
+  }
+  // Redis memory stays bounded: released tasks wait in outreach:due and are trimmed once acked.
+  let mostDue = 0
+  while (calls < TOTAL && Date.now() < slotStartMs + 10 * 60_000) {
+    mostDue = Math.max(mostDue, await e.redis.xlen(e.keys.outreachDue))
+    await sleep(100)
+  }
   const [w0 = 0, w1 = 0, postgresCpu = 0, redisCpu = 0] = cpuUsed()
   const sinkCpu = process.cpuUsage()
   const delays = ids
@@ -145,6 +155,9 @@ try {
   const perCall = (s: number) => `${microsEach(s, TOTAL)} µs`
   console.log(
     `executor: CPU per call: workers ${perCall(w0 + w1)}, Postgres ${perCall(postgresCpu)}, Redis ${perCall(redisCpu)} (this process, with the sink, ${perCall((sinkCpu.user + sinkCpu.system) / 1e6)} since it started)`,
+  )
+  console.log(
+    `executor: outreach:due held at most ${mostDue} entries during the slot (of ${TOTAL} tasks released)`,
   )
   console.log(
     `executor: peak RSS per worker ${workers.map((w) => peakRssMb(w.pid).toFixed(0)).join(', ')} MB`,
