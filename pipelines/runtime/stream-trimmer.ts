@@ -6,6 +6,7 @@ import {
   toEntries,
   trimBefore,
 } from '../../storage/redis/streams.js'
+import { startLoop, type Loop } from './loop.js'
 
 /** Which streams to trim, and how. */
 export interface StreamTrimOptions {
@@ -59,36 +60,19 @@ export async function trimStreams(
   return trimmed
 }
 
-/** Runs {@link trimStreams} every `everyMs` until stopped. */
+/** Runs {@link trimStreams} now and every `everyMs` until stopped. */
 export function startStreamTrimmer(
   deps: { redis: Redis; logger: Logger },
   options: StreamTrimOptions & { everyMs: number },
-): { stop(): Promise<void> } {
-  let stopped = false
-  let wake: (() => void) | undefined
-  const loop = async () => {
-    while (!stopped) {
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        setTimeout(resolve, options.everyMs).unref()
-      })
-      if (stopped) break
-      try {
-        const trimmed = await trimStreams(deps.redis, options)
-        const total = [...trimmed.values()].reduce((a, b) => a + b, 0)
-        if (total > 0)
-          deps.logger.debug({ trimmed: Object.fromEntries(trimmed) }, 'streams trimmed')
-      } catch (error) {
-        deps.logger.warn({ err: error }, 'stream trim failed')
-      }
+): Loop {
+  return startLoop(async () => {
+    try {
+      const trimmed = await trimStreams(deps.redis, options)
+      const total = [...trimmed.values()].reduce((a, b) => a + b, 0)
+      if (total > 0) deps.logger.debug({ trimmed: Object.fromEntries(trimmed) }, 'streams trimmed')
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'stream trim failed')
     }
-  }
-  const done = loop()
-  return {
-    stop: async () => {
-      stopped = true
-      wake?.()
-      await done
-    },
-  }
+    return true
+  }, options.everyMs)
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Keys } from '../../storage/redis/keys.js'
 import { moveDueTimers } from '../../storage/redis/timers.js'
 import type { Clock } from './clock.js'
+import { startLoop, type Loop } from './loop.js'
 
 /** Options of {@link startTimerPoller}. */
 export interface TimerPollerOptions {
@@ -16,33 +17,16 @@ export interface TimerPollerOptions {
 export function startTimerPoller(
   deps: { redis: Redis; keys: Keys; clock: Clock; logger: Logger },
   options: TimerPollerOptions = {},
-): { stop(): Promise<void> } {
+): Loop {
   const everyMs = options.everyMs ?? 100
   const limit = options.limit ?? 500
-  let stopped = false
-  let wake: (() => void) | undefined
-  const loop = async () => {
-    while (!stopped) {
-      let moved = 0
-      try {
-        moved = await moveDueTimers(deps.redis, deps.keys, deps.clock.now(), limit)
-      } catch (error) {
-        deps.logger.warn({ err: error }, 'timer poll failed')
-      }
-      if (moved < limit && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve
-          setTimeout(resolve, everyMs)
-        })
-      }
+  return startLoop(async () => {
+    let moved = 0
+    try {
+      moved = await moveDueTimers(deps.redis, deps.keys, deps.clock.now(), limit)
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'timer poll failed')
     }
-  }
-  const done = loop()
-  return {
-    stop: async () => {
-      stopped = true
-      wake?.()
-      await done
-    },
-  }
+    return moved < limit
+  }, everyMs)
 }
