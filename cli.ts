@@ -117,20 +117,22 @@ async function run(command: string | undefined, args: string[], config: Config):
       const { deps, close } = context(config)
       const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
       const reader = deps.redis.duplicate()
+      const feed = createLeaderboardFeed(deps.redis, reader, deps.keys)
       const server =
         command === 'work'
           ? undefined
           : serveHttp({
-              fetch: createApp({
-                ...deps,
-                feed: createLeaderboardFeed(deps.redis, reader, deps.keys),
-                jwtSecret: config.JWT_SECRET,
-              }).fetch,
+              fetch: createApp({ ...deps, feed, jwtSecret: config.JWT_SECRET }).fetch,
               port: config.PORT,
             })
       if (server !== undefined) deps.logger.info({ port: config.PORT }, 'http listening')
       untilSignal(deps.logger, async () => {
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+        const closed = new Promise<void>((resolve) =>
+          server ? server.close(() => resolve()) : resolve(),
+        )
+        // Live leaderboard streams never end by themselves: end them, or closing would wait.
+        feed.close()
+        await closed
         await workers?.stop()
         reader.disconnect()
         await close()

@@ -44,6 +44,7 @@ export async function benchEnvironment(name: string) {
       follow: () => {
         throw new Error('not used')
       },
+      close: () => undefined,
     },
     jwtSecret: JWT_SECRET,
     baseCurrency: 'USD',

@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis'
 import {
   Observable,
+  ReplaySubject,
   concatMap,
   filter,
   from,
   share,
+  takeUntil,
   throttleTime,
   asyncScheduler,
   type Subscription,
@@ -24,6 +26,8 @@ export interface FeedEvent {
 export interface LeaderboardFeed {
   /** A snapshot (or, when resuming after `lastEventId`, what changed since), then changes. */
   follow(campaignId: string, lastEventId?: string): Observable<FeedEvent>
+  /** Completes every follower, now and later (the process is stopping: SSE responses end). */
+  close(): void
 }
 
 /** Options of {@link createLeaderboardFeed}. */
@@ -92,7 +96,13 @@ export function createLeaderboardFeed(
     return entries[0]?.id ?? '0-0'
   }
 
+  const closed$ = new ReplaySubject<void>(1)
+
   return {
+    close: () => {
+      closed$.next()
+      closed$.complete()
+    },
     follow: (campaignId, lastEventId) =>
       new Observable<FeedEvent>((subscriber) => {
         let view: Ranked[] = []
@@ -136,6 +146,6 @@ export function createLeaderboardFeed(
           subscriber.error(error)
         })
         return () => live?.unsubscribe()
-      }),
+      }).pipe(takeUntil(closed$)),
   }
 }

@@ -128,3 +128,21 @@ describe('GET /records/stream resume', () => {
     await reader.cancel().catch(() => undefined)
   })
 })
+
+describe('GET /records/stream on shutdown', () => {
+  it('should end every live stream when the feed closes, also one opened after', async () => {
+    const own = testApp(s)
+    try {
+      const res = await own.app.request(`/records/stream/${campaignId}`)
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      expect((await reader.read()).value).toMatch(/^event: snapshot\n/)
+      own.deps.feed.close()
+      let done = false
+      while (!done) done = (await reader.read()).done
+      const late = await own.app.request(`/records/stream/${campaignId}`)
+      expect(await late.text()).toBe('')
+    } finally {
+      own.close()
+    }
+  })
+})
