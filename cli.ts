@@ -35,7 +35,11 @@ const USAGE = `usage: campaign-streams <command>
 function context(config: Config) {
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'campaign-streams' } })
   const redis = createRedis(config.REDIS_URL)
-  const db = createDb(config.DATABASE_URL)
+  const db = createDb(config.DATABASE_URL, {
+    onIdleError: (error) => {
+      logger.warn({ err: error }, 'idle postgres connection lost')
+    },
+  })
   const keys = createKeys(config.KEY_PREFIX)
   const metrics = createMetrics()
   const clock = systemClock

@@ -38,6 +38,11 @@ export interface DbOptions {
   maxConnections?: number
   /** Postgres schema put first on the search path (tests isolate themselves with one). */
   schema?: string
+  /**
+   * Told when an idle pooled connection breaks (Postgres restarted, failed over, or ended it);
+   * the pool drops that connection and opens a new one when needed.
+   */
+  onIdleError?: (error: Error) => void
 }
 
 const DATE_OID = 1082
@@ -81,6 +86,8 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
     Client: PreparingClient,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })
+  // Without a listener, such an error event would end the process.
+  pool.on('error', (error) => options.onIdleError?.(error))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

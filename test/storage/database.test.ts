@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createDb, prepared } from '../../storage/postgres/database.js'
-import { testDatabaseUrl } from '../support/services.js'
+import { eventually, testDatabaseUrl } from '../support/services.js'
 
 // One connection, so that the statements below share the session they are prepared in.
 const db = createDb(testDatabaseUrl, { maxConnections: 1 })
@@ -29,5 +29,26 @@ describe('prepared', () => {
 
   it('should refuse a name that is not kebab-case', () => {
     expect(() => prepared('x */ DROP TABLE campaign; /*')).toThrow(/bad prepared statement name/)
+  })
+})
+
+describe('createDb', () => {
+  it('should outlive an idle connection that Postgres ends, and open a new one', async () => {
+    const lost: Error[] = []
+    const own = createDb(testDatabaseUrl, {
+      maxConnections: 1,
+      onIdleError: (error) => lost.push(error),
+    })
+    try {
+      const pid = async () =>
+        (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(own)).rows[0]?.pid
+      const first = await pid()
+      await sql`SELECT pg_terminate_backend(${first})`.execute(db)
+      await eventually(async () => lost.length > 0)
+      expect(lost[0]?.message).toMatch(/terminating connection/)
+      expect(await pid()).not.toBe(first)
+    } finally {
+      await own.destroy()
+    }
   })
 })
