@@ -233,7 +233,9 @@ export async function startActor<T>(
     reclaimEveryMs: options.reclaimEveryMs,
   }
   const done = new Promise<void>((resolve, reject) => {
-    readGroup(reader, readOptions, credits, abort.signal)
+    readGroup(reader, readOptions, credits, abort.signal, (error) => {
+      logger.warn({ err: error }, 'read failed; reading again')
+    })
       .pipe(
         mergeMap((batch) => processBatch(batch), options.concurrency),
         finalize(() => reader.disconnect()),

@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis'
 import { Observable } from 'rxjs'
-import { deliveryCounts, firstStreamEntries, toEntries } from '../../storage/redis/streams.js'
+import {
+  deliveryCounts,
+  ensureGroup,
+  firstStreamEntries,
+  toEntries,
+} from '../../storage/redis/streams.js'
 import type { Credits } from './credits.js'
 
 /** An entry as an actor receives it, with how often it has been delivered. */
@@ -37,7 +42,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /**
  * Batches of a consumer group, pulled only while `credits` allow: first this consumer's own
  * pending entries (from id 0), then new entries ('>'), with an XAUTOCLAIM pass every
- * `reclaimEveryMs` for entries of consumers that died. Completes when `signal` aborts.
+ * `reclaimEveryMs` for entries of consumers that died. A read that fails is reported to
+ * `onReadError` and tried again (see `recover`); the batches end only when `signal` aborts.
  * `reader` must be a dedicated connection: it blocks.
  */
 export function readGroup(
@@ -45,6 +51,7 @@ export function readGroup(
   options: ReadGroupOptions,
   credits: Credits,
   signal: AbortSignal,
+  onReadError: (error: unknown) => void,
 ): Observable<Delivered[]> {
   const { stream, group, consumer, batchSize } = options
 
@@ -105,6 +112,25 @@ export function readGroup(
   const fresh = async (count: number): Promise<Delivered[]> =>
     (await read('>', count, options.blockMs)).map((e) => ({ ...e, deliveries: 1 }))
 
+  /**
+   * After a failed read: when the stream or its group is gone (Redis restarted empty, the key
+   * was deleted) the group is made again, from the start of whatever the stream holds by then;
+   * otherwise (Redis unreachable, say) the next read waits a second.
+   */
+  const recover = async (error: unknown): Promise<'group made again' | 'waited'> => {
+    const message = error instanceof Error ? error.message : ''
+    if (/^(NOGROUP|UNBLOCKED)/.test(message)) {
+      try {
+        await ensureGroup(reader, stream, group)
+        return 'group made again'
+      } catch (again) {
+        onReadError(again)
+      }
+    }
+    await sleep(1000, signal)
+    return 'waited'
+  }
+
   return new Observable<Delivered[]>((subscriber) => {
     const loop = async () => {
       let ownCursor: string | undefined = '0'
@@ -114,16 +140,27 @@ export function readGroup(
         const count = await credits.take(batchSize, signal)
         if (signal.aborted) break
         let batch: Delivered[]
-        if (ownCursor !== undefined) {
-          batch = await own(ownCursor, count)
-          ownCursor = batch.length < count ? undefined : batch[batch.length - 1]?.id
-        } else if (Date.now() >= nextReclaim) {
-          const claimed = await reclaim(reclaimCursor, count)
-          batch = claimed.entries
-          reclaimCursor = claimed.next
-          if (reclaimCursor === '0-0') nextReclaim = Date.now() + options.reclaimEveryMs
-        } else {
-          batch = await fresh(count)
+        try {
+          if (ownCursor !== undefined) {
+            batch = await own(ownCursor, count)
+            ownCursor = batch.length < count ? undefined : batch[batch.length - 1]?.id
+          } else if (Date.now() >= nextReclaim) {
+            const claimed = await reclaim(reclaimCursor, count)
+            batch = claimed.entries
+            reclaimCursor = claimed.next
+            if (reclaimCursor === '0-0') nextReclaim = Date.now() + options.reclaimEveryMs
+          } else {
+            batch = await fresh(count)
+          }
+        } catch (error) {
+          credits.give(count)
+          if (signal.aborted) break
+          onReadError(error)
+          if ((await recover(error)) === 'group made again') {
+            ownCursor = undefined
+            reclaimCursor = '0-0'
+          }
+          continue
         }
         credits.give(count - batch.length)
         if (batch.length > 0) subscriber.next(batch)

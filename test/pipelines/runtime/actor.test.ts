@@ -148,6 +148,21 @@ describe('startActor', () => {
     expect(upToFive?.value).toBe(3)
   })
 
+  it('should make its group again and go on when its stream disappears (Redis restarted empty)', async () => {
+    let out = ''
+    const c = copier((batches) => batches.pipe(map(copyTo(out))))
+    out = c.out
+    await c.add(1)
+    const actor = await c.start()
+    await eventually(async () => (await c.outputs()).length === 1)
+    await s.redis.del(c.stream) // the actor is blocked reading it right now
+    await eventually(async () => (await s.redis.exists(c.stream)) === 1)
+    await c.add(2, 3)
+    await eventually(async () => (await c.outputs()).length === 3)
+    await actor.stop()
+    expect(await c.outputs()).toEqual([1, 2, 3])
+  })
+
   it('should dead-letter only the entry that poisons a batch and commit the others', async () => {
     let out = ''
     const c = copier((batches) =>
