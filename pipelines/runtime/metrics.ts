@@ -110,9 +110,11 @@ async function readStreamState(
   const now = clock.now()
   for (const key of streams) {
     const stream = keys.streamName(key)
-    const [length, deadLength] = await Promise.all([redis.xlen(key), redis.xlen(keys.dead(key))])
+    const length = await redis.xlen(key)
     lengths.set(stream, length)
-    lengths.set(keys.streamName(keys.dead(key)), deadLength)
+    // Only streams the actors read have dead letters.
+    if (keys.consumedStreams.includes(key))
+      lengths.set(keys.streamName(keys.dead(key)), await redis.xlen(keys.dead(key)))
     if (length === 0 && !(await redis.exists(key))) continue
     for (const info of await groupInfos(redis, key)) {
       groups.push(await readGroupState(redis, key, stream, info, now))

@@ -65,6 +65,8 @@ describe('health and metrics', () => {
       'campaign_streams_stream_lag_entries{stream="outreach:due",group="executor"} 1',
     )
     expect(text).toContain('campaign_streams_stream_length_entries{stream="prize_transfers"} 1')
+    expect(text).toContain('campaign_streams_stream_length_entries{stream="outreach:due:dead"} 0')
+    expect(text).not.toContain('stream="prize_transfers:dead"')
   })
 
   it('should export every series the Grafana dashboard draws', async () => {
