@@ -39,24 +39,33 @@ async function retentionPoint(
  * One pass over the streams: deletes what no reader needs any more, so Redis holds what is in
  * flight (and the retention of published streams), not every entry ever written. Safe to run
  * in any number of processes: groups only move forward, so a point computed a moment ago is
- * still safe. Returns the entries deleted per stream.
+ * still safe. Returns the entries deleted per stream; a stream that fails does not keep the
+ * others from being trimmed (the failures are thrown together at the end).
  */
 export async function trimStreams(
   redis: Redis,
   options: StreamTrimOptions,
 ): Promise<Map<string, number>> {
   const trimmed = new Map<string, number>()
-  const trim = async (stream: string, point: string | undefined) => {
-    if (point !== undefined) trimmed.set(stream, await trimBefore(redis, stream, point))
+  const failures: unknown[] = []
+  const trim = async (stream: string, point: () => Promise<string | undefined>) => {
+    try {
+      const before = await point()
+      if (before !== undefined) trimmed.set(stream, await trimBefore(redis, stream, before))
+    } catch (error) {
+      failures.push(error)
+    }
   }
-  for (const stream of options.consumed) await trim(stream, await acknowledgedBefore(redis, stream))
+  for (const stream of options.consumed) await trim(stream, () => acknowledgedBefore(redis, stream))
   for (const stream of options.published) {
     await trim(
       stream,
-      (await acknowledgedBefore(redis, stream)) ??
+      async () =>
+        (await acknowledgedBefore(redis, stream)) ??
         (await retentionPoint(redis, stream, options.retentionMs)),
     )
   }
+  if (failures.length > 0) throw new AggregateError(failures, 'some streams were not trimmed')
   return trimmed
 }
 

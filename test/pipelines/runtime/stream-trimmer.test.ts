@@ -66,6 +66,18 @@ describe('trimStreams', () => {
     expect(lags).toEqual([0, 0])
   })
 
+  it('should trim the other streams when one fails, then report the failure', async () => {
+    const broken = freshStream()
+    await s.redis.set(broken, 'not a stream')
+    const stream = freshStream()
+    await write(stream, 500)
+    await consume(stream, 'g', 500, 500)
+    await expect(
+      trimStreams(s.redis, { consumed: [broken, stream], published: [], retentionMs: 1 }),
+    ).rejects.toThrow(AggregateError)
+    expect((await ids(stream)).length).toBeLessThanOrEqual(100)
+  })
+
   it('should leave a stream alone while no consumer group reads it', async () => {
     const stream = freshStream()
     await write(stream, 500)
