@@ -25,6 +25,31 @@ export function sharedDeadlines(): Deadline {
   }
 }
 
+/** A flow answer is a small JSON status; a larger one is not read (the call is a FLOW_ERROR). */
+export const MAX_FLOW_ANSWER_BYTES = 64 * 1024
+
+const TOO_LARGE = Symbol('too large')
+const NO_ANSWER = Symbol('no answer')
+
+/** The answer as JSON (undefined when it is not JSON), or TOO_LARGE past `limit` bytes. */
+async function readAnswer(body: Dispatcher.ResponseData['body'], limit: number): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) {
+      body.destroy()
+      return TOO_LARGE
+    }
+    chunks.push(chunk)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * One call of the flow endpoint for a claimed task: `POST flow.url` with the task as JSON, its
  * answer (or a timeout) turned into the attempt's result. A failed slotless task stays pending
@@ -61,11 +86,15 @@ export async function callFlow(
       signal: deadline(settings.flow.timeoutMs),
     })
     httpStatus = response.statusCode
-    answer = await response.body.json().catch(() => undefined)
+    answer = await readAnswer(response.body, MAX_FLOW_ANSWER_BYTES)
   } catch {
-    httpStatus = undefined
+    // No whole answer in time, or the connection failed.
+    answer = NO_ANSWER
   }
-  const outcome = flowOutcome(httpStatus, answer)
+  const outcome =
+    answer === TOO_LARGE || answer === NO_ANSWER
+      ? { status: 'FAILED' as const, reason: 'FLOW_ERROR' }
+      : flowOutcome(httpStatus, answer)
   const endedAt = deps.clock.now()
   // Tasks without a slot are tried again after a failure, while attempts are left.
   const retry =

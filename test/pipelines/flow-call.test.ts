@@ -1,6 +1,6 @@
 import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { callFlow, sharedDeadlines } from '../../pipelines/flow-call.js'
+import { MAX_FLOW_ANSWER_BYTES, callFlow, sharedDeadlines } from '../../pipelines/flow-call.js'
 import { systemClock } from '../../pipelines/runtime/clock.js'
 import type { TaskForCall } from '../../storage/postgres/task-attempt.repository.js'
 import { flowServer } from '../support/flow-server.js'
@@ -8,11 +8,14 @@ import { flowServer } from '../support/flow-server.js'
 let flow: Awaited<ReturnType<typeof flowServer>>
 const dispatcher = new Agent({ connections: 4 })
 beforeAll(async () => {
-  // 1110001 answers at once; 1110002 only after 1.5 s, well past its 300 ms timeout.
+  // 1110001 answers at once; 1110002 only after 1.5 s, well past its 300 ms timeout; 1110003
+  // with an answer far larger than a status.
   flow = await flowServer((call) =>
     call.phone === '1110002'
       ? { status: 200, body: { status: 'COMPLETED' }, delayMs: 1500 }
-      : { status: 200, body: { status: 'PARTIAL_COMPLETE' } },
+      : call.phone === '1110003'
+        ? { status: 200, body: { status: 'COMPLETED', pad: 'x'.repeat(MAX_FLOW_ANSWER_BYTES) } }
+        : { status: 200, body: { status: 'PARTIAL_COMPLETE' } },
   )
 })
 afterAll(async () => {
@@ -57,6 +60,17 @@ describe('callFlow', () => {
     expect(slow.httpStatus).toBeNull()
     // Aborted at the deadline, not when the answer finally came.
     expect(performance.now() - started).toBeLessThan(1400)
+  })
+
+  it('should not read an answer larger than a status, and fail the call with FLOW_ERROR', async () => {
+    const result = await callFlow(
+      { clock: systemClock },
+      dispatcher,
+      task('3', '1110003'),
+      'a-3',
+      sharedDeadlines(),
+    )
+    expect(result).toMatchObject({ status: 'FAILED', reason: 'FLOW_ERROR', httpStatus: 200 })
   })
 
   it('should share one signal per timeout value within a group, and not across groups', () => {
