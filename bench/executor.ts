@@ -10,12 +10,12 @@ import { SLOT_LEAD_MS } from '../pipelines/outreach-campaigns.js'
 import { benchEnvironment, zoneAtHour } from './environment.js'
 import {
   cli,
-  cpuMeter,
   exited,
   logged,
   microsEach,
   peakRssMb,
   percentile,
+  serviceCpuMeter,
   sleep,
 } from './support.js'
 
@@ -95,10 +95,7 @@ try {
     `executor: ${TOTAL} tasks ready; slot starts at ${start.toISO()} (in ${((slotStartMs - Date.now()) / 1000).toFixed(0)} s)`,
   )
   while (Date.now() < slotStartMs - 3000) await sleep(100)
-  const cpuUsed = cpuMeter(
-    workers.map((w) => w.pid),
-    ['postgres', 'redis-server'],
-  )
+  const cpuUsed = serviceCpuMeter(workers)
   // Where the first-call delay goes: the first entry of each hop once the release began
   // (SLOT_LEAD_MS ahead of the slot), then the first claim per campaign and the first call.
   // Entries are looked for as they come, every 50 ms until the slot starts: once acknowledged,
@@ -128,7 +125,7 @@ try {
     mostDue = Math.max(mostDue, await e.redis.xlen(e.keys.outreachDue))
     await sleep(100)
   }
-  const [w0 = 0, w1 = 0, postgresCpu = 0, redisCpu = 0] = cpuUsed()
+  const cpu = cpuUsed()
   const sinkCpu = process.cpuUsage()
   const delays = ids
     .map((id) => (firstCall.get(id) ?? Number.NaN) - slotStartMs)
@@ -154,7 +151,7 @@ try {
   )
   const perCall = (s: number) => `${microsEach(s, TOTAL)} µs`
   console.log(
-    `executor: CPU per call: workers ${perCall(w0 + w1)}, Postgres ${perCall(postgresCpu)}, Redis ${perCall(redisCpu)} (this process, with the sink, ${perCall((sinkCpu.user + sinkCpu.system) / 1e6)} since it started)`,
+    `executor: CPU per call: workers ${perCall(cpu.workers)}, Postgres ${perCall(cpu.postgres)}, Redis ${perCall(cpu.redis)} (this process, with the sink, ${perCall((sinkCpu.user + sinkCpu.system) / 1e6)} since it started)`,
   )
   console.log(
     `executor: outreach:due held at most ${mostDue} entries during the slot (of ${TOTAL} tasks released)`,

@@ -10,12 +10,12 @@ import { entryTime, firstStreamEntries, groupInfos } from '../storage/redis/stre
 import { benchEnvironment } from './environment.js'
 import {
   cli,
-  cpuMeter,
   exited,
   logged,
   microsEach,
   peakRssMb,
   percentile,
+  serviceCpuMeter,
   sleep,
 } from './support.js'
 
@@ -137,15 +137,11 @@ async function drain(campaignId: string): Promise<void> {
  * it per event for `events` processed in `elapsedMs`.
  */
 function workerCpuMeter(workers: ReturnType<typeof startWorkers>) {
-  const cpuUsed = cpuMeter(
-    workers.map((w) => w.pid),
-    ['postgres', 'redis-server'],
-  )
+  const cpuUsed = serviceCpuMeter(workers)
   return (events: number, elapsedMs: number): string => {
     const used = cpuUsed()
-    const perEvent = (cpuSecondsUsed: number | undefined) => microsEach(cpuSecondsUsed, events)
-    const workerCpu = used.slice(0, WORKERS).reduce((a, b) => a + b, 0)
-    return `CPU per event: workers ${perEvent(workerCpu)} µs (both hops), Postgres ${perEvent(used[WORKERS])} µs, Redis ${perEvent(used[WORKERS + 1])} µs (2 cores = ${perEvent(2 * (elapsedMs / 1000))} µs of CPU per event at this rate)`
+    const perEvent = (cpuSecondsUsed: number) => microsEach(cpuSecondsUsed, events)
+    return `CPU per event: workers ${perEvent(used.workers)} µs (both hops), Postgres ${perEvent(used.postgres)} µs, Redis ${perEvent(used.redis)} µs (2 cores = ${perEvent(2 * (elapsedMs / 1000))} µs of CPU per event at this rate)`
   }
 }
 

@@ -117,6 +117,30 @@ export function cpuMeter(pids: (number | undefined)[], names: string[] = []): ()
   return () => cpuSeconds(pids, names).map((s, i) => s - (before[i] ?? Number.NaN))
 }
 
+/** CPU seconds used by the `work` processes (together), all Postgres backends and Redis. */
+export interface ServiceCpu {
+  workers: number
+  postgres: number
+  redis: number
+}
+
+/** Starts counting the CPU of `workers`, Postgres and Redis; the function returned gives it since. */
+export function serviceCpuMeter(workers: ChildProcess[]): () => ServiceCpu {
+  const used = cpuMeter(
+    workers.map((w) => w.pid),
+    ['postgres', 'redis-server'],
+  )
+  return () => {
+    const seconds = used()
+    const [postgres = Number.NaN, redis = Number.NaN] = seconds.slice(workers.length)
+    return {
+      workers: seconds.slice(0, workers.length).reduce((a, b) => a + b, 0),
+      postgres,
+      redis,
+    }
+  }
+}
+
 /** `seconds` of CPU spread over `count` items, in µs with `digits` decimals. */
 export function microsEach(seconds: number | undefined, count: number, digits = 0): string {
   return (((seconds ?? Number.NaN) / count) * 1e6).toFixed(digits)

@@ -13,7 +13,12 @@ import {
 } from 'rxjs'
 import { readTop, type Ranked } from '../storage/redis/leaderboard.js'
 import type { Keys } from '../storage/redis/keys.js'
-import { firstStreamEntries, toEntries, type StreamEntry } from '../storage/redis/streams.js'
+import {
+  compareIds,
+  firstStreamEntries,
+  newestId,
+  type StreamEntry,
+} from '../storage/redis/streams.js'
 
 /** One Server-Sent Event of a leaderboard. */
 export interface FeedEvent {
@@ -36,12 +41,6 @@ export interface FeedOptions {
   size?: number
   /** At most one `positions` event per this many ms per client. @defaultValue 250 */
   coalesceMs?: number
-}
-
-const isNewer = (id: string, than: string) => {
-  const [a = 0, b = 0] = id.split('-').map(Number)
-  const [c = 0, d = 0] = than.split('-').map(Number)
-  return a > c || (a === c && b > d)
 }
 
 /** Rows that are new or moved or changed total, compared with the previous view. */
@@ -91,10 +90,7 @@ export function createLeaderboardFeed(
     }
   }).pipe(share())
 
-  const lastUpdateId = async () => {
-    const entries = toEntries(await redis.xrevrange(keys.resultsUpdates, '+', '-', 'COUNT', 1))
-    return entries[0]?.id ?? '0-0'
-  }
+  const lastUpdateId = async () => (await newestId(redis, keys.resultsUpdates)) ?? '0-0'
 
   const closed$ = new ReplaySubject<void>(1)
 
@@ -115,7 +111,7 @@ export function createLeaderboardFeed(
           ])
           if (lastEventId === undefined) {
             subscriber.next({ event: 'snapshot', id, positions: top })
-          } else if (isNewer(id, lastEventId)) {
+          } else if (compareIds(id, lastEventId) > 0) {
             // Resuming: the client's view is from before; send every row as changed.
             subscriber.next({ event: 'positions', id, positions: top })
           }
@@ -123,7 +119,7 @@ export function createLeaderboardFeed(
           lastId = id
           live = updates$
             .pipe(
-              filter((u) => u.fields.campaignId === campaignId && isNewer(u.id, lastId)),
+              filter((u) => u.fields.campaignId === campaignId && compareIds(u.id, lastId) > 0),
               throttleTime(coalesceMs, asyncScheduler, { leading: true, trailing: true }),
               concatMap((u) =>
                 from(readTop(redis, keys, campaignId, size).then((rows) => ({ u, rows }))),

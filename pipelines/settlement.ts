@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { entryTime, groupInfos, toEntries } from '../storage/redis/streams.js'
+import { entryTime, groupInfos, oldestPending, toEntries } from '../storage/redis/streams.js'
 
 /** True while `group` still has entries of `stream` added before `cutoffMs` to process. */
 export async function hasOutstandingBefore(
@@ -14,8 +14,8 @@ export async function hasOutstandingBefore(
   const info = groups.find((g) => g.name === group)
   if (info === undefined)
     return toEntries(await redis.xrange(stream, '-', end, 'COUNT', 1)).length > 0
-  const [, oldestPending] = (await redis.xpending(stream, group)) as [number, string | null]
-  if (oldestPending !== null && entryTime(oldestPending) < cutoffMs) return true
+  const pending = await oldestPending(redis, stream, group)
+  if (pending !== null && entryTime(pending) < cutoffMs) return true
   const lastDelivered = String(info['last-delivered-id'])
   const next = await redis.xrange(stream, `(${lastDelivered}`, end, 'COUNT', 1)
   return toEntries(next).length > 0

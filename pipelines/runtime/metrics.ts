@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Keys } from '../../storage/redis/keys.js'
-import { entryTime, groupInfos, toEntries } from '../../storage/redis/streams.js'
+import { entryTime, groupInfos, oldestPending, toEntries } from '../../storage/redis/streams.js'
 import type { Clock } from './clock.js'
 
 const PREFIX = 'campaign_streams_'
@@ -87,11 +87,11 @@ async function readGroupState(
 ): Promise<GroupState> {
   const group = String(info.name)
   const lastDelivered = String(info['last-delivered-id'])
-  const [summary, next] = await Promise.all([
-    redis.xpending(key, group) as Promise<[number, string | null, string | null, unknown]>,
+  const [pending, next] = await Promise.all([
+    oldestPending(redis, key, group),
     redis.xrange(key, `(${lastDelivered}`, '+', 'COUNT', 1),
   ])
-  const oldest = [summary[1], toEntries(next)[0]?.id]
+  const oldest = [pending, toEntries(next)[0]?.id]
     .filter((id): id is string => typeof id === 'string')
     .map(entryTime)
   const lagSeconds = oldest.length === 0 ? 0 : Math.max(0, now - Math.min(...oldest)) / 1000

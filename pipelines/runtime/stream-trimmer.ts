@@ -1,11 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import {
-  acknowledgedBefore,
-  entryTime,
-  toEntries,
-  trimBefore,
-} from '../../storage/redis/streams.js'
+import { acknowledgedBefore, entryTime, newestId, trimBefore } from '../../storage/redis/streams.js'
 import { startLoop, type Loop } from './loop.js'
 
 /** Which streams to trim, and how. */
@@ -29,9 +24,9 @@ async function retentionPoint(
   stream: string,
   retentionMs: number,
 ): Promise<string | undefined> {
-  const [newest] = toEntries(await redis.xrevrange(stream, '+', '-', 'COUNT', 1))
+  const newest = await newestId(redis, stream)
   if (newest === undefined) return undefined
-  const before = entryTime(newest.id) - retentionMs
+  const before = entryTime(newest) - retentionMs
   return before > 0 ? `${before}-0` : undefined
 }
 

@@ -110,6 +110,21 @@ export function compareIds(a: string, b: string): number {
   return aMs - bMs || aSeq - bSeq
 }
 
+/** The id of the oldest entry pending in `group` (XPENDING summary), or null when none is. */
+export async function oldestPending(
+  redis: Redis,
+  stream: string,
+  group: string,
+): Promise<string | null> {
+  const [, oldest] = (await redis.xpending(stream, group)) as [number, string | null]
+  return oldest
+}
+
+/** The id of the newest entry of `stream`, or undefined when it holds none. */
+export async function newestId(redis: Redis, stream: string): Promise<string | undefined> {
+  return toEntries(await redis.xrevrange(stream, '+', '-', 'COUNT', 1))[0]?.id
+}
+
 /**
  * The id before which every consumer group of `stream` has acknowledged every entry: for each
  * group its oldest pending entry or, with none pending, its last delivered one; the lowest of
@@ -122,14 +137,9 @@ export async function acknowledgedBefore(
   if ((await redis.exists(stream)) === 0) return undefined
   let lowest: string | undefined
   for (const info of await groupInfos(redis, stream)) {
-    let point = String(info['last-delivered-id'])
-    if (Number(info.pending) > 0) {
-      const [, oldestPending] = (await redis.xpending(stream, String(info.name))) as [
-        number,
-        string | null,
-      ]
-      if (oldestPending !== null) point = oldestPending
-    }
+    const pending =
+      Number(info.pending) > 0 ? await oldestPending(redis, stream, String(info.name)) : null
+    const point = pending ?? String(info['last-delivered-id'])
     if (lowest === undefined || compareIds(point, lowest) < 0) lowest = point
   }
   return lowest
