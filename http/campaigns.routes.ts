@@ -45,8 +45,8 @@ const WinnerSchema = z.object({
 })
 
 /** A campaign of any type as the contract shows it. */
-const campaignView = (row: CampaignRow) =>
-  row.type === 'purchase' ? purchaseCampaignView(row) : outreachCampaignView(row)
+const campaignView = (row: CampaignRow, nowMs: number) =>
+  row.type === 'purchase' ? purchaseCampaignView(row) : outreachCampaignView(row, nowMs)
 
 /** Campaign creation and lookup, active campaigns, winners. */
 export const campaignsRoutes = (deps: AppDeps) => {
@@ -132,7 +132,8 @@ export const campaignsRoutes = (deps: AppDeps) => {
           ...problems(400, 404),
         },
       }),
-      async (c) => c.json(campaignView(await campaignOr404(c.req.valid('param').id)), 200),
+      async (c) =>
+        c.json(campaignView(await campaignOr404(c.req.valid('param').id), deps.clock.now()), 200),
     )
     .openapi(
       createRoute({

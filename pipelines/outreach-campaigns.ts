@@ -59,9 +59,25 @@ export function outreachSettings(row: CampaignRow): OutreachSettings {
   return row.settings as OutreachSettings
 }
 
-/** Maps a stored row to its view. */
-export function outreachCampaignView(row: CampaignRow): OutreachCampaignView {
-  return { campaignId: row.id, type: 'outreach', ...outreachSettings(row), status: row.status }
+/**
+ * Where an outreach campaign stands at `nowMs`: `Cancelled` once revoked, otherwise by its days
+ * (from 00:00 of the first to 00:00 after the last, in its zone). No timer moves it, so the
+ * answer is right whichever process asks and whether or not timers have fired.
+ */
+export function outreachStatus(row: CampaignRow, nowMs: number): CampaignRow['status'] {
+  if (row.status === 'Cancelled') return 'Cancelled'
+  if (nowMs < row.start_at.getTime()) return 'Scheduled'
+  return nowMs < row.end_at.getTime() ? 'Running' : 'Ended'
+}
+
+/** Maps a stored row to its view at `nowMs`. */
+export function outreachCampaignView(row: CampaignRow, nowMs: number): OutreachCampaignView {
+  return {
+    campaignId: row.id,
+    type: 'outreach',
+    ...outreachSettings(row),
+    status: outreachStatus(row, nowMs),
+  }
 }
 
 /**
@@ -158,5 +174,5 @@ export async function createOutreachCampaign(
     settings: JSON.stringify(settings),
   })
   await scheduleTimers(deps.redis, deps.keys, outreachTimers(row, deps.clock.now()))
-  return outreachCampaignView(row)
+  return outreachCampaignView(row, deps.clock.now())
 }

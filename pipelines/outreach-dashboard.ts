@@ -109,7 +109,7 @@ export async function outreachCampaignList(
     for (const [id, m] of await dayCounts(db, ids, date)) counts.set(id, m)
   }
   return rows.map(({ row, date }) => ({
-    ...outreachCampaignView(row),
+    ...outreachCampaignView(row, nowMs),
     today: { date, counts: Object.fromEntries(counts.get(row.id) ?? []) },
   }))
 }

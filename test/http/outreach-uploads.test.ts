@@ -41,7 +41,7 @@ describe('outreach campaigns', () => {
     expect(await res.json()).toMatchObject({
       type: 'outreach',
       name: 'Diwali reminder',
-      status: 'Scheduled',
+      status: 'Running', // its first day (2026-11-22 in Kolkata) has begun
       days: 30,
     })
   })

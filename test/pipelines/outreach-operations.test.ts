@@ -207,4 +207,31 @@ describe('outreach operations', () => {
       IN_PROGRESS: 1,
     })
   })
+
+  it('should show an outreach campaign Scheduled, Running, Ended by its days, and Cancelled', async () => {
+    clock.set(kolkata('2026-11-21', '23:59'))
+    const id = await newCampaign()
+    const statusAt = async (at: number) => {
+      const view = testApp(s, { now: () => at })
+      try {
+        const one = (await (await view.app.request(`/campaigns/${id}`)).json()) as {
+          status: string
+        }
+        const list = (await (await view.app.request('/campaigns?type=outreach')).json()) as {
+          campaigns: { campaignId: string; status: string }[]
+        }
+        expect(list.campaigns.find((c) => c.campaignId === id)?.status).toBe(one.status)
+        return one.status
+      } finally {
+        view.close()
+      }
+    }
+    expect(await statusAt(kolkata('2026-11-21', '23:59'))).toBe('Scheduled')
+    expect(await statusAt(kolkata('2026-11-22', '00:00'))).toBe('Running')
+    expect(await statusAt(kolkata('2026-11-24', '23:59'))).toBe('Running')
+    expect(await statusAt(kolkata('2026-11-25', '00:00'))).toBe('Ended')
+    await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
+    expect(await statusAt(kolkata('2026-11-22', '09:30'))).toBe('Cancelled')
+    expect(await statusAt(kolkata('2026-11-25', '00:00'))).toBe('Cancelled')
+  })
 })
