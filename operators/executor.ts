@@ -25,6 +25,8 @@ export interface TaskCheck {
   campaignCancelled: boolean
   negative: boolean
   schedule: OutreachSchedule
+  /** When the campaign's last day ends (00:00 after it, in its zone). */
+  campaignEndMs: number
 }
 
 /** Call it, call it once its window opens, settle it without a call, or leave it alone. */
@@ -50,8 +52,8 @@ export function callWindow(task: TaskCheck): { startMs: number; endMs: number } 
 /**
  * Decides, right before a call, whether the task may be called now: still pending and not taken
  * by another executor, the campaign not revoked, the number not negative, and now inside its
- * slot (retriggered tasks skip the slot check, unless they carry a custom slot). A task whose
- * window has not opened yet waits for it.
+ * slot (retriggered tasks skip the slot check, unless they carry a custom slot), or without
+ * slots inside the campaign. A task whose window has not opened yet waits for it.
  */
 export function decide(task: TaskCheck, nowMs: number): Verdict {
   if (task.status !== 'IN_PROGRESS' || task.attempts !== task.releasedAttempts)
@@ -60,7 +62,10 @@ export function decide(task: TaskCheck, nowMs: number): Verdict {
     return { kind: 'settle', status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED' }
   if (task.negative) return { kind: 'settle', status: 'NEGATIVE', reason: 'DO_NOT_CALL' }
   if (task.slot === 0 && task.customSlot === null) {
-    // Without slots a task is called any time inside working hours; outside, it waits.
+    // Without slots a task is called any time inside working hours while the campaign runs;
+    // outside working hours it waits.
+    if (nowMs >= task.campaignEndMs)
+      return { kind: 'settle', status: 'FAILED', reason: 'CAMPAIGN_ENDED' }
     const hours = workingWindow(task.schedule, dayOf(task.schedule, nowMs))
     return nowMs >= hours.startMs && nowMs < hours.endMs ? { kind: 'call' } : { kind: 'skip' }
   }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon'
 /** One data row of an upload: its 1-based number (header excluded) and cells by header name. */
 export interface CsvRow {
   row: number
@@ -17,7 +18,7 @@ export interface SplitRecord {
 export interface RowError {
   row: number
   column: string
-  code: 'missing' | 'invalid_phone' | 'invalid_time'
+  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end'
   message: string
 }
 
@@ -38,11 +39,33 @@ export function normalizePhone(raw: string): string | undefined {
   return PHONE.test(phone) ? phone : undefined
 }
 
+/** How `scheduled_time` is read: only for campaigns without slots. */
+export interface ScheduledTimeRule {
+  /** The campaign's zone, for times written without an offset. */
+  zone: string
+  /** The campaign's end: a task due then or later could never be called. */
+  endMs: number
+}
+
 /**
- * Splits rows into records and errors: `phone` is required and normalised; `scheduled_time`
- * (ISO 8601) is read only when `useScheduledTime`; every other column is kept as data.
+ * A date and time, ISO 8601 (`2026-11-22T10:00:00+05:30`) or SQL-like (`2026-11-22 10:00`),
+ * with an offset or else in `zone`. Undefined when it is not one, or lacks the date or the time.
  */
-export function uploadSplit(options: { useScheduledTime: boolean }): (rows: CsvRow[]) => Split {
+export function parseScheduledTime(raw: string, zone: string): number | undefined {
+  if (!/^\d{4}-\d\d-\d\d[T ]\d\d?:\d\d/.test(raw)) return undefined
+  const iso = DateTime.fromISO(raw, { zone })
+  const time = iso.isValid ? iso : DateTime.fromSQL(raw, { zone })
+  return time.isValid ? time.toMillis() : undefined
+}
+
+/**
+ * Splits rows into records and errors: `phone` is required and normalised; `scheduled_time` is
+ * read only when `scheduledTime` says how; every other column is kept as data.
+ */
+export function uploadSplit(options: {
+  scheduledTime?: ScheduledTimeRule
+}): (rows: CsvRow[]) => Split {
+  const rule = options.scheduledTime
   return (rows) => {
     const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
     for (const { row, cells } of rows) {
@@ -60,14 +83,21 @@ export function uploadSplit(options: { useScheduledTime: boolean }): (rows: CsvR
         })
       }
       let scheduledTime: Date | null = null
-      if (options.useScheduledTime && rawTime.trim() !== '') {
-        const ms = Date.parse(rawTime.trim())
-        if (Number.isNaN(ms) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(rawTime.trim())) {
+      if (rule !== undefined && rawTime.trim() !== '') {
+        const ms = parseScheduledTime(rawTime.trim(), rule.zone)
+        if (ms === undefined) {
           errors.push({
             row,
             column: 'scheduled_time',
             code: 'invalid_time',
-            message: `"${rawTime}" is not an ISO 8601 time with a zone`,
+            message: `"${rawTime}" is not a date and time such as 2026-11-22T10:00:00+05:30 or 2026-11-22 10:00 (in the campaign's zone)`,
+          })
+        } else if (ms >= rule.endMs) {
+          errors.push({
+            row,
+            column: 'scheduled_time',
+            code: 'after_campaign_end',
+            message: `"${rawTime}" is at or after the campaign's end (${new Date(rule.endMs).toISOString()})`,
           })
         } else scheduledTime = new Date(ms)
       }

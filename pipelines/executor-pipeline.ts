@@ -68,6 +68,7 @@ function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
     campaignCancelled: task.campaign_status === 'Cancelled',
     negative: task.negative,
     schedule: settings,
+    campaignEndMs: task.campaign_end.getTime(),
   }
 }
 

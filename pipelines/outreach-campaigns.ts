@@ -96,6 +96,17 @@ export function releasingSlots(s: OutreachSchedule, date: string, nowMs: number)
   )
 }
 
+/** Margin after the flow timeout before calls that never reported are swept. */
+export const SWEEP_MARGIN_MS = 5000
+
+/**
+ * The last tick of a campaign without slots: after its end, once every call begun before it
+ * has reported or timed out.
+ */
+export function slotlessLastTickMs(campaign: CampaignRow): number {
+  return campaign.end_at.getTime() + outreachSettings(campaign).flow.timeoutMs + SWEEP_MARGIN_MS
+}
+
 /** Timer kinds of outreach campaigns. */
 export const OutreachTimerKind = {
   day: 'outreach.day',
@@ -109,7 +120,7 @@ export const OutreachTimerKind = {
 /**
  * The timers of an outreach campaign from `fromMs` on: each day's task creation at 00:00 and,
  * per slot, its start (release, {@link SLOT_LEAD_MS} ahead) and end (out of slot time);
- * without slots, one tick that keeps re-arming itself while the campaign runs. Ids make
+ * without slots, one tick that keeps re-arming itself while the campaign runs, and ends it. Ids make
  * re-arming idempotent.
  */
 export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
@@ -117,7 +128,7 @@ export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
   const id = row.id
   const timers: Timer[] = []
   if (s.slots.length === 0) {
-    if (fromMs >= row.end_at.getTime()) return []
+    if (fromMs >= slotlessLastTickMs(row)) return []
     const dueMs = Math.max(row.start_at.getTime(), fromMs)
     return [
       {

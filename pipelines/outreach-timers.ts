@@ -4,10 +4,18 @@ import {
   failInterrupted,
   failStaleSlotless,
   failUnattempted,
+  failUncalledSlotless,
 } from '../storage/postgres/flow-task.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import type { Transaction } from '../storage/redis/connection.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { flatten } from '../storage/redis/streams.js'
-import { OutreachTimerKind, outreachSettings } from './outreach-campaigns.js'
+import {
+  OutreachTimerKind,
+  SWEEP_MARGIN_MS,
+  outreachSettings,
+  slotlessLastTickMs,
+} from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { createFields, releaseFields } from './outreach-work-pipeline.js'
 import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
@@ -16,10 +24,10 @@ import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
 export const OUT_OF_SLOT_TIME = 'OUT_OF_SLOT_TIME'
 /** Why a task whose call started but never reported (its executor died) failed. */
 export const INTERRUPTED = 'INTERRUPTED'
+/** Why a task without a slot that was still waiting for a call when the campaign ended failed. */
+export const CAMPAIGN_ENDED = 'CAMPAIGN_ENDED'
 /** How often tasks without a slot are looked at during working hours. */
 const TICK_MS = 5000
-/** Margin after the flow timeout before orphaned calls are swept. */
-const SWEEP_MARGIN_MS = 5000
 
 const field = (t: TimerMessage, name: string) => {
   const value = t[name]
@@ -32,6 +40,26 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
   const live = async (t: TimerMessage) => {
     const campaign = await findCampaign(deps.db, field(t, 'campaignId'))
     return campaign !== undefined && campaign.status !== 'Cancelled'
+  }
+  /**
+   * The end of a campaign without slots: tasks still waiting for a call fail with
+   * {@link CAMPAIGN_ENDED}. Calls still running may take up to the flow timeout, so the tick
+   * comes once more after it to close those whose executor died (and anything left).
+   */
+  const endSlotless = async (campaign: CampaignRow, timerId: string, now: number) => {
+    await failUncalledSlotless(deps.db, {
+      campaignId: campaign.id,
+      reason: CAMPAIGN_ENDED,
+      at: new Date(now),
+    })
+    const lastMs = slotlessLastTickMs(campaign)
+    if (now >= lastMs) return undefined
+    const last = {
+      id: timerId,
+      dueMs: lastMs,
+      fields: { kind: OutreachTimerKind.tick, campaignId: campaign.id },
+    }
+    return (tx: Transaction) => queueTimers(tx, keys, [last])
   }
   return {
     [OutreachTimerKind.day]: async (t) => {
@@ -87,20 +115,17 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
     },
     [OutreachTimerKind.tick]: async (t) => {
       const campaign = await findCampaign(deps.db, field(t, 'campaignId'))
+      if (campaign === undefined || campaign.status === 'Cancelled') return undefined
       const now = deps.clock.now()
-      if (
-        campaign === undefined ||
-        campaign.status === 'Cancelled' ||
-        now >= campaign.end_at.getTime()
-      )
-        return undefined
       const s = outreachSettings(campaign)
+      const sweepBefore = new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS)
       await failStaleSlotless(deps.db, {
         campaignId: campaign.id,
-        startedBefore: new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS),
+        startedBefore: sweepBefore,
         reason: INTERRUPTED,
         at: new Date(now),
       })
+      if (now >= campaign.end_at.getTime()) return endSlotless(campaign, t.timerId, now)
       const today = dayOf(s, now)
       const working = workingWindow(s, today)
       const inHours = now >= working.startMs && now < working.endMs

@@ -122,6 +122,25 @@ export async function failInterrupted(
 }
 
 /**
+ * Tasks without a slot still waiting for a call (never called, or waiting for a retry) become
+ * FAILED with `reason`; those with a call in flight record their own result. Returns how many.
+ */
+export async function failUncalledSlotless(
+  db: Kysely<Database>,
+  input: { campaignId: string; reason: string; at: Date },
+): Promise<number> {
+  const result = await db
+    .updateTable('flow_task')
+    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
+    .where('campaign_id', '=', input.campaignId)
+    .where('slot', '=', 0)
+    .where('status', '=', 'IN_PROGRESS')
+    .where((eb) => eb.not(taskRules.openAttempt('flow_task')))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
  * Tasks without a slot whose call began before `startedBefore` and never reported become
  * FAILED with `reason` (the call may have happened, so it is not repeated). Returns how many.
  */

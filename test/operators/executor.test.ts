@@ -22,6 +22,7 @@ const task = (over: Partial<TaskCheck> = {}): TaskCheck => ({
   campaignCancelled: false,
   negative: false,
   schedule,
+  campaignEndMs: kolkata('00:00', '2026-12-22'),
   ...over,
 })
 
@@ -65,11 +66,20 @@ describe('decide', () => {
     expect(decide(custom, kolkata('20:00'))).toMatchObject({ reason: 'OUT_OF_SLOT_TIME' })
   })
 
-  it('should call a slotless task inside working hours only', () => {
-    const slotless = task({ slot: 0, schedule: { ...schedule, slots: [] } })
+  it('should call a slotless task inside working hours only, and fail it once the campaign ended', () => {
+    const slotless = task({
+      slot: 0,
+      schedule: { ...schedule, slots: [] },
+      campaignEndMs: kolkata('00:00', '2026-11-23'),
+    })
     expect(decide(slotless, kolkata('09:00'))).toEqual({ kind: 'call' })
     expect(decide(slotless, kolkata('08:59'))).toEqual({ kind: 'skip' })
     expect(decide(slotless, kolkata('21:00'))).toEqual({ kind: 'skip' })
+    expect(decide(slotless, kolkata('09:00', '2026-11-23'))).toEqual({
+      kind: 'settle',
+      status: 'FAILED',
+      reason: 'CAMPAIGN_ENDED',
+    })
   })
 })
 

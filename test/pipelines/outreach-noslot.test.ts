@@ -94,4 +94,65 @@ describe('outreach campaigns without slots', () => {
       { phone: '3000003', status: 'FAILED' },
     ])
   })
+
+  it('should read zoneless times in the campaign zone, refuse times past its end, and fail what is still waiting at its end', async () => {
+    const admin = await bearer('1', true)
+    const campaignId = await createOutreach(t.app, admin, {
+      name: 'ends',
+      slots: [],
+      startDate: '2026-11-23',
+      days: 1,
+      flow: { url: flow.url, timeoutMs: 1000, maxAttempts: 1, retryDelaySeconds: 0 },
+    })
+    const phones = (rows: { phone: string }[]) => rows.map((r) => r.phone)
+    const res = await uploadCsv(
+      t.app,
+      admin,
+      `/campaigns/${campaignId}/uploads`,
+      'phone,scheduled_time\n5000001,2026-11-23 22:00\n5000002,2026-11-24 09:00\n5000003,2026-11-23T10:00\n',
+    )
+    const { requestId } = (await res.json()) as { requestId: string }
+    const status = async () =>
+      (await (await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)).json()) as {
+        status: string
+        errors: { row: number; code: string }[]
+      }
+    await eventually(async () => (await status()).status === 'completed')
+    expect((await status()).errors).toMatchObject([{ row: 2, code: 'after_campaign_end' }])
+
+    // 10:00 in Kolkata, not 10:00 UTC (15:30 in Kolkata).
+    clock.set(kolkata('2026-11-23', '09:59'))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(phones(flow.calls)).not.toContain('5000003')
+    clock.set(kolkata('2026-11-23', '10:00'))
+    await eventually(async () => phones(flow.calls).includes('5000003'))
+
+    // 22:00 is after working hours: that task is never called, and fails when the campaign ends.
+    clock.set(kolkata('2026-11-23', '23:59'))
+    await new Promise((r) => setTimeout(r, 300))
+    clock.set(kolkata('2026-11-24', '00:00'))
+    const tasks = () =>
+      s.db
+        .selectFrom('flow_task')
+        .select(['phone', 'status', 'reason'])
+        .where('campaign_id', '=', campaignId)
+        .orderBy('phone')
+        .execute()
+    await eventually(async () => (await tasks())[0]?.status === 'FAILED')
+    expect(await tasks()).toEqual([
+      { phone: '5000001', status: 'FAILED', reason: 'CAMPAIGN_ENDED' },
+      { phone: '5000003', status: 'COMPLETED', reason: null },
+    ])
+    expect(phones(flow.calls)).not.toContain('5000001')
+    const dashboard = (await (
+      await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23`)
+    ).json()) as { pending: number; failed: number }
+    expect(dashboard).toMatchObject({ pending: 0, failed: 1 })
+
+    // One last tick after the flow timeout, then the campaign has no timer left.
+    const tick = `outreach:${campaignId}:tick`
+    expect(await s.redis.zscore(s.keys.timers, tick)).not.toBeNull()
+    clock.set(kolkata('2026-11-24', '00:00') + 6001)
+    await eventually(async () => (await s.redis.zscore(s.keys.timers, tick)) === null)
+  })
 })
