@@ -42,12 +42,13 @@ export async function uploadOf(
 }
 
 /**
- * Takes an uploaded CSV: streams it into the file store (refusing more than `maxUploadBytes`),
- * checks it as a whole (UTF-8, well-formed, a `phone` column, at least one row), records the
- * request and queues it for splitting. Rows are checked one by one later, by upload-split.
+ * Takes an uploaded CSV: streams it into the file store (refusing more than `maxUploadBytes`, and
+ * contacts once the campaign has ended), checks it as a whole (UTF-8, well-formed, a `phone`
+ * column, at least one row), records the request and queues it for splitting. Rows are checked
+ * one by one later, by upload-split.
  */
 export async function acceptUpload(
-  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'files' | 'maxUploadBytes'>,
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'files' | 'maxUploadBytes' | 'clock'>,
   input: {
     campaignId: string
     kind: UploadKind
@@ -56,7 +57,14 @@ export async function acceptUpload(
     createdBy: string
   },
 ): Promise<UploadRequestRow> {
-  await openOutreachCampaign(deps.db, input.campaignId)
+  const campaign = await openOutreachCampaign(deps.db, input.campaignId)
+  // Contacts uploaded after the last day would be stored but never called.
+  if (input.kind === 'contacts' && deps.clock.now() >= campaign.end_at.getTime())
+    throw new DomainError(
+      'conflict',
+      'campaign_ended',
+      `Campaign ${input.campaignId} ended at ${campaign.end_at.toISOString()}`,
+    )
   if (input.parentId !== undefined) {
     const parent = await uploadOf(deps.db, input.campaignId, input.parentId)
     if (parent.kind !== 'contacts')

@@ -230,6 +230,15 @@ describe('outreach operations', () => {
     expect(await statusAt(kolkata('2026-11-22', '00:00'))).toBe('Running')
     expect(await statusAt(kolkata('2026-11-24', '23:59'))).toBe('Running')
     expect(await statusAt(kolkata('2026-11-25', '00:00'))).toBe('Ended')
+    const late = testApp(s, { now: () => kolkata('2026-11-25', '00:00') })
+    const refused = await late.app.request(`/campaigns/${id}/uploads`, {
+      method: 'POST',
+      body: 'phone\n5000001\n',
+      headers: { ...admin, 'content-type': 'text/csv' },
+    })
+    late.close()
+    expect(refused.status).toBe(409)
+    expect(await refused.json()).toMatchObject({ code: 'campaign_ended' })
     await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
     expect(await statusAt(kolkata('2026-11-22', '09:30'))).toBe('Cancelled')
     expect(await statusAt(kolkata('2026-11-25', '00:00'))).toBe('Cancelled')
