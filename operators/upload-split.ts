@@ -1,8 +1,12 @@
 import { DateTime } from 'luxon'
-/** One data row of an upload: its 1-based number (header excluded) and cells by header name. */
+/**
+ * One data row of an upload: its 1-based number (header excluded), cells by header name, and
+ * `raggedError` when it has more or fewer cells than the header (it then makes no record).
+ */
 export interface CsvRow {
   row: number
   cells: Record<string, string>
+  raggedError?: string
 }
 
 /** A row that became a record. */
@@ -18,7 +22,7 @@ export interface SplitRecord {
 export interface RowError {
   row: number
   column: string
-  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end'
+  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end' | 'ragged_row'
   message: string
 }
 
@@ -68,7 +72,12 @@ export function uploadSplit(options: {
   const rule = options.scheduledTime
   return (rows) => {
     const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
-    for (const { row, cells } of rows) {
+    for (const { row, cells, raggedError } of rows) {
+      if (raggedError !== undefined) {
+        out.errors.push({ row, column: '', code: 'ragged_row', message: raggedError })
+        out.invalid++
+        continue
+      }
       const { phone: rawPhone = '', scheduled_time: rawTime = '', ...data } = cells
       const errors: RowError[] = []
       const phone = normalizePhone(rawPhone)

@@ -1,6 +1,6 @@
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parse } from 'csv-parse'
+import { parse, type CsvError } from 'csv-parse'
 
 /** Why a file cannot be taken at all. */
 export type FileProblemCode =
@@ -61,14 +61,27 @@ export function utf8Only(): Transform {
 export const headerName = (name: string) => name.trim().toLowerCase()
 
 /**
+ * One data row: its cells by header name and, when it has more or fewer cells than the header
+ * has columns, both counts (its cells cannot be trusted to sit under the right names).
+ */
+export interface CsvRecord {
+  cells: Record<string, string>
+  ragged?: { cells: number; columns: number }
+}
+
+/** What a ragged row's error says (a `ragged_row` row error). */
+export const raggedMessage = (ragged: { cells: number; columns: number }) =>
+  `the row has ${ragged.cells} ${ragged.cells === 1 ? 'cell' : 'cells'}, the header ${ragged.columns} ${ragged.columns === 1 ? 'column' : 'columns'}`
+
+/**
  * Reads a CSV file once, as a stream, and checks what would make every row unusable: not UTF-8,
- * unbalanced quotes or ragged rows, no `required` column, no data row. Returns the data rows.
+ * unbalanced quotes, no `required` column, no data row. Returns the data rows.
  */
 export async function checkCsv(source: Readable, required: string): Promise<number> {
   let rows = 0
   await readCsv(source, undefined, async (records) => {
-    for await (const record of records) {
-      if (rows === 0 && !(required in record)) {
+    for await (const { cells } of records) {
+      if (rows === 0 && !(required in cells)) {
         throw new FileProblem('missing_column', `The header has no ${required} column`, 1)
       }
       rows++
@@ -96,14 +109,16 @@ export function asFileProblem(error: unknown): unknown {
 }
 
 /**
- * Streams a CSV through `limit` (a byte limit, say), a UTF-8 check and csv-parse (header names trimmed and
- * lower-cased) into `consume`. A {@link FileProblem} thrown by `consume`, or any CSV error, comes
- * out as a FileProblem; stream.pipeline's own teardown error never hides it.
+ * Streams a CSV through `limit` (a byte limit, say), a UTF-8 check and csv-parse (header names
+ * trimmed and lower-cased; empty lines skipped; a row with more or fewer cells than the header
+ * marked `ragged` rather than failing the file) into `consume`. A {@link FileProblem} thrown by
+ * `consume`, or any CSV error, comes out as a FileProblem; stream.pipeline's own teardown error
+ * never hides it.
  */
 export async function readCsv(
   source: Readable,
   limit: Transform | undefined,
-  consume: (records: AsyncIterable<Record<string, string>>) => Promise<void>,
+  consume: (records: AsyncIterable<CsvRecord>) => Promise<void>,
 ): Promise<void> {
   let raised: unknown
   try {
@@ -111,12 +126,20 @@ export async function readCsv(
       source,
       limit ?? new PassThrough(),
       utf8Only(),
-      parse({
+      parse<CsvRecord, Record<string, string>>({
         bom: true,
         skip_empty_lines: true,
         columns: (header: string[]) => header.map(headerName),
+        relax_column_count: true,
+        on_record: (cells, context) => {
+          // Set only for a row whose cell count differs from the header's (relax_column_count).
+          const error = context.error as CsvError | undefined
+          if (error === undefined) return { cells }
+          const count = (list: unknown) => (Array.isArray(list) ? list.length : 0)
+          return { cells, ragged: { cells: count(error.record), columns: count(error.columns) } }
+        },
       }),
-      async (records: AsyncIterable<Record<string, string>>) => {
+      async (records: AsyncIterable<CsvRecord>) => {
         try {
           await consume(records)
         } catch (error) {

@@ -20,15 +20,15 @@ export async function importDoNotCall(
   const out = { rows: 0, added: 0, invalid: [] as { row: number; phone: string }[] }
   await readCsv(file, byteLimit(deps.maxUploadBytes), async (records) => {
     let phones: string[] = []
-    for await (const record of records) {
-      if (out.rows === 0 && !('phone' in record)) {
+    for await (const { cells, ragged } of records) {
+      if (out.rows === 0 && !('phone' in cells)) {
         throw new FileProblem('missing_column', 'The header has no phone column', 1)
       }
       out.rows++
-      const phone = normalizePhone(record.phone ?? '')
+      // A ragged row's phone cell may hold another column's value: it is not taken.
+      const phone = ragged === undefined ? normalizePhone(cells.phone ?? '') : undefined
       if (phone === undefined) {
-        if (out.invalid.length < 1000)
-          out.invalid.push({ row: out.rows, phone: record.phone ?? '' })
+        if (out.invalid.length < 1000) out.invalid.push({ row: out.rows, phone: cells.phone ?? '' })
       } else phones.push(phone)
       if (phones.length === CHUNK) {
         out.added += await addToDoNotCall(deps.db, phones, addedBy)

@@ -76,7 +76,7 @@ describe('contact uploads', () => {
   it('should split a CSV into records and one task per record per open slot, with per-row errors', async () => {
     const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
     const csv =
-      'phone,name\n+91 98765 43210,Asha\n98765-43211,Ravi\nnot a phone,Bad\n+919876543210,Asha again\n,Empty\n'
+      'phone,name\n+91 98765 43210,Asha\n98765-43211,Ravi\nnot a phone,Bad\n+919876543210,Asha again\n,Empty\n1234567\n7654321,Extra,cell\n'
     const res = await upload(campaignId, csv)
     expect(res.status).toBe(202)
     const { requestId } = (await res.json()) as { requestId: string }
@@ -88,10 +88,23 @@ describe('contact uploads', () => {
       return body.status === 'completed' ? body : undefined
     })
     expect(status).toMatchObject({
-      rows: { total: 5, accepted: 2, invalid: 2, duplicate: 1, negative: 0 },
+      rows: { total: 7, accepted: 2, invalid: 4, duplicate: 1, negative: 0 },
       errors: [
         { row: 3, column: 'phone', code: 'invalid_phone' },
         { row: 5, column: 'phone', code: 'missing' },
+        // A row of more or fewer cells than the header cannot be trusted; the rest still count.
+        {
+          row: 6,
+          column: '',
+          code: 'ragged_row',
+          message: 'the row has 1 cell, the header 2 columns',
+        },
+        {
+          row: 7,
+          column: '',
+          code: 'ragged_row',
+          message: 'the row has 3 cells, the header 2 columns',
+        },
       ],
     })
     const tasks = await s.db
@@ -111,7 +124,7 @@ describe('contact uploads', () => {
       await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}/errors.csv`)
     ).text()
     expect(errorsCsv).toBe(
-      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n5,phone,missing,phone is empty\n',
+      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n5,phone,missing,phone is empty\n6,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,,ragged_row,"the row has 3 cells, the header 2 columns"\n',
     )
   })
 

@@ -191,8 +191,15 @@ describe('outreach operations', () => {
 
   it('should leave numbers on the global do-not-call list out at upload', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
-    const added = await csv('/do-not-call', 'phone\n4000001\nnope\n')
-    expect(await added.json()).toEqual({ rows: 2, added: 1, invalid: [{ row: 2, phone: 'nope' }] })
+    const added = await csv('/do-not-call', 'phone\n4000001\nnope\n4000009,ragged\n')
+    expect(await added.json()).toEqual({
+      rows: 3,
+      added: 1,
+      invalid: [
+        { row: 2, phone: 'nope' },
+        { row: 3, phone: '4000009' },
+      ],
+    })
     const id = await newCampaign()
     const up = (await (
       await csv(`/campaigns/${id}/uploads`, 'phone\n4000001\n4000002\n')
