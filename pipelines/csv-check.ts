@@ -1,6 +1,6 @@
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parse, type CsvError } from 'csv-parse'
+import { parse } from 'csv-parse'
 
 /** Why a file cannot be taken at all. */
 export type FileProblemCode =
@@ -126,22 +126,12 @@ export async function readCsv(
       source,
       limit ?? new PassThrough(),
       utf8Only(),
-      parse<CsvRecord, Record<string, string>>({
-        bom: true,
-        skip_empty_lines: true,
-        columns: (header: string[]) => header.map(headerName),
-        relax_column_count: true,
-        on_record: (cells, context) => {
-          // Set only for a row whose cell count differs from the header's (relax_column_count).
-          const error = context.error as CsvError | undefined
-          if (error === undefined) return { cells }
-          const count = (list: unknown) => (Array.isArray(list) ? list.length : 0)
-          return { cells, ragged: { cells: count(error.record), columns: count(error.columns) } }
-        },
-      }),
-      async (records: AsyncIterable<CsvRecord>) => {
+      // Rows come as arrays and are named here, so a ragged row is told by its length for free
+      // (csv-parse's per-record context for on_record costs ~3 µs a row).
+      parse({ bom: true, skip_empty_lines: true, relax_column_count: true }),
+      async (rows: AsyncIterable<string[]>) => {
         try {
-          await consume(records)
+          await consume(named(rows))
         } catch (error) {
           raised = error
           throw error
@@ -150,5 +140,22 @@ export async function readCsv(
     )
   } catch (error) {
     throw asFileProblem(raised ?? error)
+  }
+}
+
+/** Rows after the first (the header, names as {@link headerName}) as records by header name. */
+async function* named(rows: AsyncIterable<string[]>): AsyncGenerator<CsvRecord> {
+  let header: string[] | undefined
+  for await (const row of rows) {
+    if (header === undefined) {
+      header = row.map(headerName)
+      continue
+    }
+    const cells: Record<string, string> = {}
+    const n = Math.min(row.length, header.length)
+    for (let i = 0; i < n; i++) cells[header[i] as string] = row[i] as string
+    yield row.length === header.length
+      ? { cells }
+      : { cells, ragged: { cells: row.length, columns: header.length } }
   }
 }
