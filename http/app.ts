@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { except } from 'hono/combine'
+import { accessLog } from './access.js'
 import type { AppDeps } from './app-deps.js'
 import type { AuthEnv } from './auth.js'
 import { campaignsRoutes } from './campaigns.routes.js'
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   // CSV uploads stream through their own byte limit (MAX_UPLOAD_BYTES); everything else is small.
   const isUpload = (c: Context) =>
     /^(text\/csv|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')
+  app.use('*', accessLog(deps.logger, deps.metrics.http))
   app.use('*', except(isUpload, jsonLimit))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))

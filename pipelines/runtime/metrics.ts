@@ -15,13 +15,20 @@ export interface ActorMetrics {
   deadLetters: Counter<'actor'>
 }
 
-/** Metrics of one process: a registry plus the actor series registered on it. */
+/** The series of the HTTP layer, by route pattern (never the raw path). */
+export interface HttpMetrics {
+  requests: Counter<'method' | 'route' | 'status'>
+  duration: Histogram<'method' | 'route'>
+}
+
+/** Metrics of one process: a registry plus the actor and HTTP series registered on it. */
 export interface Metrics {
   registry: Registry
   actors: ActorMetrics
+  http: HttpMetrics
 }
 
-/** Creates the registry with process metrics and the per-actor series. */
+/** Creates the registry with process metrics, the per-actor and the HTTP series. */
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
@@ -59,6 +66,21 @@ export function createMetrics(): Metrics {
         name: `${PREFIX}dead_letters_total`,
         help: 'Entries moved to a dead-letter stream',
         labelNames: ['actor'],
+        registers,
+      }),
+    },
+    http: {
+      requests: new Counter({
+        name: `${PREFIX}http_requests_total`,
+        help: 'HTTP requests answered, by method, route pattern and status code',
+        labelNames: ['method', 'route', 'status'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: `${PREFIX}http_request_duration_seconds`,
+        help: 'Time from a request to its answer (to the start of a streamed body)',
+        labelNames: ['method', 'route'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         registers,
       }),
     },

@@ -83,4 +83,25 @@ describe('health and metrics', () => {
     const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))
     expect([...used].filter((name) => !exported.has(name))).toEqual([])
   })
+
+  it('should count and time requests by method, route pattern and status, never the raw path', async () => {
+    await t.app.request('/campaigns/41')
+    await t.app.request('/campaigns/42')
+    await t.app.request('/no/such/route')
+    await t.app.request('/campaigns', { method: 'POST' })
+    const text = await metrics()
+    expect(text).toContain(
+      'campaign_streams_http_requests_total{method="GET",route="/campaigns/:id",status="404"} 2',
+    )
+    expect(text).toContain(
+      'campaign_streams_http_requests_total{method="GET",route="unmatched",status="404"} 1',
+    )
+    expect(text).toContain(
+      'campaign_streams_http_requests_total{method="POST",route="/campaigns",status="401"} 1',
+    )
+    expect(text).toContain(
+      'campaign_streams_http_request_duration_seconds_count{method="GET",route="/campaigns/:id"} 2',
+    )
+    expect(text).not.toContain('/campaigns/41')
+  })
 })

@@ -1,0 +1,33 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { routePath } from 'hono/route'
+import type { Logger } from 'pino'
+import type { HttpMetrics } from '../pipelines/runtime/metrics.js'
+
+/** Routes polled by probes and scrapers: logged at debug so they do not drown the log. */
+const QUIET = new Set(['/healthz', '/readyz', '/metrics'])
+
+/** The route pattern that answered (`/campaigns/:id`), or `unmatched` (a 404 of no route). */
+export function routeLabel(c: Context): string {
+  const route = routePath(c, -1)
+  return route === '' || route.endsWith('*') ? 'unmatched' : route
+}
+
+/**
+ * Counts and times every request by method, route pattern and status, and logs it (method,
+ * route, path, status, milliseconds).
+ */
+export function accessLog(logger: Logger, metrics: HttpMetrics): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now()
+    await next()
+    const seconds = (performance.now() - started) / 1000
+    const route = routeLabel(c)
+    const { method } = c.req
+    const status = c.res.status
+    metrics.requests.inc({ method, route, status: String(status) })
+    metrics.duration.observe({ method, route }, seconds)
+    const line = { method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) }
+    if (QUIET.has(route)) logger.debug(line, 'request')
+    else logger.info(line, 'request')
+  }
+}
