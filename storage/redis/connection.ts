@@ -51,6 +51,42 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   return redis
 }
 
+/** How a connection's trouble is reported. */
+export interface ConnectionReport {
+  /** The connection failed (`since` errors since the last report, this one included). */
+  failed(error: Error, since: number): void
+  /** It is ready again after failing. */
+  restored(): void
+}
+
+/**
+ * Reports `redis`'s connection errors (ioredis emits one per reconnect attempt, printing them
+ * itself when no one listens) at most once per `everyMs` while they last, and the recovery.
+ * Commands meanwhile wait (`maxRetriesPerRequest: null`) or fail on their own. Returns `redis`.
+ */
+export function reportConnection(redis: Redis, report: ConnectionReport, everyMs = 30_000): Redis {
+  let lastReport = -Infinity
+  let since = 0
+  let failing = false
+  redis.on('error', (error: Error) => {
+    since++
+    failing = true
+    const now = performance.now()
+    if (now - lastReport < everyMs) return
+    report.failed(error, since)
+    lastReport = now
+    since = 0
+  })
+  redis.on('ready', () => {
+    if (!failing) return
+    failing = false
+    since = 0
+    lastReport = -Infinity
+    report.restored()
+  })
+  return redis
+}
+
 /** One transaction's queued commands. */
 export type Transaction = ChainableCommander
 
