@@ -18,7 +18,12 @@ import { createMetrics, registerStreamGauges } from './pipelines/runtime/metrics
 import { createScoringCache } from './pipelines/scoring-cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
 import { localFileStore } from './storage/filestore.js'
-import { createDb, ensureDatabase } from './storage/postgres/database.js'
+import {
+  ServiceUnreachable,
+  createDb,
+  ensureDatabase,
+  waitForPostgres,
+} from './storage/postgres/database.js'
 import { migrateToLatest } from './storage/postgres/migrate.js'
 import { createRedis, reportConnection } from './storage/redis/connection.js'
 import { createKeys } from './storage/redis/keys.js'
@@ -80,7 +85,14 @@ function context(config: Config) {
   return { deps, close }
 }
 
+/** How long `migrate` and `start` wait for Postgres to answer (it may be starting too). */
+const POSTGRES_WAIT_MS = 30_000
+
 async function migrate(config: Config, logger: pino.Logger): Promise<void> {
+  await waitForPostgres(config.DATABASE_URL, {
+    waitMs: POSTGRES_WAIT_MS,
+    onWait: (reason) => logger.warn({ reason }, 'waiting for postgres'),
+  })
   if (await ensureDatabase(config.DATABASE_URL)) logger.info('database created')
   const db = createDb(config.DATABASE_URL, { maxConnections: 1 })
   try {
@@ -187,6 +199,7 @@ const [command, ...args] = process.argv.slice(2)
 try {
   await run(command, args, loadConfig())
 } catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : inspect(error)}\n`)
+  const oneLine = error instanceof ConfigError || error instanceof ServiceUnreachable
+  process.stderr.write(`${oneLine ? error.message : inspect(error)}\n`)
   process.exit(error instanceof ConfigError ? 2 : 1)
 }

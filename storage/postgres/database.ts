@@ -92,6 +92,63 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
 }
 
 /** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
+/** Errors of a Postgres that is not up (yet): refused, unreachable, starting or stopping. */
+const NOT_UP = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P03', // cannot_connect_now: starting up or shutting down
+])
+
+/** A service did not answer in time; its message says which and why, in one line. */
+export class ServiceUnreachable extends Error {
+  override name = 'ServiceUnreachable'
+}
+
+/**
+ * Waits until the Postgres server of `url` answers (its `postgres` database), trying every
+ * second for up to `waitMs`; `onWait` hears each reason at most every 5 s. Errors other than
+ * "not up" (a wrong password, say) are thrown at once; a timeout throws ServiceUnreachable.
+ */
+export async function waitForPostgres(
+  url: string,
+  options: { waitMs: number; onWait: (reason: string) => void },
+): Promise<void> {
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  const started = performance.now()
+  let told = -Infinity
+  for (;;) {
+    const client = new pg.Client({ connectionString: admin.toString() })
+    client.on('error', () => undefined) // a connection lost after connect: the query fails
+    try {
+      await client.connect()
+      await client.query('SELECT 1')
+      return
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code)
+      if (!NOT_UP.has(code)) throw error
+      const reason = (error as Error).message || code
+      const waited = performance.now() - started
+      if (waited >= options.waitMs)
+        throw new ServiceUnreachable(
+          `postgres did not answer within ${Math.round(options.waitMs / 1000)} s (${reason})`,
+          { cause: error },
+        )
+      if (waited - told >= 5000) {
+        options.onWait(reason)
+        told = waited
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    } finally {
+      await client.end().catch(() => undefined)
+    }
+  }
+}
+
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url)
   const name = decodeURIComponent(target.pathname.slice(1))

@@ -1,6 +1,12 @@
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createDb, prepared } from '../../storage/postgres/database.js'
+import { createServer } from 'node:net'
+import {
+  ServiceUnreachable,
+  createDb,
+  prepared,
+  waitForPostgres,
+} from '../../storage/postgres/database.js'
 import { eventually, testDatabaseUrl } from '../support/services.js'
 
 // One connection, so that the statements below share the session they are prepared in.
@@ -50,5 +56,39 @@ describe('createDb', () => {
     } finally {
       await own.destroy()
     }
+  })
+})
+
+describe('waitForPostgres', () => {
+  const noWait = { waitMs: 1500, onWait: () => undefined }
+
+  it('should return at once when Postgres answers', async () => {
+    await expect(waitForPostgres(testDatabaseUrl, noWait)).resolves.toBeUndefined()
+  })
+
+  it('should keep trying a server that refuses, saying why, then give up in one line', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const reasons: string[] = []
+    const error = await waitForPostgres(`postgres://postgres@127.0.0.1:${port}/x`, {
+      waitMs: 1500,
+      onWait: (reason) => reasons.push(reason),
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ServiceUnreachable)
+    expect((error as Error).message).toMatch(/^postgres did not answer within 2 s \(.*ECONNREFUSED/)
+    expect(reasons).toHaveLength(1)
+  })
+
+  it('should not wait out an error that retrying cannot fix', async () => {
+    const url = new URL(testDatabaseUrl)
+    url.username = 'no_such_role_here'
+    const error = (await waitForPostgres(url.toString(), noWait).catch((e: unknown) => e)) as {
+      code?: string
+    }
+    // Retried, it would end as ServiceUnreachable after the wait.
+    expect(error).not.toBeInstanceOf(ServiceUnreachable)
+    expect(error.code).toBe('28000')
   })
 })
