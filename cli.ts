@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { serve as serveHttp } from '@hono/node-server'
 import { inspect, parseArgs } from 'node:util'
-import type { Redis } from 'ioredis'
-import pino, { type Logger } from 'pino'
+import pino from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp } from './http/app.js'
 import {
@@ -25,7 +24,7 @@ import {
   waitForPostgres,
 } from './storage/postgres/database.js'
 import { migrateToLatest } from './storage/postgres/migrate.js'
-import { createRedis, reportConnection } from './storage/redis/connection.js'
+import { createRedis, logConnection } from './storage/redis/connection.js'
 import { createKeys } from './storage/redis/keys.js'
 
 const USAGE = `usage: campaign-streams <command>
@@ -37,19 +36,10 @@ const USAGE = `usage: campaign-streams <command>
   dead-letters list <stream>     print dead letters (${DEAD_LETTER_STREAMS.join(', ')})
   dead-letters replay <stream>   put them back on their stream`
 
-/** `redis` with its connection failures and recovery logged (not printed raw by ioredis). */
-function watched(logger: Logger, redis: Redis, connection: string): Redis {
-  return reportConnection(redis, {
-    failed: (error, since) =>
-      logger.warn({ err: error, since, connection }, 'redis connection failing'),
-    restored: () => logger.info({ connection }, 'redis connection restored'),
-  })
-}
-
 /** Everything a process shares: config, logger, connections, metrics. */
 function context(config: Config) {
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'campaign-streams' } })
-  const redis = watched(logger, createRedis(config.REDIS_URL), 'main')
+  const redis = logConnection(createRedis(config.REDIS_URL), logger.child({ connection: 'main' }))
   const db = createDb(config.DATABASE_URL, {
     onIdleError: (error) => {
       logger.warn({ err: error }, 'idle postgres connection lost')
@@ -142,7 +132,10 @@ async function run(command: string | undefined, args: string[], config: Config):
         )
       const { deps, close } = context(config)
       const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
-      const reader = watched(deps.logger, deps.redis.duplicate(), 'leaderboard feed')
+      const reader = logConnection(
+        deps.redis.duplicate(),
+        deps.logger.child({ connection: 'leaderboard feed' }),
+      )
       const feed = createLeaderboardFeed(deps.redis, reader, deps.keys)
       const server =
         command === 'work'

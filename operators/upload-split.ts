@@ -1,12 +1,22 @@
 import { DateTime } from 'luxon'
+/** A row with more or fewer cells than the header has columns: both counts. */
+export interface Ragged {
+  cells: number
+  columns: number
+}
+
+/** What a ragged row's error says (a `ragged_row` row error). */
+const raggedMessage = (ragged: Ragged) =>
+  `the row has ${ragged.cells} ${ragged.cells === 1 ? 'cell' : 'cells'}, the header ${ragged.columns} ${ragged.columns === 1 ? 'column' : 'columns'}`
+
 /**
  * One data row of an upload: its 1-based number (header excluded), cells by header name, and
- * `raggedError` when it has more or fewer cells than the header (it then makes no record).
+ * `ragged` when its cells cannot be matched to the header's columns (it then makes no record).
  */
 export interface CsvRow {
   row: number
   cells: Record<string, string>
-  raggedError?: string
+  ragged?: Ragged
 }
 
 /** A row that became a record. */
@@ -72,9 +82,9 @@ export function uploadSplit(options: {
   const rule = options.scheduledTime
   return (rows) => {
     const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
-    for (const { row, cells, raggedError } of rows) {
-      if (raggedError !== undefined) {
-        out.errors.push({ row, column: '', code: 'ragged_row', message: raggedError })
+    for (const { row, cells, ragged } of rows) {
+      if (ragged !== undefined) {
+        out.errors.push({ row, column: '', code: 'ragged_row', message: raggedMessage(ragged) })
         out.invalid++
         continue
       }

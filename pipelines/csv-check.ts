@@ -1,6 +1,7 @@
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parse } from 'csv-parse'
+import type { Ragged } from '../operators/upload-split.js'
 
 /** Why a file cannot be taken at all. */
 export type FileProblemCode =
@@ -66,12 +67,8 @@ export const headerName = (name: string) => name.trim().toLowerCase()
  */
 export interface CsvRecord {
   cells: Record<string, string>
-  ragged?: { cells: number; columns: number }
+  ragged?: Ragged
 }
-
-/** What a ragged row's error says (a `ragged_row` row error). */
-export const raggedMessage = (ragged: { cells: number; columns: number }) =>
-  `the row has ${ragged.cells} ${ragged.cells === 1 ? 'cell' : 'cells'}, the header ${ragged.columns} ${ragged.columns === 1 ? 'column' : 'columns'}`
 
 /**
  * Reads a CSV file once, as a stream, and checks what would make every row unusable: not UTF-8,

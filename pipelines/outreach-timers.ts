@@ -118,10 +118,9 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
       if (campaign === undefined || campaign.status === 'Cancelled') return undefined
       const now = deps.clock.now()
       const s = outreachSettings(campaign)
-      const sweepBefore = new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS)
       await failStaleSlotless(deps.db, {
         campaignId: campaign.id,
-        startedBefore: sweepBefore,
+        startedBefore: new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS),
         reason: INTERRUPTED,
         at: new Date(now),
       })

@@ -19,7 +19,7 @@ import {
   startProcessing,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
-import { FileProblem, raggedMessage, readCsv } from './csv-check.js'
+import { FileProblem, readCsv } from './csv-check.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
@@ -140,12 +140,8 @@ async function eachChunk(
       }
       let rows: CsvRow[] = []
       try {
-        for await (const { cells, ragged } of records) {
-          rows.push(
-            ragged === undefined
-              ? { row: ++seen, cells }
-              : { row: ++seen, cells, raggedError: raggedMessage(ragged) },
-          )
+        for await (const record of records) {
+          rows.push({ row: ++seen, ...record })
           if (rows.length === CHUNK) {
             await launch(rows)
             rows = []

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { defaultIfEmpty, finalize, lastValueFrom, mergeMap, of, type OperatorFunction } from 'rxjs'
 import type { z } from 'zod'
-import { execAll, reportConnection, type Transaction } from '../../storage/redis/connection.js'
+import { execAll, logConnection, type Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
 import { appendEntries, ensureGroup, flatten } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
@@ -117,10 +117,7 @@ export async function startActor<T>(
   const { metrics, keys } = deps
   const errorsKey = keys.entryErrors(stream)
   await ensureGroup(deps.redis, stream, group)
-  const reader = reportConnection(deps.redis.duplicate(), {
-    failed: (error, since) => logger.warn({ err: error, since }, 'redis reader connection failing'),
-    restored: () => logger.info('redis reader connection restored'),
-  })
+  const reader = logConnection(deps.redis.duplicate(), logger.child({ connection: 'reader' }))
   const abort = new AbortController()
   const credits = new Credits(options.maxInFlight)
 

@@ -91,7 +91,6 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 
-/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
 /** Errors of a Postgres that is not up (yet): refused, unreachable, starting or stopping. */
 const NOT_UP = new Set([
   'ECONNREFUSED',
@@ -102,6 +101,13 @@ const NOT_UP = new Set([
   'EAI_AGAIN',
   '57P03', // cannot_connect_now: starting up or shutting down
 ])
+
+/** The `postgres` database of the server `url` names, for work outside any one database. */
+function serverUrl(url: string): string {
+  const admin = new URL(url)
+  admin.pathname = '/postgres'
+  return admin.toString()
+}
 
 /** A service did not answer in time; its message says which and why, in one line. */
 export class ServiceUnreachable extends Error {
@@ -117,12 +123,10 @@ export async function waitForPostgres(
   url: string,
   options: { waitMs: number; onWait: (reason: string) => void },
 ): Promise<void> {
-  const admin = new URL(url)
-  admin.pathname = '/postgres'
   const started = performance.now()
   let told = -Infinity
   for (;;) {
-    const client = new pg.Client({ connectionString: admin.toString() })
+    const client = new pg.Client({ connectionString: serverUrl(url) })
     client.on('error', () => undefined) // a connection lost after connect: the query fails
     try {
       await client.connect()
@@ -149,13 +153,12 @@ export async function waitForPostgres(
   }
 }
 
+/** Creates the database named in `url` when it does not exist (connecting to `postgres`). */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url)
   const name = decodeURIComponent(target.pathname.slice(1))
   if (name === '') return false
-  const admin = new URL(url)
-  admin.pathname = '/postgres'
-  const client = new pg.Client({ connectionString: admin.toString() })
+  const client = new pg.Client({ connectionString: serverUrl(url) })
   await client.connect()
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis'
+import type { Logger } from 'pino'
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
 
@@ -85,6 +86,17 @@ export function reportConnection(redis: Redis, report: ConnectionReport, everyMs
     report.restored()
   })
   return redis
+}
+
+/**
+ * {@link reportConnection} into `logger`: `redis connection failing` (warn, with the error and
+ * how many since the last line) and `redis connection restored` (info).
+ */
+export function logConnection(redis: Redis, logger: Logger): Redis {
+  return reportConnection(redis, {
+    failed: (error, since) => logger.warn({ err: error, since }, 'redis connection failing'),
+    restored: () => logger.info('redis connection restored'),
+  })
 }
 
 /** One transaction's queued commands. */
