@@ -5,10 +5,10 @@ import pino from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp } from './http/app.js'
 import {
+  discardDeadLetters,
+  isDeadLetterStream,
   listDeadLetters,
   replayDeadLetters,
-  isDeadLetterStream,
-  DEAD_LETTER_STREAMS,
 } from './pipelines/dead-letters.js'
 import { createLeaderboardFeed } from './pipelines/leaderboard-feed.js'
 import { rebuild } from './pipelines/rebuild.js'
@@ -25,16 +25,18 @@ import {
 } from './storage/postgres/database.js'
 import { migrateToLatest } from './storage/postgres/migrate.js'
 import { createRedis, logConnection } from './storage/redis/connection.js'
-import { createKeys } from './storage/redis/keys.js'
+import { CONSUMED_STREAMS, createKeys } from './storage/redis/keys.js'
 
 const USAGE = `usage: campaign-streams <command>
-  start                          migrate, then HTTP and every actor in one process
-  serve                          HTTP only
-  work [--actors a,b]            actors only (${ACTOR_NAMES.join(', ')})
-  migrate                        create the database if needed and apply migrations
-  rebuild                        restore leaderboards and timers in Redis from Postgres
-  dead-letters list <stream>     print dead letters (${DEAD_LETTER_STREAMS.join(', ')})
-  dead-letters replay <stream>   put them back on their stream`
+  start                                 migrate, then HTTP and every actor in one process
+  serve                                 HTTP only
+  work [--actors a,b]                   actors only (${ACTOR_NAMES.join(', ')})
+  migrate                               create the database if needed and apply migrations
+  rebuild                               restore leaderboards and timers in Redis from Postgres
+  dead-letters list <stream>            print every dead letter as a JSON line
+  dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
+  dead-letters discard <stream> <id…>   delete those dead letters for good
+    <stream>: ${CONSUMED_STREAMS.join(', ')}`
 
 /** Everything a process shares: config, logger, connections, metrics. */
 function context(config: Config) {
@@ -165,21 +167,37 @@ async function run(command: string | undefined, args: string[], config: Config):
       return close()
     }
     case 'dead-letters': {
-      const [action, stream] = args
+      const [action, stream, ...ids] = args
       if (
-        (action !== 'list' && action !== 'replay') ||
         stream === undefined ||
-        !isDeadLetterStream(stream)
+        !isDeadLetterStream(stream) ||
+        ids.some((id) => !/^\d+-\d+$/.test(id)) ||
+        !(action === 'list' ? ids.length === 0 : action === 'replay' || ids.length > 0)
       ) {
         throw new ConfigError(USAGE)
       }
       const { deps, close } = context(config)
       if (action === 'list') {
-        const page = await listDeadLetters(deps.redis, deps.keys, stream, { count: 1000 })
-        for (const d of page.deadLetters) process.stdout.write(`${JSON.stringify(d)}\n`)
-        process.stderr.write(`${page.deadLetters.length} of ${page.total} dead letters\n`)
+        let listed = 0
+        let page = await listDeadLetters(deps.redis, deps.keys, stream, { count: 1000 })
+        while (page.deadLetters.length > 0) {
+          process.stdout.write(page.deadLetters.map((d) => `${JSON.stringify(d)}\n`).join(''))
+          listed += page.deadLetters.length
+          const after = page.deadLetters[page.deadLetters.length - 1]?.id
+          page = await listDeadLetters(deps.redis, deps.keys, stream, { after, count: 1000 })
+        }
+        process.stderr.write(`${listed} dead letters\n`)
+      } else if (action === 'replay') {
+        const replayed = await replayDeadLetters(
+          deps.redis,
+          deps.keys,
+          stream,
+          ids.length > 0 ? ids : undefined,
+        )
+        process.stdout.write(`replayed ${replayed}\n`)
       } else {
-        process.stdout.write(`replayed ${await replayDeadLetters(deps.redis, deps.keys, stream)}\n`)
+        const discarded = await discardDeadLetters(deps.redis, deps.keys, stream, ids)
+        process.stdout.write(`discarded ${discarded}\n`)
       }
       return close()
     }

@@ -1,14 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import {
-  DEAD_LETTER_STREAMS,
+  discardDeadLetters,
   listDeadLetters,
   replayDeadLetters,
 } from '../pipelines/dead-letters.js'
+import { CONSUMED_STREAMS } from '../storage/redis/keys.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 
-const StreamParams = z.object({ stream: z.enum(DEAD_LETTER_STREAMS) })
+const StreamParams = z.object({ stream: z.enum(CONSUMED_STREAMS) })
+const EntryIds = z
+  .array(z.string().regex(/^\d+-\d+$/, 'must be a stream entry id such as 1795410681243-0'))
+  .max(10_000)
 const DeadLetterSchema = z.object({
   id: z.string(),
   sourceId: z.string().optional(),
@@ -18,7 +22,7 @@ const DeadLetterSchema = z.object({
   fields: z.record(z.string(), z.string()),
 })
 
-/** Dead letters: list, and replay onto their stream. */
+/** Dead letters: list, replay onto their stream, discard. */
 export const deadLettersRoutes = (deps: AppDeps) =>
   openApiApp()
     .openapi(
@@ -55,12 +59,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       async (c) => {
         const { stream } = c.req.valid('param')
         const { after, count } = c.req.valid('query')
-        const page = await listDeadLetters(
-          deps.redis,
-          deps.keys,
-          stream,
-          after === undefined ? { count } : { after, count },
-        )
+        const page = await listDeadLetters(deps.redis, deps.keys, stream, { after, count })
         return c.json(
           {
             stream,
@@ -84,14 +83,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
           params: StreamParams,
           body: {
             required: false,
-            content: json(
-              z.object({
-                ids: z
-                  .array(z.string().regex(/^\d+-\d+$/))
-                  .max(10_000)
-                  .optional(),
-              }),
-            ),
+            content: json(z.object({ ids: EntryIds.optional() })),
           },
         },
         responses: {
@@ -105,12 +97,36 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       async (c) => {
         const body =
           c.req.header('content-type')?.includes('json') === true ? c.req.valid('json') : {}
-        const replayed = await replayDeadLetters(
-          deps.redis,
-          deps.keys,
-          c.req.valid('param').stream,
-          body.ids,
-        )
+        const { stream } = c.req.valid('param')
+        const replayed = await replayDeadLetters(deps.redis, deps.keys, stream, body.ids)
+        deps.logger.info({ stream, replayed }, 'dead letters replayed')
         return c.json({ replayed }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/dead-letters/{stream}/discard',
+        summary: 'Delete dead letters for good (admin): those no fix will make valid',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        request: {
+          params: StreamParams,
+          body: { required: true, content: json(z.object({ ids: EntryIds.min(1) })) },
+        },
+        responses: {
+          200: {
+            description: 'How many existed and were deleted',
+            content: json(z.object({ discarded: z.number() })),
+          },
+          ...problems(400, 401, 403),
+        },
+      }),
+      async (c) => {
+        const { stream } = c.req.valid('param')
+        const { ids } = c.req.valid('json')
+        const discarded = await discardDeadLetters(deps.redis, deps.keys, stream, ids)
+        deps.logger.info({ stream, requested: ids.length, discarded }, 'dead letters discarded')
+        return c.json({ discarded }, 200)
       },
     )

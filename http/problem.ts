@@ -76,7 +76,13 @@ export function errorHandler(logger: Logger) {
     if (error instanceof HTTPException) {
       const status = error.status
       const code =
-        status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'http_error'
+        status === 401
+          ? 'unauthorized'
+          : status === 413
+            ? 'payload_too_large'
+            : error.message.startsWith('Malformed JSON')
+              ? 'malformed_json'
+              : 'http_error'
       return problemResponse(c, new HttpProblem(status, code, error.message || 'Request failed'))
     }
     logger.error({ err: error, path: c.req.path }, 'request failed')

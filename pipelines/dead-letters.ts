@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { execAll } from '../storage/redis/connection.js'
-import type { Keys } from '../storage/redis/keys.js'
+import { CONSUMED_STREAMS, type ConsumedStream, type Keys } from '../storage/redis/keys.js'
 import { appendEntries, flatten, toEntries } from '../storage/redis/streams.js'
 
 /** Fields the runtime adds to a dead letter; a replay strips them again. */
@@ -16,16 +16,9 @@ export interface DeadLetter {
   fields: Record<string, string>
 }
 
-/** Public names of the streams whose dead letters may be listed and replayed. */
-export const DEAD_LETTER_STREAMS = [
-  'purchase_events',
-  'qualified_purchase_events',
-  'timers:due',
-] as const
-
-/** True for a stream name in {@link DEAD_LETTER_STREAMS}. */
-export function isDeadLetterStream(name: string): boolean {
-  return (DEAD_LETTER_STREAMS as readonly string[]).includes(name)
+/** True for the public name of a stream that has dead letters (one the actors read). */
+export function isDeadLetterStream(name: string): name is ConsumedStream {
+  return (CONSUMED_STREAMS as readonly string[]).includes(name)
 }
 
 function toDeadLetter(entry: { id: string; fields: Record<string, string> }): DeadLetter {
@@ -45,8 +38,8 @@ function toDeadLetter(entry: { id: string; fields: Record<string, string> }): De
 export async function listDeadLetters(
   redis: Redis,
   keys: Keys,
-  stream: string,
-  options: { after?: string; count?: number } = {},
+  stream: ConsumedStream,
+  options: { after?: string | undefined; count?: number } = {},
 ): Promise<{ total: number; deadLetters: DeadLetter[] }> {
   const key = keys.dead(keys.stream(stream))
   const start = options.after === undefined ? '-' : `(${options.after}`
@@ -64,7 +57,7 @@ export async function listDeadLetters(
 export async function replayDeadLetters(
   redis: Redis,
   keys: Keys,
-  stream: string,
+  stream: ConsumedStream,
   ids?: readonly string[],
 ): Promise<number> {
   const source = keys.stream(stream)
@@ -89,4 +82,22 @@ export async function replayDeadLetters(
     }
     after = `(${page[page.length - 1]?.id ?? '0-0'}`
   }
+}
+
+/**
+ * Deletes the dead letters `ids` of a stream for good (entries that no fix will make valid),
+ * 500 ids per `XDEL`. Returns how many existed and were deleted.
+ */
+export async function discardDeadLetters(
+  redis: Redis,
+  keys: Keys,
+  stream: ConsumedStream,
+  ids: readonly string[],
+): Promise<number> {
+  const key = keys.dead(keys.stream(stream))
+  let deleted = 0
+  for (let i = 0; i < ids.length; i += 500) {
+    deleted += await redis.xdel(key, ...ids.slice(i, i + 500))
+  }
+  return deleted
 }

@@ -1,4 +1,20 @@
 /**
+ * Public names of the streams the actors read through consumer groups: each has a dead-letter
+ * stream `<name>:dead` that operators may list, replay and discard.
+ */
+export const CONSUMED_STREAMS = [
+  'purchase_events',
+  'qualified_purchase_events',
+  'timers:due',
+  'outreach:uploads',
+  'outreach:work',
+  'outreach:due',
+] as const
+
+/** One of {@link CONSUMED_STREAMS}. */
+export type ConsumedStream = (typeof CONSUMED_STREAMS)[number]
+
+/**
  * Every Redis key the application uses, built in one place. `prefix` namespaces a deployment
  * (or a test file). Per-campaign keys carry a `{c<id>}` hash tag so one campaign's keys share a
  * Redis Cluster slot.
@@ -24,14 +40,7 @@ export function createKeys(prefix = '') {
   return {
     ...streams,
     /** Streams the actors read through consumer groups. */
-    consumedStreams: [
-      streams.purchaseEvents,
-      streams.qualifiedPurchases,
-      streams.timersDue,
-      streams.outreachUploads,
-      streams.outreachWork,
-      streams.outreachDue,
-    ],
+    consumedStreams: CONSUMED_STREAMS.map(key),
     /** Streams written for readers outside this system. */
     publishedStreams: [streams.resultsUpdates, streams.lifecycle, streams.prizeTransfers],
     prefix,

@@ -80,4 +80,68 @@ describe('dead letters over HTTP', () => {
     ).toEqual([{ userId: '5', itemId: '7' }])
     expect(await s.redis.xlen(dead)).toBe(1)
   })
+
+  it('should list, replay and discard the dead letters of every stream the actors read', async () => {
+    const admin = { ...(await bearer('1', true)), 'content-type': 'application/json' }
+    const dead = s.keys.dead(s.keys.outreachDue)
+    const deadLetter = (taskId: string) =>
+      s.redis.xadd(
+        dead,
+        '*',
+        'taskId',
+        taskId,
+        'error',
+        'taskId: must be digits',
+        'actor',
+        'executor',
+        'attempts',
+        '1',
+        'sourceId',
+        '9-0',
+      )
+    const [bad, good, other] = [
+      await deadLetter('x'),
+      await deadLetter('12'),
+      await deadLetter('y'),
+    ]
+    const list = await t.app.request('/dead-letters/outreach:due', { headers: admin })
+    expect(await list.json()).toMatchObject({
+      stream: 'outreach:due',
+      total: 3,
+      deadLetters: [
+        { id: bad, actor: 'executor', fields: { taskId: 'x' } },
+        { id: good },
+        { id: other },
+      ],
+    })
+
+    const noIds = await t.app.request('/dead-letters/outreach:due/discard', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ ids: [] }),
+    })
+    expect(noIds.status).toBe(400)
+    expect(noIds.headers.get('content-type')).toContain('application/problem+json')
+    const discard = await t.app.request('/dead-letters/outreach:due/discard', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ ids: [bad, other] }),
+    })
+    expect(await discard.json()).toEqual({ discarded: 2 })
+    const emptyJson = await t.app.request('/dead-letters/outreach:due/replay', {
+      method: 'POST',
+      headers: admin,
+    })
+    expect(emptyJson.status).toBe(400)
+    expect(await emptyJson.json()).toMatchObject({ code: 'malformed_json' })
+    const replay = await t.app.request('/dead-letters/outreach:due/replay', {
+      method: 'POST',
+      headers: await bearer('1', true),
+    })
+    expect(await replay.json()).toEqual({ replayed: 1 })
+    expect(
+      toEntries(await s.redis.xrange(s.keys.outreachDue, '-', '+')).map((e) => e.fields),
+    ).toEqual([{ taskId: '12' }])
+    expect(await s.redis.xlen(dead)).toBe(0)
+  })
 })

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { listDeadLetters, replayDeadLetters } from '../../pipelines/dead-letters.js'
+import {
+  discardDeadLetters,
+  listDeadLetters,
+  replayDeadLetters,
+} from '../../pipelines/dead-letters.js'
 import { appendEntries, flatten, toEntries } from '../../storage/redis/streams.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
@@ -55,5 +59,17 @@ describe('replayDeadLetters', () => {
     const left = await listDeadLetters(s.redis, s.keys, 'purchase_events', { count: 2000 })
     expect(left.total).toBe(1198)
     expect(left.deadLetters.some((d) => chosen.includes(d.id))).toBe(false)
+  })
+})
+
+describe('discardDeadLetters', () => {
+  it('should delete only the chosen ids, on any page, and count those that existed', async () => {
+    const ids = await deadLetters(1201)
+    const chosen = [ids[0], ids[600], ids[1200], '1-1'].filter((id) => id !== undefined)
+    expect(await discardDeadLetters(s.redis, s.keys, 'purchase_events', chosen)).toBe(3)
+    const left = await listDeadLetters(s.redis, s.keys, 'purchase_events', { count: 2000 })
+    expect(left.total).toBe(1198)
+    expect(left.deadLetters.some((d) => chosen.includes(d.id))).toBe(false)
+    expect(await replayed()).toEqual([])
   })
 })

@@ -1,0 +1,82 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appendEntries, flatten, toEntries } from '../storage/redis/streams.js'
+import { isolatedServices, testRedisUrl, type TestServices } from './support/services.js'
+
+let s: TestServices
+beforeAll(async () => {
+  s = await isolatedServices()
+})
+afterAll(() => s.close())
+
+/** Runs `cli.ts` in its own process on this file's key namespace. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'cli.ts', ...args],
+      {
+        env: {
+          ...process.env,
+          KEY_PREFIX: s.namespace,
+          REDIS_URL: testRedisUrl,
+          LOG_LEVEL: 'silent',
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('campaign-streams dead-letters', () => {
+  it('should refuse a wrong use with the usage and exit code 2', async () => {
+    const runs = await Promise.all(
+      [
+        ['dead-letters', 'list', 'nope'],
+        ['dead-letters', 'discard', 'purchase_events'],
+        ['dead-letters', 'replay', 'purchase_events', 'not-an-id'],
+      ].map((args) => cli(...args)),
+    )
+    for (const run of runs) {
+      expect(run.code).toBe(2)
+      expect(run.stderr).toContain('dead-letters discard <stream> <id…>')
+    }
+  })
+
+  it('should list every dead letter, discard and replay chosen ones', async () => {
+    const dead = s.keys.dead(s.keys.outreachUploads)
+    const tx = s.redis.multi()
+    appendEntries(
+      tx,
+      dead,
+      Array.from({ length: 1001 }, (_, i) =>
+        flatten({ requestId: String(i), error: 'boom', actor: 'upload-split', attempts: '6' }),
+      ),
+    )
+    await tx.exec()
+    const ids = toEntries(await s.redis.xrange(dead, '-', '+')).map((e) => e.id)
+
+    const list = await cli('dead-letters', 'list', 'outreach:uploads')
+    expect(list.code).toBe(0)
+    const lines = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string })
+    expect(lines.map((l) => l.id)).toEqual(ids) // past the first page of 1000
+    expect(list.stderr).toBe('1001 dead letters\n')
+
+    const discard = await cli('dead-letters', 'discard', 'outreach:uploads', ids[0]!, ids[1000]!)
+    expect(discard.stdout).toBe('discarded 2\n')
+    const replay = await cli('dead-letters', 'replay', 'outreach:uploads', ids[5]!)
+    expect(replay.stdout).toBe('replayed 1\n')
+    expect(toEntries(await s.redis.xrange(s.keys.outreachUploads, '-', '+'))).toMatchObject([
+      { fields: { requestId: '5' } },
+    ])
+    expect(await s.redis.xlen(dead)).toBe(998)
+  })
+})
