@@ -2,7 +2,7 @@ import { groupBy } from './group-by.js'
 import {
   at,
   dayOf,
-  nextDay,
+  nextWorkingMs,
   slotWindow,
   workingWindow,
   type DayWindow,
@@ -108,11 +108,7 @@ export function retryAt(
   nowMs: number,
 ): number | undefined {
   if (input.attemptsMade >= input.maxAttempts) return undefined
-  let due = nowMs + input.retryDelaySeconds * 1000
-  const day = dayOf(schedule, due)
-  const hours = workingWindow(schedule, day)
-  if (due < hours.startMs) due = hours.startMs
-  else if (due >= hours.endMs) due = workingWindow(schedule, nextDay(day)).startMs
+  const due = nextWorkingMs(schedule, nowMs + input.retryDelaySeconds * 1000)
   return due < input.campaignEndMs ? due : undefined
 }
 

@@ -110,6 +110,14 @@ export function workingWindow(
   }
 }
 
+/** The first moment at or after `ms` inside working hours: `ms` itself, or when they next open. */
+export function nextWorkingMs(s: OutreachSchedule, ms: number): number {
+  const day = dayOf(s, ms)
+  const hours = workingWindow(s, day)
+  if (ms < hours.startMs) return hours.startMs
+  return ms < hours.endMs ? ms : workingWindow(s, nextDay(day)).startMs
+}
+
 /** Slot numbers of `date` that have not ended at `nowMs`. */
 export function openSlots(s: OutreachSchedule, date: string, nowMs: number): number[] {
   return s.slots.map((_, i) => i + 1).filter((n) => slotWindow(s, date, n).endMs > nowMs)

@@ -5,6 +5,7 @@ import {
   DayWindow,
   at,
   isCampaignDay,
+  nextWorkingMs,
   slotWindow,
   workingWindow,
 } from '../operators/outreach-schedule.js'
@@ -81,6 +82,21 @@ export async function retrigger(
       'conflict',
       'slot_not_over',
       'Tasks can be retriggered once their slot is over',
+    )
+  // Refuse what could never be called: a custom slot already over, or (without slots, whose
+  // retriggered tasks wait for working hours) no working hours left before the campaign ends.
+  if (input.customSlot !== undefined) {
+    if (now >= at(input.date, input.customSlot.end, s.timezone))
+      throw new DomainError(
+        'invalid',
+        'custom_slot_over',
+        `The custom slot ${input.customSlot.start}–${input.customSlot.end} of ${input.date} is over`,
+      )
+  } else if (s.slots.length === 0 && nextWorkingMs(s, now) >= campaign.end_at.getTime())
+    throw new DomainError(
+      'conflict',
+      'campaign_ended',
+      `No working hours are left before campaign ${campaignId} ends at ${campaign.end_at.toISOString()}; retrigger with a customSlot`,
     )
   const inFlight = await deps.db
     .selectFrom('task_attempt')

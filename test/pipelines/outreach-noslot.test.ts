@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bearer, type testApp } from '../support/app.js'
+import { bearer, jsonBody, type testApp } from '../support/app.js'
 import {
   createOutreach,
   outreachHarness,
@@ -93,6 +93,19 @@ describe('outreach campaigns without slots', () => {
       { phone: '3000003', status: 'FAILED' },
       { phone: '3000003', status: 'FAILED' },
     ])
+
+    // Retriggered after working hours, the failed task waits for the next working hours.
+    clock.set(kolkata('2026-11-22', '21:00'))
+    const retrigger = await t.app.request(
+      `/campaigns/${campaignId}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22' }, admin),
+    )
+    expect(await retrigger.json()).toEqual({ retriggered: 1 })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(flow.calls).toHaveLength(4)
+    clock.set(kolkata('2026-11-23', '09:00'))
+    await eventually(async () => flow.calls.length === 5)
+    expect(flow.calls[4]).toMatchObject({ phone: '3000003', attempt: 3, retriggered: true })
   })
 
   it('should read zoneless times in the campaign zone, refuse times past its end, and fail what is still waiting at its end', async () => {
@@ -148,6 +161,19 @@ describe('outreach campaigns without slots', () => {
       await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23`)
     ).json()) as { pending: number; failed: number }
     expect(dashboard).toMatchObject({ pending: 0, failed: 1 })
+
+    // Nothing retriggered now could be called: no working hours are left, the custom slot is over.
+    const retrigger = (body: object) =>
+      t.app.request(`/campaigns/${campaignId}/retrigger`, jsonBody('POST', body, admin))
+    const noHoursLeft = await retrigger({ date: '2026-11-23' })
+    expect(noHoursLeft.status).toBe(409)
+    expect(await noHoursLeft.json()).toMatchObject({ code: 'campaign_ended' })
+    const over = await retrigger({
+      date: '2026-11-23',
+      customSlot: { start: '22:00', end: '23:00' },
+    })
+    expect(over.status).toBe(400)
+    expect(await over.json()).toMatchObject({ code: 'custom_slot_over' })
 
     // One last tick after the flow timeout, then the campaign has no timer left.
     const tick = `outreach:${campaignId}:tick`
