@@ -13,7 +13,7 @@ import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-bod
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const DateQuery = z.object({ date: z.iso.date().optional() })
-const DashboardSchema = z.object({
+const DayTotalsSchema = z.object({
   date: z.string(),
   uploaded: z.number(),
   attempted: z.number(),
@@ -23,6 +23,8 @@ const DashboardSchema = z.object({
   completed: z.number(),
   partial: z.number(),
   failed: z.number(),
+})
+const DashboardSchema = DayTotalsSchema.extend({
   scheduledTimestamps: z.array(z.string()),
   status: z.enum(['Scheduled', 'Rescheduled', 'Completed', 'Negative upload', 'Cancelled']),
 })
@@ -172,7 +174,7 @@ export const outreachRoutes = (deps: AppDeps) => {
                 campaigns: z.array(
                   z.looseObject({
                     campaignId: z.string(),
-                    today: z.object({ date: z.string(), counts: z.record(z.string(), z.number()) }),
+                    today: DayTotalsSchema,
                   }),
                 ),
               }),

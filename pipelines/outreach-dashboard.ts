@@ -11,9 +11,8 @@ import {
   type OutreachCampaignView,
 } from './outreach-campaigns.js'
 
-/** A day of an outreach campaign at a glance. */
-export interface Dashboard {
-  date: string
+/** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
+export interface DayTotals {
   uploaded: number
   attempted: number
   negative: number
@@ -22,8 +21,35 @@ export interface Dashboard {
   completed: number
   partial: number
   failed: number
+}
+
+/** A day of an outreach campaign at a glance. */
+export interface Dashboard extends DayTotals {
+  date: string
   scheduledTimestamps: string[]
   status: 'Scheduled' | 'Rescheduled' | 'Completed' | 'Negative upload' | 'Cancelled'
+}
+
+/** A day's totals from its counts by status (uploaded = attempted + pending + negative + cancelled). */
+function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
+  const n = (status: TaskStatus) => counts?.get(status) ?? 0
+  const completed = n('COMPLETED')
+  const partial = n('PARTIAL_COMPLETE')
+  const failed = n('FAILED')
+  const pending = n('IN_PROGRESS')
+  const negative = n('NEGATIVE')
+  const cancelled = n('CANCELLED')
+  const attempted = completed + partial + failed
+  return {
+    uploaded: attempted + pending + negative + cancelled,
+    attempted,
+    negative,
+    pending,
+    cancelled,
+    completed,
+    partial,
+    failed,
+  }
 }
 
 /** Task counts of one day by status, from the trigger-kept counters (never by counting tasks). */
@@ -57,36 +83,20 @@ export async function dashboard(
   retriggered: boolean,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
-  const counts =
-    (await dayCounts(db, [campaign.id], date)).get(campaign.id) ?? new Map<TaskStatus, number>()
-  const n = (status: TaskStatus) => counts.get(status) ?? 0
-  const completed = n('COMPLETED')
-  const partial = n('PARTIAL_COMPLETE')
-  const failed = n('FAILED')
-  const pending = n('IN_PROGRESS')
-  const negative = n('NEGATIVE')
-  const cancelled = n('CANCELLED')
-  const uploaded = completed + partial + failed + pending + negative + cancelled
+  const totals = dayTotals((await dayCounts(db, [campaign.id], date)).get(campaign.id))
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'
       ? 'Cancelled'
-      : negative > 0
+      : totals.negative > 0
         ? 'Negative upload'
         : retriggered
           ? 'Rescheduled'
-          : uploaded > 0 && pending === 0
+          : totals.uploaded > 0 && totals.pending === 0
             ? 'Completed'
             : 'Scheduled'
   return {
     date,
-    uploaded,
-    attempted: completed + partial + failed,
-    negative,
-    pending,
-    cancelled,
-    completed,
-    partial,
-    failed,
+    ...totals,
     scheduledTimestamps: s.slots.map((_, i) =>
       new Date(slotWindow(s, date, i + 1).startMs).toISOString(),
     ),
@@ -98,7 +108,7 @@ export async function dashboard(
 export async function outreachCampaignList(
   db: Kysely<Database>,
   nowMs: number,
-): Promise<(OutreachCampaignView & { today: { date: string; counts: Record<string, number> } })[]> {
+): Promise<(OutreachCampaignView & { today: DayTotals & { date: string } })[]> {
   const rows = (await listCampaigns(db, 'outreach')).map((row) => ({
     row,
     date: todayOf(row, nowMs),
@@ -110,7 +120,7 @@ export async function outreachCampaignList(
   }
   return rows.map(({ row, date }) => ({
     ...outreachCampaignView(row, nowMs),
-    today: { date, counts: Object.fromEntries(counts.get(row.id) ?? []) },
+    today: { date, ...dayTotals(counts.get(row.id)) },
   }))
 }
 

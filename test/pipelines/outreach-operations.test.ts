@@ -208,10 +208,18 @@ describe('outreach operations', () => {
       rows: { total: 2, accepted: 1, negative: 1, invalid: 0, duplicate: 0 },
     })
     const list = (await (await t.app.request('/campaigns?type=outreach')).json()) as {
-      campaigns: { campaignId: string; today: { counts: Record<string, number> } }[]
+      campaigns: { campaignId: string; today: Record<string, unknown> }[]
     }
-    expect(list.campaigns.find((c) => c.campaignId === id)?.today.counts).toEqual({
-      IN_PROGRESS: 1,
+    expect(list.campaigns.find((c) => c.campaignId === id)?.today).toEqual({
+      date: '2026-11-22',
+      uploaded: 1,
+      attempted: 0,
+      negative: 0,
+      pending: 1,
+      cancelled: 0,
+      completed: 0,
+      partial: 0,
+      failed: 0,
     })
   })
 
