@@ -9,6 +9,9 @@ COPY pipelines ./pipelines
 COPY operators ./operators
 COPY http ./http
 COPY storage ./storage
+# The compose file mounts a named volume here; Docker copies this directory's owner to a new
+# volume, so the app (not root) can write uploads into it.
+RUN mkdir -p /data/files && chown node:node /data/files
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "--import", "tsx", "cli.ts"]
