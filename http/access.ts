@@ -6,10 +6,15 @@ import type { HttpMetrics } from '../pipelines/runtime/metrics.js'
 /** Routes polled by probes and scrapers: logged at debug so they do not drown the log. */
 const QUIET = new Set(['/healthz', '/readyz', '/metrics'])
 
-/** The route pattern that answered (`/campaigns/:id`), or `unmatched` (a 404 of no route). */
+/**
+ * The route pattern that answered (`/campaigns/:id`), or `unmatched` (a 404 of no route). Read
+ * after the handlers ran: `routeIndex` is then the one that answered, which is not always the
+ * last that matched (`/campaigns/active` matches `/campaigns/:id` too). When a middleware of
+ * every route answered (a body too large), the route it stood before is named.
+ */
 export function routeLabel(c: Context): string {
-  const route = routePath(c, -1)
-  return route === '' || route.endsWith('*') ? 'unmatched' : route
+  const pattern = (route: string) => (route === '' || route.endsWith('*') ? undefined : route)
+  return pattern(routePath(c)) ?? pattern(routePath(c, -1)) ?? 'unmatched'
 }
 
 /**

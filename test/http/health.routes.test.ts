@@ -89,7 +89,11 @@ describe('health and metrics', () => {
     await t.app.request('/campaigns/42')
     await t.app.request('/no/such/route')
     await t.app.request('/campaigns', { method: 'POST' })
+    await t.app.request('/campaigns/active?type=purchase')
     const text = await metrics()
+    expect(text).toContain(
+      'campaign_streams_http_requests_total{method="GET",route="/campaigns/active",status="200"} 1',
+    )
     expect(text).toContain(
       'campaign_streams_http_requests_total{method="GET",route="/campaigns/:id",status="404"} 2',
     )
