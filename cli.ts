@@ -3,7 +3,7 @@ import { serve as serveHttp } from '@hono/node-server'
 import { inspect, parseArgs } from 'node:util'
 import pino from 'pino'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { createApp } from './http/app.js'
+import { createApp, createOpsApp } from './http/app.js'
 import {
   discardDeadLetters,
   isDeadLetterStream,
@@ -24,7 +24,7 @@ import {
   waitForPostgres,
 } from './storage/postgres/database.js'
 import { migrateToLatest } from './storage/postgres/migrate.js'
-import { createRedis, logConnection } from './storage/redis/connection.js'
+import { createRedis, createRequestRedis, logConnection } from './storage/redis/connection.js'
 import { CONSUMED_STREAMS, createKeys } from './storage/redis/keys.js'
 
 const USAGE = `usage: campaign-streams <command>
@@ -69,7 +69,6 @@ function context(config: Config) {
       maxDeliveries: config.MAX_DELIVERIES,
     },
   }
-  registerStreamGauges(metrics, redis, keys, clock)
   const close = async () => {
     await db.destroy()
     redis.disconnect()
@@ -93,6 +92,24 @@ async function migrate(config: Config, logger: pino.Logger): Promise<void> {
   } finally {
     await db.destroy()
   }
+}
+
+/** Serves `fetch` on `port` once it listens; a port in use stops the process with one line. */
+async function listen(fetch: (request: Request) => Response | Promise<Response>, port: number) {
+  const server = serveHttp({ fetch, port })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new ConfigError(
+          error.code === 'EADDRINUSE'
+            ? `PORT ${port} is already in use`
+            : `cannot listen on PORT ${port}: ${error.message}`,
+        ),
+      )
+    })
+  })
+  return server
 }
 
 /** Runs until SIGTERM/SIGINT, then stops `parts` in order. */
@@ -133,29 +150,38 @@ async function run(command: string | undefined, args: string[], config: Config):
           `unknown actor: ${unknown.join(', ')}; known: ${ACTOR_NAMES.join(', ')}`,
         )
       const { deps, close } = context(config)
-      const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
-      const reader = logConnection(
-        deps.redis.duplicate(),
-        deps.logger.child({ connection: 'leaderboard feed' }),
+      // Requests fail fast while Redis is unreachable (503); the actors' connection waits.
+      const requestRedis = logConnection(
+        createRequestRedis(config.REDIS_URL),
+        deps.logger.child({ connection: 'requests' }),
       )
-      const feed = createLeaderboardFeed(deps.redis, reader, deps.keys)
-      const server =
+      registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
+      const httpDeps = { ...deps, redis: requestRedis }
+      const reader =
         command === 'work'
           ? undefined
-          : serveHttp({
-              fetch: createApp({ ...deps, feed, jwtSecret: config.JWT_SECRET }).fetch,
-              port: config.PORT,
-            })
-      if (server !== undefined) deps.logger.info({ port: config.PORT }, 'http listening')
+          : logConnection(
+              deps.redis.duplicate(),
+              deps.logger.child({ connection: 'leaderboard feed' }),
+            )
+      const feed =
+        reader === undefined ? undefined : createLeaderboardFeed(requestRedis, reader, deps.keys)
+      // A `work` process serves its health and its own metrics, for Prometheus to scrape.
+      const app =
+        feed === undefined
+          ? createOpsApp(httpDeps)
+          : createApp({ ...httpDeps, feed, jwtSecret: config.JWT_SECRET })
+      const server = await listen(app.fetch, config.PORT)
+      deps.logger.info({ port: config.PORT }, 'http listening')
+      const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
       untilSignal(deps.logger, async () => {
-        const closed = new Promise<void>((resolve) =>
-          server ? server.close(() => resolve()) : resolve(),
-        )
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         // Live leaderboard streams never end by themselves: end them, or closing would wait.
-        feed.close()
+        feed?.close()
         await closed
         await workers?.stop()
-        reader.disconnect()
+        reader?.disconnect()
+        requestRedis.disconnect()
         await close()
       })
       return

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
 import { except } from 'hono/combine'
 import { accessLog } from './access.js'
 import type { AppDeps } from './app-deps.js'
@@ -53,9 +54,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       description: 'Campaign stream processor HTTP API',
     },
   })
+  return withErrors(app, deps.logger)
+}
+
+/** The HTTP app of a `work` process: `/healthz`, `/readyz` and its own `/metrics`. */
+export function createOpsApp(
+  deps: Pick<AppDeps, 'db' | 'redis' | 'logger' | 'metrics'>,
+): OpenAPIHono {
+  const app = new OpenAPIHono()
+  app.use('*', accessLog(deps.logger, deps.metrics.http))
+  app.route('/', healthRoutes(deps))
+  return withErrors(app, deps.logger)
+}
+
+/** problem+json for unknown routes and for every error. */
+function withErrors<A extends OpenAPIHono<AuthEnv> | OpenAPIHono>(app: A, logger: Logger): A {
   app.notFound((c) =>
     problemResponse(c, new HttpProblem(404, 'not_found', `No route ${c.req.method} ${c.req.path}`)),
   )
-  app.onError(errorHandler(deps.logger))
+  app.onError(errorHandler(logger))
   return app
 }

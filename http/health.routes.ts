@@ -9,7 +9,7 @@ const Checks = z.object({
 })
 
 /** Liveness, readiness and Prometheus metrics. */
-export const healthRoutes = (deps: AppDeps) =>
+export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
   openApiApp()
     .openapi(
       createRoute({

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { z } from 'zod'
 import { FileProblem } from '../pipelines/csv-check.js'
 import { DomainError } from '../pipelines/domain-error.js'
+import { isPostgresUnavailable } from '../storage/postgres/database.js'
+import { isRedisUnavailable } from '../storage/redis/connection.js'
 
 /** One field error inside a problem. */
 export interface FieldError {
@@ -60,7 +62,13 @@ export function validationProblem(
   })
 }
 
-/** Maps every error to problem+json; unexpected ones are logged and answered 500. */
+/** The `Retry-After` of a 503 while Redis or Postgres is unreachable. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Maps every error to problem+json: 503 `service_unavailable` (with `Retry-After`) when Redis or
+ * Postgres could not be reached; unexpected ones are logged and answered 500.
+ */
 export function errorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
     if (error instanceof HttpProblem) return problemResponse(c, error)
@@ -84,6 +92,19 @@ export function errorHandler(logger: Logger) {
               ? 'malformed_json'
               : 'http_error'
       return problemResponse(c, new HttpProblem(status, code, error.message || 'Request failed'))
+    }
+    const down = isRedisUnavailable(error)
+      ? 'Redis'
+      : isPostgresUnavailable(error)
+        ? 'Postgres'
+        : undefined
+    if (down !== undefined) {
+      logger.warn({ err: error, path: c.req.path }, 'request failed: service unavailable')
+      c.header('retry-after', String(RETRY_AFTER_SECONDS))
+      return problemResponse(
+        c,
+        new HttpProblem(503, 'service_unavailable', `${down} is unavailable; try again shortly`),
+      )
     }
     logger.error({ err: error, path: c.req.path }, 'request failed')
     return problemResponse(c, new HttpProblem(500, 'internal_error', 'Internal server error'))

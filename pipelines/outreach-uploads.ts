@@ -6,6 +6,7 @@ import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import {
   findUploadRequest,
+  deleteUploadRequest,
   insertUploadRequest,
 } from '../storage/postgres/upload-request.repository.js'
 import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
@@ -93,6 +94,14 @@ export async function acceptUpload(
     bytes,
     createdBy: input.createdBy,
   })
-  await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
+  try {
+    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
+  } catch (error) {
+    // Not queued (Redis unreachable, say): leave nothing behind, so the caller's retry is the
+    // only copy. Were the entry written after all, upload-split skips an unknown request.
+    await deleteUploadRequest(deps.db, id)
+    await deps.files.remove(fileKey)
+    throw error
+  }
   return row
 }

@@ -1,14 +1,41 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appendEntries, flatten, toEntries } from '../storage/redis/streams.js'
-import { isolatedServices, testRedisUrl, type TestServices } from './support/services.js'
+import {
+  isolatedServices,
+  testDatabaseUrl,
+  testRedisUrl,
+  type TestServices,
+  eventually,
+} from './support/services.js'
 
 let s: TestServices
 beforeAll(async () => {
   s = await isolatedServices()
 })
 afterAll(() => s.close())
+
+const env = (more: Record<string, string> = {}) => ({
+  ...process.env,
+  KEY_PREFIX: s.namespace,
+  REDIS_URL: testRedisUrl,
+  DATABASE_URL: testDatabaseUrl,
+  LOG_LEVEL: 'silent',
+  ...more,
+})
+
+/** A local port, listened on by `server` when given. */
+async function port(
+  server = createServer(),
+): Promise<{ port: number; close: () => Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
 
 /** Runs `cli.ts` in its own process on this file's key namespace. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -78,5 +105,55 @@ describe('campaign-streams dead-letters', () => {
       { fields: { requestId: '5' } },
     ])
     expect(await s.redis.xlen(dead)).toBe(998)
+  })
+})
+
+describe('campaign-streams serve and work', () => {
+  /** Starts `cli.ts <args>`; `exited` resolves with its exit code and stderr. */
+  const start = (args: string[], more: Record<string, string>) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli.ts', ...args], {
+      env: env({ LOG_LEVEL: 'info', ...more }),
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      child.on('exit', (code) => resolve({ code, stderr })),
+    )
+    return { child, exited, stdout: () => stdout }
+  }
+
+  it('should stop with one line when PORT is taken', async () => {
+    const taken = await port()
+    try {
+      const serve = start(['serve'], { PORT: String(taken.port) })
+      expect(await serve.exited).toEqual({
+        code: 2,
+        stderr: `PORT ${taken.port} is already in use\n`,
+      })
+    } finally {
+      await taken.close()
+    }
+  })
+
+  it('should serve health and its own metrics from a work process, and stop on SIGTERM', async () => {
+    const free = await port()
+    await free.close()
+    const work = start(['work', '--actors', 'purchase-qualify'], { PORT: String(free.port) })
+    try {
+      await eventually(async () => work.stdout().includes('"msg":"actor started"'))
+      const base = `http://127.0.0.1:${free.port}`
+      expect((await fetch(`${base}/readyz`)).status).toBe(200)
+      const metrics = await (await fetch(`${base}/metrics`)).text()
+      expect(metrics).toContain('campaign_streams_redis_up 1')
+      expect(metrics).toContain(
+        'campaign_streams_stream_pending_entries{stream="purchase_events",group="purchase-qualify"} 0',
+      )
+      expect((await fetch(`${base}/campaigns/1`)).status).toBe(404)
+    } finally {
+      work.child.kill('SIGTERM')
+    }
+    expect((await work.exited).code).toBe(0)
   })
 })

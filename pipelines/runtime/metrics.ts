@@ -157,15 +157,26 @@ export function registerStreamGauges(
   clock: Clock,
   streams: readonly string[] = [...keys.consumedStreams, ...keys.publishedStreams],
 ): void {
-  let inFlight: Promise<StreamState> | undefined
-  // One Redis read per scrape, shared by the four gauges.
+  let inFlight: Promise<StreamState | undefined> | undefined
+  // One Redis read per scrape, shared by the gauges; undefined when Redis did not answer, so
+  // the rest of /metrics is still served (without the stream series, and redis_up 0).
   const state = () => {
-    inFlight ??= readStreamState(redis, keys, streams, clock).finally(() => {
-      setTimeout(() => (inFlight = undefined), 250).unref()
-    })
+    inFlight ??= readStreamState(redis, keys, streams, clock)
+      .catch(() => undefined)
+      .finally(() => {
+        setTimeout(() => (inFlight = undefined), 250).unref()
+      })
     return inFlight
   }
   const registers = [metrics.registry]
+  new Gauge({
+    name: `${PREFIX}redis_up`,
+    help: 'Whether Redis answered the stream reads of this scrape (1) or not (0)',
+    registers,
+    async collect() {
+      this.set((await state()) === undefined ? 0 : 1)
+    },
+  })
   new Gauge({
     name: `${PREFIX}stream_length_entries`,
     help: 'Entries in the stream (XLEN)',
@@ -173,7 +184,7 @@ export function registerStreamGauges(
     registers,
     async collect() {
       this.reset()
-      for (const [stream, length] of (await state()).lengths) this.set({ stream }, length)
+      for (const [stream, length] of (await state())?.lengths ?? []) this.set({ stream }, length)
     },
   })
   const groupGauge = (name: string, help: string, pick: (g: GroupState) => number) =>
@@ -184,7 +195,7 @@ export function registerStreamGauges(
       registers,
       async collect() {
         this.reset()
-        for (const g of (await state()).groups)
+        for (const g of (await state())?.groups ?? [])
           this.set({ stream: g.stream, group: g.group }, pick(g))
       },
     })

@@ -77,12 +77,18 @@ class PreparingClient extends pg.Client {
   }
 }
 
+/** How long opening a pooled connection may take. */
+const CONNECT_TIMEOUT_MS = 10_000
+
 /** A Kysely instance over a `pg` pool; bigint columns come back as strings, dates as text. */
 export function createDb(url: string, options: DbOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     types,
     max: options.maxConnections ?? 10,
+    // A server that does not answer (not one that refuses) would otherwise hold a caller for
+    // the operating system's TCP timeout, minutes.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     Client: PreparingClient,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })
@@ -101,6 +107,16 @@ const NOT_UP = new Set([
   'EAI_AGAIN',
   '57P03', // cannot_connect_now: starting up or shutting down
 ])
+
+/** Errors of a server that went away under an open connection, or a pool that could not connect. */
+const GONE = /^Connection terminated|timeout exceeded when trying to connect/
+
+/** True for an error that means Postgres is not reachable now (not a fault of the query). */
+export function isPostgresUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = String((error as { code?: unknown }).code)
+  return NOT_UP.has(code) || code === '57P01' || code === '57P02' || GONE.test(error.message)
+}
 
 /** The `postgres` database of the server `url` names, for work outside any one database. */
 function serverUrl(url: string): string {

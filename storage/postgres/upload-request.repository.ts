@@ -32,6 +32,11 @@ export async function insertUploadRequest(
     .executeTakeFirstOrThrow()
 }
 
+/** Deletes an upload request that was never queued (nothing refers to it yet). */
+export async function deleteUploadRequest(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('upload_request').where('id', '=', id).execute()
+}
+
 /** One upload request, or undefined. */
 export async function findUploadRequest(
   db: Kysely<Database>,

@@ -52,6 +52,31 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   return redis
 }
 
+/** How long a request's Redis command may wait for its answer. */
+const REQUEST_COMMAND_TIMEOUT_MS = 5000
+
+/**
+ * A connection for request handlers: while Redis is unreachable its commands fail at once (no
+ * offline queue, no retry), and one unanswered for 5 s fails, so a client gets 503 instead of
+ * waiting. Workers keep {@link createRedis}, whose commands wait for Redis to come back.
+ */
+export function createRequestRedis(url: string): Redis {
+  return createRedis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: REQUEST_COMMAND_TIMEOUT_MS,
+  })
+}
+
+/** Messages of ioredis errors that mean the command never reached Redis or got no answer. */
+const UNAVAILABLE =
+  /enableOfflineQueue options is false|^Connection is closed|^Command timed out|max retries per request/i
+
+/** True for an error of a Redis command that could not reach Redis (or got no answer). */
+export function isRedisUnavailable(error: unknown): boolean {
+  return error instanceof Error && UNAVAILABLE.test(error.message)
+}
+
 /** How a connection's trouble is reported. */
 export interface ConnectionReport {
   /** The connection failed (`since` errors since the last report, this one included). */
