@@ -2,7 +2,7 @@
 import { serve as serveHttp } from '@hono/node-server'
 import { inspect, parseArgs } from 'node:util'
 import pino from 'pino'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, DEV_JWT_SECRET, loadConfig, type Config } from './config.js'
 import { createApp, createOpsApp } from './http/app.js'
 import {
   discardDeadLetters,
@@ -171,6 +171,10 @@ async function run(command: string | undefined, args: string[], config: Config):
         feed === undefined
           ? createOpsApp(httpDeps)
           : createApp({ ...httpDeps, feed, jwtSecret: config.JWT_SECRET })
+      if (feed !== undefined && config.JWT_SECRET === DEV_JWT_SECRET)
+        deps.logger.warn(
+          'JWT_SECRET is the development default: anyone can sign admin tokens; set it',
+        )
       const server = await listen(app.fetch, config.PORT)
       deps.logger.info({ port: config.PORT }, 'http listening')
       const workers = command === 'serve' ? undefined : await startWorkers(deps, names)

@@ -2,6 +2,9 @@ import { z } from 'zod'
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
+/** The JWT secret of development set-ups; `serve` and `start` warn while it is in use. */
+export const DEV_JWT_SECRET = 'dev-secret-change-me-please'
+
 /** The environment the process runs with, parsed once at start. */
 export const Config = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
@@ -9,10 +12,7 @@ export const Config = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres@127.0.0.1:5432/campaign_streams'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  JWT_SECRET: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .default('dev-secret-change-me-please'),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
   BASE_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD')

@@ -132,6 +132,7 @@ describe('campaign-streams serve and work', () => {
         code: 2,
         stderr: `PORT ${taken.port} is already in use\n`,
       })
+      expect(serve.stdout()).toContain('JWT_SECRET is the development default')
     } finally {
       await taken.close()
     }
