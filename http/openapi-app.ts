@@ -28,10 +28,19 @@ export const problemContent = {
   },
 } as const
 
-/** Documented problem answers by status. */
+/** Documented problem answers by status, and the 503 every route may give. */
 export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413)[]) =>
   Object.fromEntries(
-    statuses.map((s) => [s, { description: `Problem (${s})`, content: problemContent }]),
+    [...statuses, 503].map((s) => [
+      s,
+      {
+        description:
+          s === 503
+            ? 'service_unavailable: Redis or Postgres is unreachable; try again (Retry-After)'
+            : `Problem (${s})`,
+        content: problemContent,
+      },
+    ]),
   )
 
 /** The bearer-token security requirement. */

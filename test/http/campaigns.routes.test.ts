@@ -107,5 +107,7 @@ describe('GET /openapi.json', () => {
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
     expect(new Set(documented)).toEqual(new Set(served))
     expect(served.length).toBeGreaterThan(15)
+    const get = doc.paths['/campaigns/{id}']?.get as { responses: Record<string, unknown> }
+    expect(Object.keys(get.responses)).toEqual(['200', '400', '404', '503'])
   })
 })
