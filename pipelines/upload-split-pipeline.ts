@@ -15,6 +15,7 @@ import type { UploadRequestRow } from '../storage/postgres/upload-request.table.
 import {
   completeUpload,
   failUpload,
+  failDeadLettered,
   insertUploadErrors,
   startProcessing,
 } from '../storage/postgres/upload-request.repository.js'
@@ -218,5 +219,15 @@ export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMess
     operate: concatMap(async ([entry]) =>
       entry === undefined ? {} : splitUpload(deps, entry.value.requestId),
     ),
+    // The upload's status must not stay `processing` for ever: it fails, with the reason.
+    deadLettered: (entries) =>
+      failDeadLettered(
+        deps.db,
+        entries.map(({ value, error }) => ({
+          id: value.requestId,
+          error: `${error} (replay the dead letter of outreach:uploads to try again)`,
+        })),
+        new Date(deps.clock.now()),
+      ),
   }
 }

@@ -58,6 +58,12 @@ export interface ActorDefinition<T> {
   options?: Partial<ActorOptions>
   /** Releases what `operate` holds (connection pools, say) once the actor has stopped. */
   close?: () => Promise<void>
+  /**
+   * Records what giving up on entries means for their job (an upload that will not finish,
+   * say), right before they move to the dead-letter stream; entries that did not decode are
+   * left out. When it fails, the entries stay pending and are tried again.
+   */
+  deadLettered?: (entries: { value: T; error: string }[]) => Promise<void>
 }
 
 /** What an actor needs from the process. */
@@ -127,6 +133,16 @@ export async function startActor<T>(
 
   /** Acks `entries`; dead-letters `dead` in the same MULTI after the effect's outputs. */
   const commit = async (entries: Delivered[], effect: Effect, dead: Map<string, string>) => {
+    if (dead.size > 0 && definition.deadLettered !== undefined) {
+      const given: { value: T; error: string }[] = []
+      for (const entry of entries) {
+        const error = dead.get(entry.id)
+        const parsed = error === undefined ? undefined : definition.schema.safeParse(entry.fields)
+        if (error !== undefined && parsed?.success === true)
+          given.push({ value: parsed.data, error })
+      }
+      if (given.length > 0) await definition.deadLettered(given)
+    }
     const tx = deps.redis.multi()
     effect.commit?.(tx)
     const letters: string[][] = []
@@ -169,12 +185,20 @@ export async function startActor<T>(
     await commit(entries, effect, dead)
   }
 
-  const leavePending = async (entries: Delivered[], error: unknown) => {
+  /** Leaves `entries` pending with `error` as their last one, but those given up on in `dead`. */
+  const leavePending = async (
+    entries: Delivered[],
+    error: unknown,
+    dead: ReadonlyMap<string, string> = new Map(),
+  ) => {
     logger.warn({ err: error, ids: entries.map((e) => e.id) }, 'batch left pending for retry')
     count('retry', entries.length)
+    // An entry given up on keeps the error that made it fail, not that of its dead letter's commit.
+    const fresh = entries.filter((e) => !dead.has(e.id))
+    if (fresh.length === 0) return
     await deps.redis.hset(
       errorsKey,
-      Object.fromEntries(entries.map((e) => [e.id, errorMessage(error)])),
+      Object.fromEntries(fresh.map((e) => [e.id, errorMessage(error)])),
     )
   }
 
@@ -204,7 +228,7 @@ export async function startActor<T>(
         dead.set(entries[0].id, error.message)
         await commit(entries, {}, dead).catch((e: unknown) => leavePending(entries, e))
       } else {
-        await leavePending(entries, error)
+        await leavePending(entries, error, dead)
       }
     }
   }

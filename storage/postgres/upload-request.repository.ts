@@ -45,19 +45,45 @@ export async function findUploadRequest(
   return db.selectFrom('upload_request').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** Moves a request to `processing` unless it finished already; returns the row. */
+/**
+ * Moves a request to `processing` unless it finished already (one failed by a dead letter has
+ * not: that dead letter was replayed); returns the row.
+ */
 export async function startProcessing(
   db: Kysely<Database>,
   id: string,
 ): Promise<UploadRequestRow | undefined> {
+  const again = sql<boolean>`status NOT IN ('completed', 'failed') OR dead_lettered`
   return db
     .updateTable('upload_request')
     .set({
-      status: sql`CASE WHEN status IN ('completed', 'failed') THEN status ELSE 'processing' END`,
+      status: sql`CASE WHEN ${again} THEN 'processing' ELSE status END`,
+      error: sql`CASE WHEN ${again} THEN NULL ELSE error END`,
+      completed_at: sql`CASE WHEN ${again} THEN NULL ELSE completed_at END`,
+      dead_lettered: false,
     })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst()
+}
+
+/**
+ * Fails the requests whose queue entries were dead-lettered (those not finished yet) with the
+ * reason; replaying the dead letter runs them again.
+ */
+export async function failDeadLettered(
+  db: Kysely<Database>,
+  failures: { id: string; error: string }[],
+  at: Date,
+): Promise<void> {
+  for (const { id, error } of failures) {
+    await db
+      .updateTable('upload_request')
+      .set({ status: 'failed', error, completed_at: at, dead_lettered: true })
+      .where('id', '=', id)
+      .where('status', 'in', ['accepted', 'processing'])
+      .execute()
+  }
 }
 
 /** Final counts of a finished request. */

@@ -21,6 +21,8 @@ export interface UploadRequestTable {
   negative: Generated<number>
   cancelled_tasks: Generated<number>
   error: string | null
+  /** Failed because its queue entry was dead-lettered: a replay of that entry runs it again. */
+  dead_lettered: Generated<boolean>
   created_by: string
   created_at: Generated<Date>
   completed_at: Date | null

@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { replayDeadLetters } from '../../pipelines/dead-letters.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { exampleOutreach } from '../support/example-outreach.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
@@ -174,5 +177,34 @@ describe('contact uploads', () => {
       expect(await res.json()).toMatchObject({ code })
     }
     expect((await upload(campaignId, '{}', 'application/json')).status).toBe(415)
+  })
+
+  it('should fail an upload whose entry was dead-lettered, and run it again when that is replayed', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const fileKey = `uploads/${campaignId}/lost.csv` // accepted, then lost before the split
+    const request = await insertUploadRequest(s.db, {
+      id: '00000000-0000-4000-8000-000000000001',
+      campaignId,
+      kind: 'contacts',
+      parentId: null,
+      fileKey,
+      bytes: 19,
+      createdBy: '1',
+    })
+    await s.redis.xadd(s.keys.outreachUploads, '*', 'requestId', request.id)
+    const status = async () =>
+      (await (
+        await t.app.request(`/campaigns/${campaignId}/uploads/${request.id}`, { headers: admin })
+      ).json()) as { status: string; error?: string; rows: { accepted: number } }
+    await eventually(async () => (await status()).status === 'failed', 15_000)
+    expect((await status()).error).toMatch(
+      /^gave up after 4 deliveries: ENOENT.*\(replay the dead letter of outreach:uploads to try again\)$/,
+    )
+
+    await s.files.write(fileKey, Readable.from(['phone\n9000000001\n']))
+    expect(await replayDeadLetters(s.redis, s.keys, 'outreach:uploads')).toBe(1)
+    await eventually(async () => (await status()).status === 'completed')
+    expect(await status()).toMatchObject({ rows: { accepted: 1 } })
+    expect((await status()).error).toBeUndefined()
   })
 })

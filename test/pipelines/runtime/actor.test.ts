@@ -25,7 +25,7 @@ let streams = 0
 function copier(
   operate: ActorDefinition<Item>['operate'],
   options: ActorDefinition<Item>['options'] = {},
-  close?: ActorDefinition<Item>['close'],
+  hooks: Pick<ActorDefinition<Item>, 'close' | 'deadLettered'> = {},
 ) {
   const stream = s.keys.stream(`runtime-${++streams}`)
   const out = `${stream}:out`
@@ -36,7 +36,7 @@ function copier(
     schema: Item,
     operate,
     options,
-    ...(close === undefined ? {} : { close }),
+    ...hooks,
   }
   const deps = { redis: s.redis, keys: s.keys, logger: s.logger, metrics: s.metrics.actors }
   const fast = { blockMs: 50, visibilityTimeoutMs: 500, reclaimEveryMs: 100, maxDeliveries: 2 }
@@ -72,8 +72,10 @@ describe('startActor', () => {
     const c = copier(
       (batches) => batches.pipe(concatMap((b) => of(copyTo(out)(b)).pipe(delay(100)))),
       { batchSize: 5, concurrency: 1 },
-      async () => {
-        seenAtClose.push(await c.outputs())
+      {
+        close: async () => {
+          seenAtClose.push(await c.outputs())
+        },
       },
     )
     out = c.out
@@ -229,5 +231,47 @@ describe('startActor', () => {
       attempts: '3',
       error: 'gave up after 3 deliveries: flow service down',
     })
+  })
+
+  it('should tell the definition which decoded entries it gives up on, and keep them pending while that fails', async () => {
+    const told: { value: Item; error: string }[][] = []
+    let refuse = true
+    const c = copier(
+      (batches) =>
+        batches.pipe(
+          map((): Effect => {
+            throw new TransientError('file gone')
+          }),
+        ),
+      {},
+      {
+        deadLettered: (entries) => {
+          told.push(entries)
+          return refuse ? Promise.reject(new Error('postgres down')) : Promise.resolve()
+        },
+      },
+    )
+    await c.add(8)
+    await s.redis.xadd(c.stream, '*', 'n', 'not a number')
+    const actor = await c.start()
+    await eventually(async () => (await c.dead()).length === 1) // the undecodable one
+    await eventually(async () => told.length >= 2)
+    expect(await c.dead()).toHaveLength(1) // the hook failed: entry 8 is still pending
+    expect(await c.pending()).toBe(1)
+    refuse = false
+    await eventually(async () => (await c.dead()).length === 2)
+    await actor.stop()
+    expect(told.flat().map((t) => t.value.n)).toEqual(told.map(() => 8))
+    // The failed commits of its dead letter did not replace the error that made it fail.
+    expect((await c.dead())[1]).toMatchObject({
+      n: '8',
+      error: expect.stringMatching(/: file gone$/) as unknown,
+    })
+    expect(told.at(-1)).toEqual([
+      {
+        value: { n: 8 },
+        error: expect.stringMatching(/^gave up after \d deliveries: file gone$/) as unknown,
+      },
+    ])
   })
 })
