@@ -38,9 +38,13 @@ const USAGE = `usage: campaign-streams <command>
   dead-letters discard <stream> <id…>   delete those dead letters for good
     <stream>: ${CONSUMED_STREAMS.join(', ')}`
 
+/** The process's JSON logger; every line names the service. */
+const createLogger = (config: Config) =>
+  pino({ level: config.LOG_LEVEL, base: { service: 'campaign-streams' } })
+
 /** Everything a process shares: config, logger, connections, metrics. */
 function context(config: Config) {
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'campaign-streams' } })
+  const logger = createLogger(config)
   const redis = logConnection(createRedis(config.REDIS_URL), logger.child({ connection: 'main' }))
   const db = createDb(config.DATABASE_URL, {
     onIdleError: (error) => {
@@ -132,7 +136,7 @@ function untilSignal(logger: pino.Logger, stop: () => Promise<void>): void {
 }
 
 async function run(command: string | undefined, args: string[], config: Config): Promise<void> {
-  const bootLogger = pino({ level: config.LOG_LEVEL })
+  const bootLogger = createLogger(config)
   switch (command) {
     case 'migrate':
       return migrate(config, bootLogger)
