@@ -27,10 +27,16 @@ export const NewPurchaseCampaign = z
     message: 'must be after startDateTime',
     path: ['endDateTime'],
   })
-  .refine((c) => toMinor(c.prize.value, c.prize.currency) !== undefined, {
-    message: 'has more decimals than the currency allows',
-    path: ['prize', 'value'],
-  })
+  // Precision is checked only on a well-formed decimal (a malformed one has its own message).
+  .refine(
+    (c) =>
+      !MoneyInput.shape.value.safeParse(c.prize.value).success ||
+      toMinor(c.prize.value, c.prize.currency) !== undefined,
+    {
+      message: 'has more decimals than the currency allows',
+      path: ['prize', 'value'],
+    },
+  )
 export type NewPurchaseCampaign = z.infer<typeof NewPurchaseCampaign>
 
 /** A purchase campaign as the HTTP contract shows it. */

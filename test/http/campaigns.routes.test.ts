@@ -72,6 +72,21 @@ describe('POST /campaigns', () => {
     expect(body.errors.map((e) => e.field).sort()).toEqual(['endDateTime', 'itemId', 'prize.value'])
   })
 
+  it('should give a malformed prize one message, not also a precision one', async () => {
+    const errors = async (prize: object) =>
+      (
+        (await (
+          await t.app.request('/campaigns', jsonBody('POST', { ...campaign, prize }, admin))
+        ).json()) as { errors: unknown[] }
+      ).errors
+    expect(await errors({ value: '-1', currency: 'USD' })).toEqual([
+      { field: 'prize.value', message: 'must be a decimal such as 100.00' },
+    ])
+    expect(await errors({ value: '1.5', currency: 'JPY' })).toEqual([
+      { field: 'prize.value', message: 'has more decimals than the currency allows' },
+    ])
+  })
+
   it('should answer 404 problem for an unknown campaign and route', async () => {
     expect(await (await t.app.request('/campaigns/999999')).json()).toMatchObject({
       code: 'campaign_not_found',
