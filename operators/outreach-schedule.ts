@@ -16,7 +16,9 @@ export interface OutreachSchedule {
   days: number
 }
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
+/** Minutes since midnight; NaN for a malformed time, so no rule compares it (it has its own error). */
+const minutes = (hhmm: string) =>
+  HHMM.safeParse(hhmm).success ? Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5)) : NaN
 
 /** True for an IANA zone name luxon knows. */
 export const isZone = (zone: string) => IANAZone.isValidZone(zone)

@@ -73,6 +73,18 @@ describe('outreach campaigns', () => {
       ]),
     )
   })
+
+  it('should name a malformed time once, without the rules it cannot be compared by', async () => {
+    const res = await create({
+      ...campaign,
+      workingHours: { start: '25:00', end: '21:00' },
+      slots: [{ start: '10:00', end: '9:30' }],
+    })
+    expect(((await res.json()) as { errors: unknown[] }).errors).toEqual([
+      { field: 'workingHours.start', message: 'must be a time of day HH:mm' },
+      { field: 'slots.0.end', message: 'must be a time of day HH:mm' },
+    ])
+  })
 })
 
 describe('contact uploads', () => {
