@@ -148,6 +148,8 @@ export const campaignsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const campaign = await campaignOr404(c.req.valid('param').id)
+        if (campaign.type !== 'purchase')
+          throw new HttpProblem(404, 'campaign_not_found', `No purchase campaign ${campaign.id}`)
         const winner = await findWinner(deps.db, campaign.id)
         if (winner === undefined) {
           const ended = campaign.end_at.getTime() <= deps.clock.now()

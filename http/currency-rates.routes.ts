@@ -6,7 +6,9 @@ import type { CurrencyRateRow } from '../storage/postgres/currency-rate.table.js
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
+import { HttpProblem } from './problem.js'
 
+const DECIMAL = /^\d{1,12}(\.\d{1,12})?$/
 const RateSchema = z.object({ currency: z.string(), rate: z.string(), updatedAt: z.string() })
 const view = (row: CurrencyRateRow) => ({
   currency: row.currency,
@@ -34,8 +36,8 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
               z.object({
                 rate: z
                   .string()
-                  .regex(/^\d{1,12}(\.\d{1,12})?$/, 'must be a decimal such as 1.25')
-                  .refine((r) => Number(r) > 0, 'must be greater than zero'),
+                  .regex(DECIMAL, 'must be a decimal such as 1.25')
+                  .refine((r) => !DECIMAL.test(r) || Number(r) > 0, 'must be greater than zero'),
               }),
             ),
           },
@@ -46,9 +48,17 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
         },
       }),
       async (c) => {
+        const { currency } = c.req.valid('param')
+        // Scoring always counts the base currency at 1: a stored rate would only mislead.
+        if (currency === deps.baseCurrency)
+          throw new HttpProblem(
+            400,
+            'base_currency',
+            `${currency} is the base currency: its rate is always 1`,
+          )
         const row = await upsertRate(
           deps.db,
-          c.req.valid('param').currency,
+          currency,
           c.req.valid('json').rate,
           c.var.caller.userId,
         )

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, jsonBody, testApp } from '../support/app.js'
+import { exampleOutreach } from '../support/example-outreach.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -92,6 +93,13 @@ describe('POST /campaigns', () => {
       code: 'campaign_not_found',
     })
     expect((await t.app.request('/nowhere')).status).toBe(404)
+    const outreach = await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
+    const { campaignId } = (await outreach.json()) as { campaignId: string }
+    expect(await (await t.app.request(`/campaigns/${campaignId}/winner`)).json()).toMatchObject({
+      status: 404,
+      code: 'campaign_not_found',
+      title: `No purchase campaign ${campaignId}`,
+    })
   })
 })
 
@@ -103,9 +111,21 @@ describe('currency rates', () => {
       rates: { currency: string; rate: string }[]
     }
     expect(list.rates).toEqual([expect.objectContaining({ currency: 'EUR', rate: '1.25' })])
-    expect(
-      (await t.app.request('/currency-rates/EUR', jsonBody('PUT', { rate: '0' }, admin))).status,
-    ).toBe(400)
+    const refused = async (currency: string, rate: string) =>
+      (await (
+        await t.app.request(`/currency-rates/${currency}`, jsonBody('PUT', { rate }, admin))
+      ).json()) as unknown
+    expect(await refused('EUR', '0')).toMatchObject({
+      errors: [{ field: 'rate', message: 'must be greater than zero' }],
+    })
+    expect(await refused('EUR', '-1')).toMatchObject({
+      errors: [{ field: 'rate', message: 'must be a decimal such as 1.25' }],
+    })
+    expect(await refused('USD', '2')).toMatchObject({
+      status: 400,
+      code: 'base_currency',
+      title: 'USD is the base currency: its rate is always 1',
+    })
   })
 })
 
