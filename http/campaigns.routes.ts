@@ -3,6 +3,7 @@ import { money } from '../operators/money.js'
 import {
   createPurchaseCampaign,
   NewPurchaseCampaign,
+  purchaseCampaignOf,
   purchaseCampaignView,
 } from '../pipelines/purchase-campaigns.js'
 import {
@@ -147,9 +148,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         },
       }),
       async (c) => {
-        const campaign = await campaignOr404(c.req.valid('param').id)
-        if (campaign.type !== 'purchase')
-          throw new HttpProblem(404, 'campaign_not_found', `No purchase campaign ${campaign.id}`)
+        const campaign = await purchaseCampaignOf(deps.db, c.req.valid('param').id)
         const winner = await findWinner(deps.db, campaign.id)
         if (winner === undefined) {
           const ended = campaign.end_at.getTime() <= deps.clock.now()

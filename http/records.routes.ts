@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { money } from '../operators/money.js'
-import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { purchaseCampaignOf } from '../pipelines/purchase-campaigns.js'
 import { readPosition, readTop, type Ranked } from '../storage/redis/leaderboard.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAuth } from './auth.js'
@@ -26,10 +26,6 @@ export const recordsRoutes = (deps: AppDeps) => {
     position: r.position,
     totalAmount: money(r.totalMinor, deps.baseCurrency),
   })
-  const campaignOr404 = async (id: string) => {
-    if ((await findCampaign(deps.db, id)) === undefined)
-      throw new HttpProblem(404, 'campaign_not_found', `No campaign ${id}`)
-  }
   return openApiApp()
     .openapi(
       createRoute({
@@ -54,7 +50,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { n, campaignId } = c.req.valid('param')
-        await campaignOr404(campaignId)
+        await purchaseCampaignOf(deps.db, campaignId)
         const positions = (await readTop(deps.redis, deps.keys, campaignId, n)).map(row)
         return c.json({ headers: [], records: { campaignId, positions } }, 200)
       },
@@ -88,6 +84,7 @@ export const recordsRoutes = (deps: AppDeps) => {
         }
         const found = await readPosition(deps.redis, deps.keys, campaignId, userId)
         if (found === undefined) {
+          await purchaseCampaignOf(deps.db, campaignId) // no such campaign says so first
           throw new HttpProblem(
             404,
             'no_qualified_purchase',
@@ -115,7 +112,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { campaignId } = c.req.valid('param')
-        await campaignOr404(campaignId)
+        await purchaseCampaignOf(deps.db, campaignId)
         const lastEventId = c.req.header('last-event-id')
         return streamSSE(c, async (stream) => {
           await new Promise<void>((resolve) => {

@@ -88,18 +88,25 @@ describe('POST /campaigns', () => {
     ])
   })
 
-  it('should answer 404 problem for an unknown campaign and route', async () => {
+  it('should answer 404 for an unknown campaign and route, 400 for the wrong kind of campaign', async () => {
     expect(await (await t.app.request('/campaigns/999999')).json()).toMatchObject({
       code: 'campaign_not_found',
     })
     expect((await t.app.request('/nowhere')).status).toBe(404)
     const outreach = await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
     const { campaignId } = (await outreach.json()) as { campaignId: string }
-    expect(await (await t.app.request(`/campaigns/${campaignId}/winner`)).json()).toMatchObject({
-      status: 404,
-      code: 'campaign_not_found',
-      title: `No purchase campaign ${campaignId}`,
-    })
+    for (const path of [
+      `/campaigns/${campaignId}/winner`,
+      `/records/top/10/${campaignId}`,
+      `/records/stream/${campaignId}`,
+    ])
+      expect(await (await t.app.request(path)).json()).toMatchObject({
+        status: 400,
+        code: 'not_purchase',
+        title: `Campaign ${campaignId} is not a purchase campaign`,
+      })
+    const position = await t.app.request('/records/position/999999/1', { headers: admin })
+    expect(await position.json()).toMatchObject({ status: 404, code: 'campaign_not_found' })
   })
 })
 

@@ -52,7 +52,10 @@ describe('while Redis or Postgres is unreachable', () => {
     up.close()
     const down = testApp(s, clock, { redis: deadRedis })
     try {
-      await expectUnavailable(await down.app.request('/records/top/3/1'), 'Redis')
+      await expectUnavailable(
+        await down.app.request('/dead-letters/purchase_events', { headers: admin }),
+        'Redis',
+      )
       const upload = await uploadCsv(
         down.app,
         admin,
