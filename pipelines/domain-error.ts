@@ -14,3 +14,10 @@ export class DomainError extends Error {
     super(message)
   }
 }
+
+/** A 400 `validation_failed` for fields that can only be judged at the time of the request. */
+export function fieldsInvalid(errors: { field: string; message: string }[]): DomainError {
+  return new DomainError('invalid', 'validation_failed', 'The request json is not valid', {
+    errors,
+  })
+}

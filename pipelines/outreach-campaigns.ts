@@ -13,6 +13,7 @@ import {
 import { insertCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
+import { fieldsInvalid } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
 /** The flow endpoint each task is sent to. */
@@ -172,13 +173,18 @@ export async function createOutreachCampaign(
 ): Promise<OutreachCampaignView> {
   const { type: _type, ...settings } = input
   const days = campaignDays(input)
+  const last = days[days.length - 1] ?? input.startDate
+  if (dayStart(input, nextDay(last)) <= deps.clock.now())
+    throw fieldsInvalid([
+      { field: 'startDate', message: `the campaign's last day, ${last}, is over` },
+    ])
   const row = await insertCampaign(deps.db, {
     type: 'outreach',
     item_id: null,
     prize_minor: null,
     prize_currency: null,
     start_at: new Date(dayStart(input, days[0] ?? input.startDate)),
-    end_at: new Date(dayStart(input, nextDay(days[days.length - 1] ?? input.startDate))),
+    end_at: new Date(dayStart(input, nextDay(last))),
     created_by: createdBy,
     started_at: null,
     ended_at: null,

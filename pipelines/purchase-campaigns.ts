@@ -7,7 +7,7 @@ import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
-import { DomainError } from './domain-error.js'
+import { DomainError, fieldsInvalid } from './domain-error.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -78,10 +78,13 @@ export function purchaseCampaignView(row: CampaignRow): PurchaseCampaignView {
 
 /** Stores a purchase campaign, arms its lifecycle timers and tells the caches. */
 export async function createPurchaseCampaign(
-  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds'>,
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'clock'>,
   input: NewPurchaseCampaign,
   createdBy: string,
 ): Promise<PurchaseCampaignView> {
+  // A campaign over before it exists would only decide a winner of nothing at once.
+  if (Date.parse(input.endDateTime) <= deps.clock.now())
+    throw fieldsInvalid([{ field: 'endDateTime', message: 'must be in the future' }])
   const row = await insertCampaign(deps.db, {
     type: 'purchase',
     item_id: input.itemId,

@@ -73,6 +73,29 @@ describe('POST /campaigns', () => {
     expect(body.errors.map((e) => e.field).sort()).toEqual(['endDateTime', 'itemId', 'prize.value'])
   })
 
+  it('should refuse a campaign that is over already', async () => {
+    const refused = async (body: object) => {
+      const res = await t.app.request('/campaigns', jsonBody('POST', body, admin))
+      return { status: res.status, ...((await res.json()) as object) }
+    }
+    expect(
+      await refused({
+        ...campaign,
+        startDateTime: '2026-01-01T00:00:00Z',
+        endDateTime: '2026-01-02T00:00:00Z',
+      }),
+    ).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      errors: [{ field: 'endDateTime', message: 'must be in the future' }],
+    })
+    expect(await refused({ ...exampleOutreach, startDate: '2026-01-01', days: 2 })).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      errors: [{ field: 'startDate', message: "the campaign's last day, 2026-01-02, is over" }],
+    })
+  })
+
   it('should give a malformed prize one message, not also a precision one', async () => {
     const errors = async (prize: object) =>
       (
@@ -119,9 +142,9 @@ describe('currency rates', () => {
     }
     expect(list.rates).toEqual([expect.objectContaining({ currency: 'EUR', rate: '1.25' })])
     const refused = async (currency: string, rate: string) =>
-      (await (
+      await (
         await t.app.request(`/currency-rates/${currency}`, jsonBody('PUT', { rate }, admin))
-      ).json())
+      ).json()
     expect(await refused('EUR', '0')).toMatchObject({
       errors: [{ field: 'rate', message: 'must be greater than zero' }],
     })
