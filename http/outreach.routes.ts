@@ -4,7 +4,9 @@ import { importDoNotCall } from '../pipelines/do-not-call.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard, outreachCampaignList, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
+import { normalizePhone } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
@@ -12,6 +14,16 @@ import { HttpProblem } from './problem.js'
 import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
+const PhoneParams = z.object({
+  phone: z.string().transform((raw, ctx) => {
+    const phone = normalizePhone(raw)
+    if (phone === undefined)
+      ctx.addIssue({ code: 'custom', message: '7 to 15 digits with an optional +' })
+    return phone ?? raw
+  }),
+})
+const notListed = (phone: string) =>
+  new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
 const DayTotalsSchema = z.object({
   date: z.string(),
@@ -96,6 +108,53 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) =>
         c.json(await importDoNotCall(deps, await uploadedFile(c), c.var.caller.userId), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/do-not-call/{phone}',
+        summary:
+          'Whether a number is on the global do-not-call list, since when and by whom (admin)',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: PhoneParams },
+        responses: {
+          200: {
+            description: 'On the list',
+            content: json(
+              z.object({ phone: z.string(), addedBy: z.string(), addedAt: z.string() }),
+            ),
+          },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { phone } = c.req.valid('param')
+        const found = await findDoNotCall(deps.db, phone)
+        if (found === undefined) throw notListed(phone)
+        return c.json(
+          { phone, addedBy: found.added_by, addedAt: found.added_at.toISOString() },
+          200,
+        )
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        path: '/do-not-call/{phone}',
+        summary:
+          'Take a number off the global do-not-call list (admin); tasks already NEGATIVE stay so',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: PhoneParams },
+        responses: { 204: { description: 'Removed' }, ...problems(400, 401, 403, 404) },
+      }),
+      async (c) => {
+        const { phone } = c.req.valid('param')
+        if (!(await removeDoNotCall(deps.db, phone))) throw notListed(phone)
+        deps.logger.info({ phone, by: c.var.caller.userId }, 'number taken off do-not-call list')
+        return c.body(null, 204)
+      },
     )
     .openapi(
       createRoute({

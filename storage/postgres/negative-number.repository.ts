@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Database } from './database.js'
+import type { DoNotCallTable } from './flow-task.table.js'
 import { taskRules } from './task-rules.js'
 
 /**
@@ -62,4 +63,18 @@ export async function addDoNotCall(
     .onConflict((oc) => oc.column('phone').doNothing())
     .executeTakeFirst()
   return Number(result.numInsertedOrUpdatedRows ?? 0)
+}
+
+/** A number's entry on the global do-not-call list, or undefined. */
+export async function findDoNotCall(
+  db: Kysely<Database>,
+  phone: string,
+): Promise<Selectable<DoNotCallTable> | undefined> {
+  return db.selectFrom('do_not_call').selectAll().where('phone', '=', phone).executeTakeFirst()
+}
+
+/** Takes a number off the global do-not-call list; false when it was not on it. */
+export async function removeDoNotCall(db: Kysely<Database>, phone: string): Promise<boolean> {
+  const result = await db.deleteFrom('do_not_call').where('phone', '=', phone).executeTakeFirst()
+  return result.numDeletedRows > 0n
 }

@@ -221,6 +221,27 @@ describe('outreach operations', () => {
       partial: 0,
       failed: 0,
     })
+
+    // Looked up, taken off the list, then uploaded again: now it is stored.
+    const listed = await t.app.request('/do-not-call/4000001', { headers: admin })
+    expect(await listed.json()).toMatchObject({ phone: '4000001', addedBy: '1' })
+    expect(
+      (await t.app.request('/do-not-call/40-000-01', { method: 'DELETE', headers: admin })).status,
+    ).toBe(204)
+    const gone = await t.app.request('/do-not-call/4000001', { headers: admin })
+    expect(gone.status).toBe(404)
+    expect(await gone.json()).toMatchObject({ code: 'not_on_do_not_call_list' })
+    expect(
+      (await t.app.request('/do-not-call/4000001', { method: 'DELETE', headers: admin })).status,
+    ).toBe(404)
+    expect((await t.app.request('/do-not-call/nope', { headers: admin })).status).toBe(400)
+    expect((await t.app.request('/do-not-call/4000001')).status).toBe(401)
+    const again = (await (await csv(`/campaigns/${id}/uploads`, 'phone\n4000001\n')).json()) as {
+      requestId: string
+    }
+    expect(await uploadStatus(id, again.requestId)).toMatchObject({
+      rows: { total: 1, accepted: 1, negative: 0 },
+    })
   })
 
   it('should show an outreach campaign Scheduled, Running, Ended by its days, and Cancelled', async () => {
