@@ -99,7 +99,11 @@ async function migrate(config: Config, logger: pino.Logger): Promise<void> {
 }
 
 /** Serves `fetch` on `port` once it listens; a port in use stops the process with one line. */
-async function listen(fetch: (request: Request) => Response | Promise<Response>, port: number) {
+async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  name: 'PORT' | 'METRICS_PORT',
+) {
   const server = serveHttp({ fetch, port })
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
@@ -107,8 +111,8 @@ async function listen(fetch: (request: Request) => Response | Promise<Response>,
       reject(
         new ConfigError(
           error.code === 'EADDRINUSE'
-            ? `PORT ${port} is already in use`
-            : `cannot listen on PORT ${port}: ${error.message}`,
+            ? `${name} ${port} is already in use`
+            : `cannot listen on ${name} ${port}: ${error.message}`,
         ),
       )
     })
@@ -170,7 +174,11 @@ async function run(command: string | undefined, args: string[], config: Config):
             )
       const feed =
         reader === undefined ? undefined : createLeaderboardFeed(requestRedis, reader, deps.keys)
-      // A `work` process serves its health and its own metrics, for Prometheus to scrape.
+      // A `work` process serves its health and its own metrics on METRICS_PORT, when set.
+      const [name, port] =
+        feed === undefined
+          ? (['METRICS_PORT', config.METRICS_PORT] as const)
+          : (['PORT', config.PORT] as const)
       const app =
         feed === undefined
           ? createOpsApp(httpDeps)
@@ -179,11 +187,13 @@ async function run(command: string | undefined, args: string[], config: Config):
         deps.logger.warn(
           'JWT_SECRET is the development default: anyone can sign admin tokens; set it',
         )
-      const server = await listen(app.fetch, config.PORT)
-      deps.logger.info({ port: config.PORT }, 'http listening')
+      const server = port === undefined ? undefined : await listen(app.fetch, port, name)
+      if (server !== undefined) deps.logger.info({ port }, 'http listening')
       const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
       untilSignal(deps.logger, async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        const closed = new Promise<void>((resolve) =>
+          server === undefined ? resolve() : server.close(() => resolve()),
+        )
         // Live leaderboard streams never end by themselves: end them, or closing would wait.
         feed?.close()
         await closed

@@ -12,6 +12,11 @@ export const Config = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres@127.0.0.1:5432/campaign_streams'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Where a `work` process serves `/healthz`, `/readyz` and its `/metrics`; unset: nowhere (so
+   * several may run on one host without choosing ports).
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
   BASE_CURRENCY: z
     .string()

@@ -141,7 +141,11 @@ describe('campaign-streams serve and work', () => {
   it('should serve health and its own metrics from a work process, and stop on SIGTERM', async () => {
     const free = await port()
     await free.close()
-    const work = start(['work', '--actors', 'purchase-qualify'], { PORT: String(free.port) })
+    const taken = await port()
+    const work = start(['work', '--actors', 'purchase-qualify'], {
+      METRICS_PORT: String(free.port),
+      PORT: String(taken.port), // not used by work: a second worker on the host needs no port
+    })
     try {
       await eventually(async () => work.stdout().includes('"msg":"actor started"'))
       const base = `http://127.0.0.1:${free.port}`
@@ -154,6 +158,7 @@ describe('campaign-streams serve and work', () => {
       expect((await fetch(`${base}/campaigns/1`)).status).toBe(404)
     } finally {
       work.child.kill('SIGTERM')
+      await taken.close()
     }
     expect((await work.exited).code).toBe(0)
   })
