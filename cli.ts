@@ -120,6 +120,50 @@ async function listen(
   return server
 }
 
+/**
+ * The HTTP part of a process, listening on `port`: every route (start, serve) or a work
+ * process's health and own metrics. Requests use a Redis connection of their own that fails
+ * fast while Redis is unreachable (503); the actors' connection waits. `close` stops it.
+ */
+async function serveHttpPart(
+  command: 'start' | 'serve' | 'work',
+  config: Config,
+  deps: WorkerDeps,
+  name: 'PORT' | 'METRICS_PORT',
+  port: number,
+) {
+  const requestRedis = logConnection(
+    createRequestRedis(config.REDIS_URL),
+    deps.logger.child({ connection: 'requests' }),
+  )
+  registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
+  const httpDeps = { ...deps, redis: requestRedis }
+  const reader =
+    command === 'work'
+      ? undefined
+      : logConnection(deps.redis.duplicate(), deps.logger.child({ connection: 'leaderboard feed' }))
+  const feed =
+    reader === undefined ? undefined : createLeaderboardFeed(requestRedis, reader, deps.keys)
+  const app =
+    feed === undefined
+      ? createOpsApp(httpDeps)
+      : createApp({ ...httpDeps, feed, jwtSecret: config.JWT_SECRET })
+  if (feed !== undefined && config.JWT_SECRET === DEV_JWT_SECRET)
+    deps.logger.warn('JWT_SECRET is the development default: anyone can sign admin tokens; set it')
+  const server = await listen(app.fetch, port, name)
+  deps.logger.info({ port }, 'http listening')
+  return {
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      // Live leaderboard streams never end by themselves: end them, or closing would wait.
+      feed?.close()
+      await closed
+      reader?.disconnect()
+      requestRedis.disconnect()
+    },
+  }
+}
+
 /** Runs until SIGTERM/SIGINT, then stops `parts` in order. */
 function untilSignal(logger: pino.Logger, stop: () => Promise<void>): void {
   let stopping = false
@@ -158,48 +202,18 @@ async function run(command: string | undefined, args: string[], config: Config):
           `unknown actor: ${unknown.join(', ')}; known: ${ACTOR_NAMES.join(', ')}`,
         )
       const { deps, close } = context(config)
-      // Requests fail fast while Redis is unreachable (503); the actors' connection waits.
-      const requestRedis = logConnection(
-        createRequestRedis(config.REDIS_URL),
-        deps.logger.child({ connection: 'requests' }),
-      )
-      registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
-      const httpDeps = { ...deps, redis: requestRedis }
-      const reader =
-        command === 'work'
-          ? undefined
-          : logConnection(
-              deps.redis.duplicate(),
-              deps.logger.child({ connection: 'leaderboard feed' }),
-            )
-      const feed =
-        reader === undefined ? undefined : createLeaderboardFeed(requestRedis, reader, deps.keys)
-      // A `work` process serves its health and its own metrics on METRICS_PORT, when set.
+      // HTTP: every route on PORT (start, serve); a work process's health and own metrics on
+      // METRICS_PORT, when set.
       const [name, port] =
-        feed === undefined
+        command === 'work'
           ? (['METRICS_PORT', config.METRICS_PORT] as const)
           : (['PORT', config.PORT] as const)
-      const app =
-        feed === undefined
-          ? createOpsApp(httpDeps)
-          : createApp({ ...httpDeps, feed, jwtSecret: config.JWT_SECRET })
-      if (feed !== undefined && config.JWT_SECRET === DEV_JWT_SECRET)
-        deps.logger.warn(
-          'JWT_SECRET is the development default: anyone can sign admin tokens; set it',
-        )
-      const server = port === undefined ? undefined : await listen(app.fetch, port, name)
-      if (server !== undefined) deps.logger.info({ port }, 'http listening')
+      const http =
+        port === undefined ? undefined : await serveHttpPart(command, config, deps, name, port)
       const workers = command === 'serve' ? undefined : await startWorkers(deps, names)
       untilSignal(deps.logger, async () => {
-        const closed = new Promise<void>((resolve) =>
-          server === undefined ? resolve() : server.close(() => resolve()),
-        )
-        // Live leaderboard streams never end by themselves: end them, or closing would wait.
-        feed?.close()
-        await closed
+        await http?.close()
         await workers?.stop()
-        reader?.disconnect()
-        requestRedis.disconnect()
         await close()
       })
       return
