@@ -17,4 +17,6 @@ export interface OutreachDeps {
   /** Largest upload accepted, in bytes. */
   maxUploadBytes: number
   maxSlotsPerDay: number
+  /** Aborted when the worker process begins to stop: long work (a big upload) hands over. */
+  stopping?: AbortSignal
 }

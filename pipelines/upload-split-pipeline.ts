@@ -25,6 +25,7 @@ import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
+import { StopRequestedError } from './runtime/errors.js'
 
 /** An entry of `outreach:uploads`. */
 export const UploadMessage = z.object({ requestId: z.uuid() })
@@ -144,6 +145,11 @@ async function eachChunk(
         for await (const record of records) {
           rows.push({ row: ++seen, ...record })
           if (rows.length === CHUNK) {
+            // Stopping: hand the upload over (what is stored stays; a rerun stores none twice).
+            if (deps.stopping?.aborted === true)
+              throw new StopRequestedError(
+                `stopping after ${seen} rows; the upload resumes elsewhere`,
+              )
             await launch(rows)
             rows = []
           }

@@ -56,6 +56,7 @@ export async function startWorkers(
     metrics: deps.metrics.actors,
   }
   const overrides = deps.actorOptions ?? {}
+  const stopping = new AbortController()
   const starters: Record<ActorName, () => Promise<RunningActor>> = {
     'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
     'reduce-to-leaderboard': () => startActor(leaderboardActor(deps), actorDeps, overrides),
@@ -65,7 +66,8 @@ export async function startWorkers(
         actorDeps,
         overrides,
       ),
-    'upload-split': () => startActor(uploadSplitActor(deps), actorDeps, overrides),
+    'upload-split': () =>
+      startActor(uploadSplitActor({ ...deps, stopping: stopping.signal }), actorDeps, overrides),
     'outreach-work': () => startActor(outreachWorkActor(deps), actorDeps, overrides),
     executor: () => startActor(executorActor(deps), actorDeps, overrides),
   }
@@ -80,6 +82,7 @@ export async function startWorkers(
   return {
     actors,
     stop: async () => {
+      stopping.abort()
       await Promise.all([poller?.stop(), trimmer.stop()])
       await Promise.all(actors.map((a) => a.stop()))
     },

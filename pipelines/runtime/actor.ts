@@ -8,7 +8,7 @@ import { execAll, logConnection, type Transaction } from '../../storage/redis/co
 import type { Keys } from '../../storage/redis/keys.js'
 import { appendEntries, ensureGroup, flatten } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
-import { PoisonEntryError, errorMessage } from './errors.js'
+import { PoisonEntryError, StopRequestedError, errorMessage } from './errors.js'
 import type { ActorMetrics } from './metrics.js'
 import { readGroup, type Delivered, type ReadGroupOptions } from './read-group.js'
 import { retry } from './retry.js'
@@ -185,6 +185,22 @@ export async function startActor<T>(
     await commit(entries, effect, dead)
   }
 
+  /** Puts `entries` back at the end of the stream and acks them: a live consumer takes them now. */
+  const requeue = async (entries: Delivered[]) => {
+    const ids = entries.map((e) => e.id)
+    const tx = deps.redis.multi()
+    appendEntries(
+      tx,
+      stream,
+      entries.map((e) => flatten(e.fields)),
+    )
+    tx.xack(stream, group, ...ids)
+    tx.hdel(errorsKey, ...ids)
+    await execAll(tx)
+    count('requeued', entries.length)
+    logger.info({ ids }, 'stopping: entries put back on the stream for another consumer')
+  }
+
   /** Leaves `entries` pending with `error` as their last one, but those given up on in `dead`. */
   const leavePending = async (
     entries: Delivered[],
@@ -219,10 +235,12 @@ export async function startActor<T>(
       await retry(
         () => attempt(entries, new Map(dead)),
         options.retries,
-        (e) => !(e instanceof PoisonEntryError),
+        (e) => !(e instanceof PoisonEntryError) && !(e instanceof StopRequestedError),
       )
     } catch (error) {
-      if (entries.length > 1) {
+      if (error instanceof StopRequestedError) {
+        await requeue(entries).catch((e: unknown) => leavePending(entries, e, dead))
+      } else if (entries.length > 1) {
         for (const entry of entries) await handleBatch([entry])
       } else if (error instanceof PoisonEntryError && entries[0] !== undefined) {
         dead.set(entries[0].id, error.message)

@@ -219,4 +219,67 @@ describe('contact uploads', () => {
     expect(await status()).toMatchObject({ rows: { accepted: 1 } })
     expect((await status()).error).toBeUndefined()
   })
+
+  it('should hand a big upload over when its worker stops, and finish it exactly on the next', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const rows = 100_000
+    const fileKey = `uploads/${campaignId}/big.csv`
+    const phones = Array.from({ length: rows }, (_, i) => `${9_100_000_000 + i}\n`)
+    const bytes = await s.files.write(fileKey, Readable.from(['phone\n', ...phones]))
+    const request = await insertUploadRequest(s.db, {
+      id: '00000000-0000-4000-8000-000000000002',
+      campaignId,
+      kind: 'contacts',
+      parentId: null,
+      fileKey,
+      bytes,
+      createdBy: '1',
+    })
+    await s.redis.xadd(s.keys.outreachUploads, '*', 'requestId', request.id)
+    const records = async () =>
+      Number(
+        (
+          await s.db
+            .selectFrom('outreach_record')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('request_id', '=', request.id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    await eventually(async () => (await records()) > 0)
+    await workers.stop() // graceful: hands the upload over between chunks
+    const left = await records()
+    expect(left).toBeLessThan(rows)
+    expect(await s.redis.xpending(s.keys.outreachUploads, 'upload-split')).toEqual([
+      0,
+      null,
+      null,
+      null,
+    ])
+
+    workers = await startWorkers(scoringDeps(s, clock), ['upload-split'])
+    const status = async () =>
+      (await (
+        await t.app.request(`/campaigns/${campaignId}/uploads/${request.id}`, { headers: admin })
+      ).json()) as { status: string; rows: Record<string, number> }
+    await eventually(async () => (await status()).status === 'completed', 30_000)
+    expect((await status()).rows).toEqual({
+      total: rows,
+      accepted: rows,
+      invalid: 0,
+      duplicate: 0,
+      negative: 0,
+    })
+    // One task per record per slot still open today, none twice.
+    const tasks = await s.db
+      .selectFrom('flow_task')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('n'),
+        eb.fn.count<string>('slot').distinct().as('slots'),
+      ])
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirstOrThrow()
+    expect(Number(tasks.slots)).toBeGreaterThan(0)
+    expect(Number(tasks.n)).toBe(rows * Number(tasks.slots))
+  }, 60_000)
 })

@@ -7,7 +7,11 @@ import {
   type Decoded,
   type Effect,
 } from '../../../pipelines/runtime/actor.js'
-import { PoisonEntryError, TransientError } from '../../../pipelines/runtime/errors.js'
+import {
+  PoisonEntryError,
+  StopRequestedError,
+  TransientError,
+} from '../../../pipelines/runtime/errors.js'
 import { toEntries } from '../../../storage/redis/streams.js'
 import { eventually, isolatedServices, type TestServices } from '../../support/services.js'
 
@@ -272,6 +276,35 @@ describe('startActor', () => {
         value: { n: 8 },
         error: expect.stringMatching(/^gave up after \d deliveries: file gone$/) as unknown,
       },
+    ])
+  })
+
+  it('should put entries back on the stream for another consumer when the operator hands over', async () => {
+    let out = ''
+    let handOver = true
+    const c = copier((batches) =>
+      batches.pipe(
+        map((batch): Effect => {
+          if (handOver) {
+            handOver = false
+            throw new StopRequestedError('stopping')
+          }
+          return copyTo(out)(batch)
+        }),
+      ),
+    )
+    out = c.out
+    await c.add(9)
+    const actor = await c.start()
+    await eventually(async () => (await c.outputs()).length === 1)
+    await actor.stop()
+    expect(await c.outputs()).toEqual([9])
+    expect(await c.dead()).toEqual([])
+    expect(await c.pending()).toBe(0)
+    // The original entry, acked, and its copy at the end of the stream, taken by a consumer.
+    expect(toEntries(await s.redis.xrange(c.stream, '-', '+')).map((e) => e.fields)).toEqual([
+      { n: '9' },
+      { n: '9' },
     ])
   })
 })
