@@ -64,7 +64,7 @@ try {
   let status: { status: string; rows: Record<string, number> }
   for (;;) {
     status = (await (
-      await e.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+      await e.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, { headers: e.admin })
     ).json()) as typeof status
     if (status.status === 'completed' || status.status === 'failed') break
     await sleep(100)

@@ -83,11 +83,13 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}',
-        summary: 'Where an upload is, its row counts and its first 1000 row errors',
+        summary: 'Where an upload is, its row counts and its first 1000 row errors (admin)',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
         request: { params: RequestParams },
         responses: {
           200: { description: 'Status', content: json(StatusSchema) },
-          ...problems(400, 404),
+          ...problems(400, 401, 403, 404),
         },
       }),
       async (c) => {
@@ -100,11 +102,13 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}/errors.csv',
-        summary: 'Every row error of an upload as CSV (row, column, code, message)',
+        summary: 'Every row error of an upload as CSV (row, column, code, message) (admin)',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
         request: { params: RequestParams },
         responses: {
           200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
-          ...problems(400, 404),
+          ...problems(400, 401, 403, 404),
         },
       }),
       async (c) => {

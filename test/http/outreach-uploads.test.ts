@@ -96,9 +96,14 @@ describe('contact uploads', () => {
     expect(res.status).toBe(202)
     const { requestId } = (await res.json()) as { requestId: string }
     expect(res.headers.get('location')).toBe(`/campaigns/${campaignId}/uploads/${requestId}`)
+    // Row errors name contacts' numbers: only admins may read them.
+    expect((await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)).status).toBe(401)
+    expect(
+      (await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}/errors.csv`)).status,
+    ).toBe(401)
     const status = await eventually(async () => {
       const body = (await (
-        await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+        await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, { headers: admin })
       ).json()) as { status: string }
       return body.status === 'completed' ? body : undefined
     })
@@ -136,7 +141,9 @@ describe('contact uploads', () => {
       { phone: '9876543211', task_date: '2026-11-22', slot: 2, status: 'IN_PROGRESS' },
     ])
     const errorsCsv = await (
-      await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}/errors.csv`)
+      await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}/errors.csv`, {
+        headers: admin,
+      })
     ).text()
     expect(errorsCsv).toBe(
       'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n5,phone,missing,phone is empty\n6,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,,ragged_row,"the row has 3 cells, the header 2 columns"\n',

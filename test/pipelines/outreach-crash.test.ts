@@ -86,7 +86,9 @@ describe('outreach crash safety', () => {
     const workers = await startWorkers(scoringDeps(s), ['upload-split'])
     try {
       const status = await eventually(async () => {
-        const b = (await (await t.app.request(`/campaigns/${id}/uploads/${requestId}`)).json()) as {
+        const b = (await (
+          await t.app.request(`/campaigns/${id}/uploads/${requestId}`, { headers: admin })
+        ).json()) as {
           status: string
         }
         return b.status === 'completed' ? b : undefined

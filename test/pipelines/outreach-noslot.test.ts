@@ -126,7 +126,11 @@ describe('outreach campaigns without slots', () => {
     )
     const { requestId } = (await res.json()) as { requestId: string }
     const status = async () =>
-      (await (await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)).json()) as {
+      (await (
+        await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, {
+          headers: admin,
+        })
+      ).json()) as {
         status: string
         errors: { row: number; code: string }[]
       }

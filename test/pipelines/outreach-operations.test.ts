@@ -71,7 +71,9 @@ const csv = (path: string, body: string) =>
   t.app.request(path, { method: 'POST', body, headers: { ...admin, 'content-type': 'text/csv' } })
 const uploadStatus = async (id: string, requestId: string) =>
   eventually(async () => {
-    const body = (await (await t.app.request(`/campaigns/${id}/uploads/${requestId}`)).json()) as {
+    const body = (await (
+      await t.app.request(`/campaigns/${id}/uploads/${requestId}`, { headers: admin })
+    ).json()) as {
       status: string
     }
     return body.status === 'completed' ? body : undefined
