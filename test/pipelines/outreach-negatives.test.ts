@@ -25,7 +25,9 @@ type Status = {
 }
 const completed = (campaignId: string, requestId: string) =>
   eventually(async () => {
-    const res = await h.t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`)
+    const res = await h.t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, {
+      headers: h.admin,
+    })
     const body = (await res.json()) as Status
     return body.status === 'completed' ? body : undefined
   })
