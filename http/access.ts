@@ -5,6 +5,8 @@ import type { HttpMetrics } from '../pipelines/runtime/metrics.js'
 
 /** Routes polled by probes and scrapers: logged at debug so they do not drown the log. */
 const QUIET = new Set(['/healthz', '/readyz', '/metrics'])
+/** Routes whose path holds personal data (a phone number): logged by their pattern only. */
+const PRIVATE = new Set(['/do-not-call/:phone'])
 
 /**
  * The route pattern that answered (`/campaigns/:id`), or `unmatched` (a 404 of no route). Read
@@ -31,7 +33,8 @@ export function accessLog(logger: Logger, metrics: HttpMetrics): MiddlewareHandl
     const status = c.res.status
     metrics.requests.inc({ method, route, status: String(status) })
     metrics.duration.observe({ method, route }, seconds)
-    const line = { method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) }
+    const path = PRIVATE.has(route) ? route : c.req.path
+    const line = { method, route, path, status, ms: Math.round(seconds * 1000) }
     if (QUIET.has(route)) logger.debug(line, 'request')
     else logger.info(line, 'request')
   }
