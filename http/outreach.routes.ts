@@ -4,8 +4,9 @@ import { importDoNotCall } from '../pipelines/do-not-call.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard, outreachCampaignList, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
+import { purchaseCampaignView } from '../pipelines/purchase-campaigns.js'
 import { normalizePhone } from '../operators/upload-split.js'
-import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { findCampaign, listCampaigns } from '../storage/postgres/campaign.repository.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
@@ -227,8 +228,9 @@ export const outreachRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns',
-        summary: "Outreach campaigns with their status and today's counts",
-        request: { query: z.object({ type: z.literal('outreach') }) },
+        summary:
+          "Campaigns by id, of one type or both, with their status; outreach ones with today's counts",
+        request: { query: z.object({ type: z.enum(['purchase', 'outreach']).optional() }) },
         responses: {
           200: {
             description: 'Campaigns',
@@ -237,7 +239,8 @@ export const outreachRoutes = (deps: AppDeps) => {
                 campaigns: z.array(
                   z.looseObject({
                     campaignId: z.string(),
-                    today: DayTotalsSchema,
+                    type: z.enum(['purchase', 'outreach']),
+                    today: DayTotalsSchema.optional(),
                   }),
                 ),
               }),
@@ -246,8 +249,18 @@ export const outreachRoutes = (deps: AppDeps) => {
           ...problems(400),
         },
       }),
-      async (c) =>
-        c.json({ campaigns: await outreachCampaignList(deps.db, deps.clock.now()) }, 200),
+      async (c) => {
+        const { type } = c.req.valid('query')
+        const purchase =
+          type === 'outreach'
+            ? []
+            : (await listCampaigns(deps.db, 'purchase')).map(purchaseCampaignView)
+        const outreach =
+          type === 'purchase' ? [] : await outreachCampaignList(deps.db, deps.clock.now())
+        const byId = (a: { campaignId: string }, b: { campaignId: string }) =>
+          a.campaignId.length - b.campaignId.length || a.campaignId.localeCompare(b.campaignId)
+        return c.json({ campaigns: [...purchase, ...outreach].sort(byId) }, 200)
+      },
     )
     .openapi(
       createRoute({

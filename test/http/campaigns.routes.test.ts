@@ -73,6 +73,36 @@ describe('POST /campaigns', () => {
     expect(body.errors.map((e) => e.field).sort()).toEqual(['endDateTime', 'itemId', 'prize.value'])
   })
 
+  it('should list campaigns of one type or both, by id', async () => {
+    const made = async (body: object) =>
+      (
+        (await (await t.app.request('/campaigns', jsonBody('POST', body, admin))).json()) as {
+          campaignId: string
+        }
+      ).campaignId
+    const purchase = await made(campaign)
+    const outreach = await made(exampleOutreach)
+    type Listed = {
+      campaigns: { campaignId: string; type: string; status: string; today?: object }[]
+    }
+    const list = async (query: string) =>
+      (await (await t.app.request(`/campaigns${query}`)).json()) as Listed
+    const purchases = await list('?type=purchase')
+    expect(purchases.campaigns.every((c) => c.type === 'purchase' && c.today === undefined)).toBe(
+      true,
+    )
+    expect(purchases.campaigns.find((c) => c.campaignId === purchase)).toMatchObject({
+      prize: campaign.prize,
+      status: 'Scheduled',
+    })
+    const all = (await list('')).campaigns
+    expect(all.find((c) => c.campaignId === outreach)?.today).toMatchObject({ uploaded: 0 })
+    const ids = all.map((c) => BigInt(c.campaignId))
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)))
+    expect(ids).toEqual(expect.arrayContaining([BigInt(purchase), BigInt(outreach)]))
+    expect((await t.app.request('/campaigns?type=nope')).status).toBe(400)
+  })
+
   it('should refuse a campaign that is over already', async () => {
     const refused = async (body: object) => {
       const res = await t.app.request('/campaigns', jsonBody('POST', body, admin))
