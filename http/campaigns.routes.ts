@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { money } from '../operators/money.js'
 import {
   createPurchaseCampaign,
   NewPurchaseCampaign,
   purchaseCampaignOf,
+  winnerView,
   purchaseCampaignView,
 } from '../pipelines/purchase-campaigns.js'
 import {
@@ -160,16 +160,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
               : 'The campaign has not ended',
           )
         }
-        return c.json(
-          {
-            campaignId: winner.campaign_id,
-            userId: winner.user_id,
-            totalAmount: money(winner.total_minor, deps.baseCurrency),
-            decidedAt: winner.decided_at.toISOString(),
-            tieBreak: winner.tie_break,
-          },
-          200,
-        )
+        return c.json(winnerView(winner, deps.baseCurrency), 200)
       },
     )
 }

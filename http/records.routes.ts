@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { money } from '../operators/money.js'
-import { purchaseCampaignOf } from '../pipelines/purchase-campaigns.js'
+import { purchaseCampaignOf, winnerView } from '../pipelines/purchase-campaigns.js'
+import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { readPosition, readTop, type Ranked } from '../storage/redis/leaderboard.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAuth } from './auth.js'
@@ -98,9 +99,10 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/stream/{campaignId}',
-        summary: 'Server-Sent Events: a snapshot (top 100), then positions that changed',
+        summary:
+          'Server-Sent Events: a snapshot (top 100), then positions that changed, and the winner',
         description:
-          'Events `snapshot` and `positions`, each `{campaignId, positions}` with an id; send `Last-Event-ID` to resume.',
+          'Events `snapshot` and `positions`, each `{campaignId, positions}` with an id (send `Last-Event-ID` to resume), and `winner` (as GET /campaigns/{id}/winner, no id) once it is decided, first on connect when it already is.',
         request: { params: z.object({ campaignId: CampaignId }) },
         responses: {
           200: {
@@ -115,9 +117,29 @@ export const recordsRoutes = (deps: AppDeps) => {
         await purchaseCampaignOf(deps.db, campaignId)
         const lastEventId = c.req.header('last-event-id')
         return streamSSE(c, async (stream) => {
+          let winnerSent = false
+          /** The winner, once per connection, when decided. */
+          const sendWinner = async () => {
+            if (winnerSent) return
+            const winner = await findWinner(deps.db, campaignId)
+            if (winner === undefined || winnerSent) return
+            winnerSent = true
+            await stream.writeSSE({
+              event: 'winner',
+              data: JSON.stringify(winnerView(winner, deps.baseCurrency)),
+            })
+          }
+          // Decided already: the winner comes first, then the (final) rows.
+          await sendWinner()
           await new Promise<void>((resolve) => {
             const subscription = deps.feed.follow(campaignId, lastEventId).subscribe({
               next: (e) => {
+                if (e.event === 'winner') {
+                  sendWinner().catch((error: unknown) => {
+                    deps.logger.warn({ err: error, campaignId }, 'winner not sent')
+                  })
+                  return
+                }
                 void stream.writeSSE({
                   event: e.event,
                   id: e.id,

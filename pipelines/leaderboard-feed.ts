@@ -15,17 +15,18 @@ import { readTop, type Ranked } from '../storage/redis/leaderboard.js'
 import type { Keys } from '../storage/redis/keys.js'
 import {
   compareIds,
-  firstStreamEntries,
   newestId,
+  streamEntries,
+  toEntries,
   type StreamEntry,
 } from '../storage/redis/streams.js'
 
-/** One Server-Sent Event of a leaderboard. */
-export interface FeedEvent {
-  event: 'snapshot' | 'positions'
-  id: string
-  positions: Ranked[]
-}
+/**
+ * One Server-Sent Event of a leaderboard: its rows (with the id to resume after), or word that
+ * the campaign's winner was decided (no id: it is not a place to resume from).
+ */
+export type FeedEvent =
+  { event: 'snapshot' | 'positions'; id: string; positions: Ranked[] } | { event: 'winner' }
 
 /** Live leaderboards for SSE clients: one blocking reader per process, shared by all clients. */
 export interface LeaderboardFeed {
@@ -52,7 +53,10 @@ function changed(before: Ranked[], after: Ranked[]): Ranked[] {
   })
 }
 
-/** Creates the feed over `results_calculation_update_events`; `reader` is a dedicated connection. */
+/**
+ * Creates the feed over `results_calculation_update_events` and `prize_transfers`; `reader` is a
+ * dedicated connection.
+ */
 export function createLeaderboardFeed(
   redis: Redis,
   reader: Redis,
@@ -62,10 +66,17 @@ export function createLeaderboardFeed(
   const size = options.size ?? 100
   const coalesceMs = options.coalesceMs ?? 250
 
-  const updates$ = new Observable<StreamEntry>((subscriber) => {
+  const closed$ = new ReplaySubject<void>(1)
+  // Leaderboard changes and prize transfers (a winner decided), read together. Once started,
+  // the reader keeps reading until the feed closes, also while no client follows: a reader
+  // stopped and started again would lose what its last read returned.
+  const updates$ = new Observable<StreamEntry & { stream: string }>((subscriber) => {
     let closed = false
     const loop = async () => {
-      let last = '$'
+      const last = new Map([
+        [keys.resultsUpdates, '$'],
+        [keys.prizeTransfers, '$'],
+      ])
       while (!closed) {
         const reply = await reader.xread(
           'COUNT',
@@ -73,12 +84,14 @@ export function createLeaderboardFeed(
           'BLOCK',
           1000,
           'STREAMS',
-          keys.resultsUpdates,
-          last,
+          ...last.keys(),
+          ...last.values(),
         )
-        for (const entry of firstStreamEntries(reply)) {
-          last = entry.id
-          subscriber.next(entry)
+        for (const [stream, entries] of streamEntries(reply)) {
+          for (const entry of entries) {
+            last.set(stream, entry.id)
+            subscriber.next({ ...entry, stream })
+          }
         }
       }
     }
@@ -88,11 +101,9 @@ export function createLeaderboardFeed(
     return () => {
       closed = true
     }
-  }).pipe(share())
+  }).pipe(takeUntil(closed$), share({ resetOnRefCountZero: false }))
 
   const lastUpdateId = async () => (await newestId(redis, keys.resultsUpdates)) ?? '0-0'
-
-  const closed$ = new ReplaySubject<void>(1)
 
   return {
     close: () => {
@@ -104,10 +115,12 @@ export function createLeaderboardFeed(
         let view: Ranked[] = []
         let lastId = lastEventId ?? '0-0'
         let live: Subscription | undefined
+        let winners: Subscription | undefined
         const start = async () => {
-          const [top, id] = await Promise.all([
+          const [top, id, prizeId] = await Promise.all([
             readTop(redis, keys, campaignId, size),
             lastUpdateId(),
+            newestId(redis, keys.prizeTransfers),
           ])
           if (lastEventId === undefined) {
             subscriber.next({ event: 'snapshot', id, positions: top })
@@ -117,9 +130,31 @@ export function createLeaderboardFeed(
           }
           view = top
           lastId = id
+          winners = updates$
+            .pipe(
+              filter((u) => u.stream === keys.prizeTransfers && u.fields.campaignId === campaignId),
+            )
+            .subscribe(() => {
+              subscriber.next({ event: 'winner' })
+            })
+          // A transfer written before the shared reader got going would be missed: look back.
+          const since = toEntries(
+            await redis.xrange(
+              keys.prizeTransfers,
+              prizeId === undefined ? '-' : `(${prizeId}`,
+              '+',
+            ),
+          )
+          if (since.some((e) => e.fields.campaignId === campaignId))
+            subscriber.next({ event: 'winner' })
           live = updates$
             .pipe(
-              filter((u) => u.fields.campaignId === campaignId && compareIds(u.id, lastId) > 0),
+              filter(
+                (u) =>
+                  u.stream === keys.resultsUpdates &&
+                  u.fields.campaignId === campaignId &&
+                  compareIds(u.id, lastId) > 0,
+              ),
               throttleTime(coalesceMs, asyncScheduler, { leading: true, trailing: true }),
               concatMap((u) =>
                 from(readTop(redis, keys, campaignId, size).then((rows) => ({ u, rows }))),
@@ -141,7 +176,10 @@ export function createLeaderboardFeed(
         start().catch((error: unknown) => {
           subscriber.error(error)
         })
-        return () => live?.unsubscribe()
+        return () => {
+          live?.unsubscribe()
+          winners?.unsubscribe()
+        }
       }).pipe(takeUntil(closed$)),
   }
 }

@@ -4,6 +4,7 @@ import { CurrencyCode, DigitId } from '../operators/purchase-messages.js'
 import { money, toMinor, type Money } from '../operators/money.js'
 import { findCampaign, insertCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import type { CampaignWinnerRow } from '../storage/postgres/campaign-winner.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
@@ -61,6 +62,17 @@ export async function purchaseCampaignOf(db: Kysely<Database>, id: string): Prom
   if (row.type !== 'purchase')
     throw new DomainError('invalid', 'not_purchase', `Campaign ${id} is not a purchase campaign`)
   return row
+}
+
+/** A decided winner as the contract shows it (`GET /campaigns/:id/winner`, the SSE `winner`). */
+export function winnerView(winner: CampaignWinnerRow, baseCurrency: string) {
+  return {
+    campaignId: winner.campaign_id,
+    userId: winner.user_id,
+    totalAmount: money(winner.total_minor, baseCurrency),
+    decidedAt: winner.decided_at.toISOString(),
+    tieBreak: winner.tie_break,
+  }
 }
 
 /** Maps a stored row to its view. */

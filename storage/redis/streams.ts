@@ -30,6 +30,14 @@ export function firstStreamEntries(reply: unknown): StreamEntry[] {
   return first === undefined ? [] : toEntries(first[1])
 }
 
+/** The entries of an XREAD reply over several streams, by stream key. */
+export function streamEntries(reply: unknown): Map<string, StreamEntry[]> {
+  const out = new Map<string, StreamEntry[]>()
+  if (!Array.isArray(reply)) return out
+  for (const [key, raw] of reply as [string, unknown][]) out.set(key, toEntries(raw))
+  return out
+}
+
 /** The millisecond part of a stream entry id. */
 export function entryTime(id: string): number {
   return Number(id.slice(0, id.indexOf('-')))

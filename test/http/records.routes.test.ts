@@ -114,6 +114,63 @@ describe('leaderboard queries', () => {
   })
 })
 
+describe('GET /records/stream and the winner', () => {
+  it('should send the winner once decided, and first to a client that connects after', async () => {
+    const campaign = await purchaseCampaign(s, { itemId: '21' })
+    const controller = new AbortController()
+    const res = await t.app.request(`/records/stream/${campaign}`, { signal: controller.signal })
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+    expect((await reader.read()).value).toMatch(/^event: snapshot\n/)
+    // What the winner decision commits: the row, then the one prize transfer.
+    await s.db
+      .insertInto('campaign_winner')
+      .values({
+        campaign_id: campaign,
+        user_id: '77',
+        total_minor: '1250',
+        decided_at: new Date('2026-11-23T00:00:05Z'),
+        tie_break: 'none',
+      })
+      .execute()
+    await s.redis.xadd(
+      s.keys.prizeTransfers,
+      '*',
+      'campaignId',
+      campaign,
+      'userId',
+      '77',
+      'value',
+      '100.00',
+      'currency',
+      'USD',
+    )
+    const winner = {
+      campaignId: campaign,
+      userId: '77',
+      totalAmount: { value: '12.50', currency: 'USD' },
+      decidedAt: '2026-11-23T00:00:05.000Z',
+      tieBreak: 'none',
+    }
+    const { value } = await reader.read()
+    expect(value).toBe(`event: winner\ndata: ${JSON.stringify(winner)}\n\n`)
+    controller.abort()
+    await reader.cancel().catch(() => undefined)
+
+    const later = new AbortController()
+    const again = await t.app.request(`/records/stream/${campaign}`, { signal: later.signal })
+    const text = again.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let seen = ''
+    while (!seen.includes('event: snapshot')) {
+      const { value: more, done } = await text.read()
+      if (done) throw new Error(`stream ended after ${seen}`)
+      seen += more
+    }
+    expect(seen).toMatch(/^event: winner\ndata: [^\n]+\n\nevent: snapshot\n/)
+    later.abort()
+    await text.cancel().catch(() => undefined)
+  })
+})
+
 describe('GET /records/stream resume', () => {
   it('should resume after Last-Event-ID with the positions instead of a snapshot', async () => {
     const controller = new AbortController()
