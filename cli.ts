@@ -26,6 +26,7 @@ import {
 import { migrateToLatest } from './storage/postgres/migrate.js'
 import { createRedis, createRequestRedis, logConnection } from './storage/redis/connection.js'
 import { CONSUMED_STREAMS, createKeys } from './storage/redis/keys.js'
+import { ENTRY_ID } from './storage/redis/streams.js'
 
 const USAGE = `usage: campaign-streams <command>
   start                                 migrate, then HTTP and every actor in one process
@@ -229,7 +230,7 @@ async function run(command: string | undefined, args: string[], config: Config):
       if (
         stream === undefined ||
         !isDeadLetterStream(stream) ||
-        ids.some((id) => !/^\d+-\d+$/.test(id)) ||
+        ids.some((id) => !ENTRY_ID.test(id)) ||
         !(action === 'list' ? ids.length === 0 : action === 'replay' || ids.length > 0)
       ) {
         throw new ConfigError(USAGE)

@@ -11,12 +11,18 @@ import {
   newOutreachCampaign,
   outreachCampaignView,
 } from '../pipelines/outreach-campaigns.js'
-import { findCampaign, listActiveCampaigns } from '../storage/postgres/campaign.repository.js'
+import { todayTotals } from '../pipelines/outreach-dashboard.js'
+import {
+  findCampaign,
+  listActiveCampaigns,
+  listCampaigns,
+} from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
+import { DayTotalsSchema } from './outreach.routes.js'
 import { HttpProblem } from './problem.js'
 
 const PurchaseCampaignSchema = z.object({
@@ -120,6 +126,47 @@ export const campaignsRoutes = (deps: AppDeps) => {
           return rest
         })
         return c.json({ headers: [], campaigns }, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns',
+        summary:
+          "Campaigns by id, of one type or both, with their status; outreach ones with today's counts",
+        request: { query: z.object({ type: z.enum(['purchase', 'outreach']).optional() }) },
+        responses: {
+          200: {
+            description: 'Campaigns',
+            content: json(
+              z.object({
+                campaigns: z.array(
+                  z.looseObject({
+                    campaignId: z.string(),
+                    type: z.enum(['purchase', 'outreach']),
+                    today: DayTotalsSchema.optional(),
+                  }),
+                ),
+              }),
+            ),
+          },
+          ...problems(400),
+        },
+      }),
+      async (c) => {
+        const now = deps.clock.now()
+        const rows = await listCampaigns(deps.db, c.req.valid('query').type) // by id
+        const today = await todayTotals(
+          deps.db,
+          rows.filter((row) => row.type === 'outreach'),
+          now,
+        )
+        const campaigns = rows.map((row) => {
+          const view = campaignView(row, now)
+          const totals = today.get(row.id)
+          return totals === undefined ? view : { ...view, today: totals }
+        })
+        return c.json({ campaigns }, 200)
       },
     )
     .openapi(

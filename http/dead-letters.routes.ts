@@ -5,13 +5,14 @@ import {
   replayDeadLetters,
 } from '../pipelines/dead-letters.js'
 import { CONSUMED_STREAMS } from '../storage/redis/keys.js'
+import { ENTRY_ID } from '../storage/redis/streams.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 
 const StreamParams = z.object({ stream: z.enum(CONSUMED_STREAMS) })
 const EntryIds = z
-  .array(z.string().regex(/^\d+-\d+$/, 'must be a stream entry id such as 1795410681243-0'))
+  .array(z.string().regex(ENTRY_ID, 'must be a stream entry id such as 1795410681243-0'))
   .max(10_000)
 const DeadLetterSchema = z.object({
   id: z.string(),
@@ -35,10 +36,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
         request: {
           params: StreamParams,
           query: z.object({
-            after: z
-              .string()
-              .regex(/^\d+-\d+$/)
-              .optional(),
+            after: z.string().regex(ENTRY_ID).optional(),
             count: z.coerce.number().int().min(1).max(1000).default(100),
           }),
         },

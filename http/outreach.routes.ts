@@ -2,11 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { importDoNotCall } from '../pipelines/do-not-call.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
-import { dashboard, outreachCampaignList, todayOf } from '../pipelines/outreach-dashboard.js'
+import { dashboard, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
-import { purchaseCampaignView } from '../pipelines/purchase-campaigns.js'
 import { normalizePhone } from '../operators/upload-split.js'
-import { findCampaign, listCampaigns } from '../storage/postgres/campaign.repository.js'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
@@ -26,7 +25,8 @@ const PhoneParams = z.object({
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
-const DayTotalsSchema = z.object({
+/** A day's task totals of an outreach campaign (the dashboard's counts). */
+export const DayTotalsSchema = z.object({
   date: z.string(),
   uploaded: z.number(),
   attempted: z.number(),
@@ -222,44 +222,6 @@ export const outreachRoutes = (deps: AppDeps) => {
           await dashboard(deps.db, campaign, date, await wasRetriggered(campaign.id, date)),
           200,
         )
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/campaigns',
-        summary:
-          "Campaigns by id, of one type or both, with their status; outreach ones with today's counts",
-        request: { query: z.object({ type: z.enum(['purchase', 'outreach']).optional() }) },
-        responses: {
-          200: {
-            description: 'Campaigns',
-            content: json(
-              z.object({
-                campaigns: z.array(
-                  z.looseObject({
-                    campaignId: z.string(),
-                    type: z.enum(['purchase', 'outreach']),
-                    today: DayTotalsSchema.optional(),
-                  }),
-                ),
-              }),
-            ),
-          },
-          ...problems(400),
-        },
-      }),
-      async (c) => {
-        const { type } = c.req.valid('query')
-        const purchase =
-          type === 'outreach'
-            ? []
-            : (await listCampaigns(deps.db, 'purchase')).map(purchaseCampaignView)
-        const outreach =
-          type === 'purchase' ? [] : await outreachCampaignList(deps.db, deps.clock.now())
-        const byId = (a: { campaignId: string }, b: { campaignId: string }) =>
-          a.campaignId.length - b.campaignId.length || a.campaignId.localeCompare(b.campaignId)
-        return c.json({ campaigns: [...purchase, ...outreach].sort(byId) }, 200)
       },
     )
     .openapi(

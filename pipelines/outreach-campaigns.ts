@@ -174,7 +174,8 @@ export async function createOutreachCampaign(
   const { type: _type, ...settings } = input
   const days = campaignDays(input)
   const last = days[days.length - 1] ?? input.startDate
-  if (dayStart(input, nextDay(last)) <= deps.clock.now())
+  const endMs = dayStart(input, nextDay(last))
+  if (endMs <= deps.clock.now())
     throw fieldsInvalid([
       { field: 'startDate', message: `the campaign's last day, ${last}, is over` },
     ])
@@ -184,7 +185,7 @@ export async function createOutreachCampaign(
     prize_minor: null,
     prize_currency: null,
     start_at: new Date(dayStart(input, days[0] ?? input.startDate)),
-    end_at: new Date(dayStart(input, nextDay(last))),
+    end_at: new Date(endMs),
     created_by: createdBy,
     started_at: null,
     ended_at: null,

@@ -1,15 +1,10 @@
 import type { Kysely } from 'kysely'
 import { groupBy } from '../operators/group-by.js'
 import { dayOf, slotWindow } from '../operators/outreach-schedule.js'
-import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
-import {
-  outreachCampaignView,
-  outreachSettings,
-  type OutreachCampaignView,
-} from './outreach-campaigns.js'
+import { outreachSettings } from './outreach-campaigns.js'
 
 /** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
 export interface DayTotals {
@@ -104,24 +99,26 @@ export async function dashboard(
   }
 }
 
-/** Every outreach campaign with its status and today's task counts (today in its own zone). */
-export async function outreachCampaignList(
+/**
+ * Today's task totals of outreach campaigns (today in each one's zone), by campaign id: one
+ * counter query per distinct date.
+ */
+export async function todayTotals(
   db: Kysely<Database>,
+  campaigns: CampaignRow[],
   nowMs: number,
-): Promise<(OutreachCampaignView & { today: DayTotals & { date: string } })[]> {
-  const rows = (await listCampaigns(db, 'outreach')).map((row) => ({
-    row,
-    date: todayOf(row, nowMs),
-  }))
+): Promise<Map<string, DayTotals & { date: string }>> {
+  const dated = campaigns.map((row) => ({ id: row.id, date: todayOf(row, nowMs) }))
   const counts = new Map<string, Map<TaskStatus, number>>()
-  for (const [date, campaigns] of groupBy(rows, (c) => c.date)) {
-    const ids = campaigns.map((c) => c.row.id)
-    for (const [id, m] of await dayCounts(db, ids, date)) counts.set(id, m)
+  for (const [date, group] of groupBy(dated, (c) => c.date)) {
+    for (const [id, m] of await dayCounts(
+      db,
+      group.map((c) => c.id),
+      date,
+    ))
+      counts.set(id, m)
   }
-  return rows.map(({ row, date }) => ({
-    ...outreachCampaignView(row, nowMs),
-    today: { date, ...dayTotals(counts.get(row.id)) },
-  }))
+  return new Map(dated.map(({ id, date }) => [id, { date, ...dayTotals(counts.get(id)) }]))
 }
 
 /** Today in the campaign's zone. */

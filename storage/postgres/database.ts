@@ -108,14 +108,15 @@ const NOT_UP = new Set([
   '57P03', // cannot_connect_now: starting up or shutting down
 ])
 
-/** Errors of a server that went away under an open connection, or a pool that could not connect. */
+/** Codes of a server that is not up, or that is shutting down under an open connection. */
+const UNAVAILABLE = new Set([...NOT_UP, '57P01', '57P02']) // admin_shutdown, crash_shutdown
+/** Messages of a connection that ended under a query, or a pool that could not connect. */
 const GONE = /^Connection terminated|timeout exceeded when trying to connect/
 
 /** True for an error that means Postgres is not reachable now (not a fault of the query). */
 export function isPostgresUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false
-  const code = String((error as { code?: unknown }).code)
-  return NOT_UP.has(code) || code === '57P01' || code === '57P02' || GONE.test(error.message)
+  return UNAVAILABLE.has(String((error as { code?: unknown }).code)) || GONE.test(error.message)
 }
 
 /** The `postgres` database of the server `url` names, for work outside any one database. */

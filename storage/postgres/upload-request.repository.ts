@@ -76,14 +76,14 @@ export async function failDeadLettered(
   failures: { id: string; error: string }[],
   at: Date,
 ): Promise<void> {
-  for (const { id, error } of failures) {
-    await db
-      .updateTable('upload_request')
-      .set({ status: 'failed', error, completed_at: at, dead_lettered: true })
-      .where('id', '=', id)
-      .where('status', 'in', ['accepted', 'processing'])
-      .execute()
-  }
+  if (failures.length === 0) return
+  await sql`
+    UPDATE upload_request u
+    SET status = 'failed', error = f.error, completed_at = ${at}, dead_lettered = true
+    FROM unnest(${failures.map((f) => f.id)}::uuid[], ${failures.map((f) => f.error)}::text[])
+      AS f(id, error)
+    WHERE u.id = f.id AND u.status IN ('accepted', 'processing')
+  `.execute(db)
 }
 
 /** Final counts of a finished request. */

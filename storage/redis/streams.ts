@@ -30,6 +30,9 @@ export function firstStreamEntries(reply: unknown): StreamEntry[] {
   return first === undefined ? [] : toEntries(first[1])
 }
 
+/** A stream entry id as Redis writes it (`1795410681243-0`). */
+export const ENTRY_ID = /^\d+-\d+$/
+
 /** The entries of an XREAD reply over several streams, by stream key. */
 export function streamEntries(reply: unknown): Map<string, StreamEntry[]> {
   const out = new Map<string, StreamEntry[]>()
