@@ -20,8 +20,8 @@ import {
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { AppDeps } from './app-deps.js'
-import { requireAdmin } from './auth.js'
-import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
+import { assertAdmin, bearerCaller, requireAdmin } from './auth.js'
+import { MoneySchema, bearer, json, openApiApp, optionalBearer, problems } from './openapi-app.js'
 import { DayTotalsSchema } from './outreach.routes.js'
 import { HttpProblem } from './problem.js'
 
@@ -34,11 +34,23 @@ const PurchaseCampaignSchema = z.object({
   endDateTime: z.string(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
-const OutreachCampaignSchema = z.looseObject({
+const Window = z.object({ start: z.string(), end: z.string() })
+const OutreachCampaignSchema = z.object({
   campaignId: z.string(),
   type: z.literal('outreach'),
   name: z.string(),
   timezone: z.string(),
+  workingHours: Window,
+  slots: z.array(Window),
+  startDate: z.string(),
+  days: z.number(),
+  flow: z.object({
+    url: z.string(),
+    timeoutMs: z.number(),
+    maxAttempts: z.number(),
+    retryDelaySeconds: z.number(),
+  }),
+  ratePerSecond: z.number(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
 const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])
@@ -133,7 +145,10 @@ export const campaignsRoutes = (deps: AppDeps) => {
         method: 'get',
         path: '/campaigns',
         summary:
-          "Campaigns by id, of one type or both, with their status; outreach ones with today's counts",
+          "Campaigns by id, of one type or both, with their status; outreach ones (admin only) with today's counts",
+        description:
+          'Outreach campaigns are listed for an admin only: without an admin token the list holds the purchase campaigns, and `type=outreach` answers 401 or 403.',
+        security: optionalBearer,
         request: { query: z.object({ type: z.enum(['purchase', 'outreach']).optional() }) },
         responses: {
           200: {
@@ -141,30 +156,34 @@ export const campaignsRoutes = (deps: AppDeps) => {
             content: json(
               z.object({
                 campaigns: z.array(
-                  z.looseObject({
-                    campaignId: z.string(),
-                    type: z.enum(['purchase', 'outreach']),
-                    today: DayTotalsSchema.optional(),
-                  }),
+                  z.union([
+                    PurchaseCampaignSchema,
+                    OutreachCampaignSchema.extend({ today: DayTotalsSchema }),
+                  ]),
                 ),
               }),
             ),
           },
-          ...problems(400),
+          ...problems(400, 401, 403),
         },
       }),
       async (c) => {
         const now = deps.clock.now()
-        const rows = await listCampaigns(deps.db, c.req.valid('query').type) // by id
+        const caller = await bearerCaller(c.req.header('authorization'), deps.jwtSecret)
+        let type = c.req.valid('query').type
+        if (type === 'outreach') assertAdmin(caller)
+        if (caller?.admin !== true) type = 'purchase'
+        const rows = await listCampaigns(deps.db, type) // by id
         const today = await todayTotals(
           deps.db,
           rows.filter((row) => row.type === 'outreach'),
           now,
         )
         const campaigns = rows.map((row) => {
-          const view = campaignView(row, now)
-          const totals = today.get(row.id)
-          return totals === undefined ? view : { ...view, today: totals }
+          if (row.type === 'purchase') return purchaseCampaignView(row)
+          const totals = today.get(row.id) // todayTotals answers for every campaign it is given
+          if (totals === undefined) throw new Error(`No totals for campaign ${row.id}`)
+          return { ...outreachCampaignView(row, now), today: totals }
         })
         return c.json({ campaigns }, 200)
       },
@@ -173,15 +192,20 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}',
-        summary: 'One campaign',
+        summary: 'One campaign (an outreach campaign for an admin only)',
+        security: optionalBearer,
         request: { params: IdParams },
         responses: {
           200: { description: 'The campaign', content: json(CampaignSchema) },
-          ...problems(400, 404),
+          ...problems(400, 401, 403, 404),
         },
       }),
-      async (c) =>
-        c.json(campaignView(await campaignOr404(c.req.valid('param').id), deps.clock.now()), 200),
+      async (c) => {
+        const row = await campaignOr404(c.req.valid('param').id)
+        if (row.type === 'outreach')
+          assertAdmin(await bearerCaller(c.req.header('authorization'), deps.jwtSecret))
+        return c.json(campaignView(row, deps.clock.now()), 200)
+      },
     )
     .openapi(
       createRoute({

@@ -45,6 +45,8 @@ export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413)[]) =>
 
 /** The bearer-token security requirement. */
 export const bearer = [{ bearer: [] }]
+/** A bearer token that may be left out (it shows more when given). */
+export const optionalBearer = [{}, ...bearer]
 
 /** A JSON request or response body, for route documentation and validation. */
 export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } })

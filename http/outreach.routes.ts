@@ -208,11 +208,13 @@ export const outreachRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/dashboard',
-        summary: "A day's task counts and status (default today in the campaign's zone)",
+        summary: "A day's task counts and status (admin; default today in the campaign's zone)",
+        security: bearer,
+        middleware: [admin] as const,
         request: { params: Params, query: DateQuery },
         responses: {
           200: { description: 'Dashboard', content: json(DashboardSchema) },
-          ...problems(400, 404),
+          ...problems(400, 401, 403, 404),
         },
       }),
       async (c) => {

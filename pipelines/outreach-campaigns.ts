@@ -73,10 +73,25 @@ export function outreachStatus(row: CampaignRow, nowMs: number): CampaignRow['st
 
 /** Maps a stored row to its view at `nowMs`. */
 export function outreachCampaignView(row: CampaignRow, nowMs: number): OutreachCampaignView {
+  // Field by field: `jsonb` keeps keys in its own order (shortest first), not the request's.
+  const s = outreachSettings(row)
+  const window = (w: DayWindow): DayWindow => ({ start: w.start, end: w.end })
   return {
     campaignId: row.id,
     type: 'outreach',
-    ...outreachSettings(row),
+    name: s.name,
+    timezone: s.timezone,
+    workingHours: window(s.workingHours),
+    slots: s.slots.map(window),
+    startDate: s.startDate,
+    days: s.days,
+    flow: {
+      url: s.flow.url,
+      timeoutMs: s.flow.timeoutMs,
+      maxAttempts: s.flow.maxAttempts,
+      retryDelaySeconds: s.flow.retryDelaySeconds,
+    },
+    ratePerSecond: s.ratePerSecond,
     status: outreachStatus(row, nowMs),
   }
 }

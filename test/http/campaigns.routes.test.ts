@@ -85,8 +85,8 @@ describe('POST /campaigns', () => {
     type Listed = {
       campaigns: { campaignId: string; type: string; status: string; today?: object }[]
     }
-    const list = async (query: string) =>
-      (await (await t.app.request(`/campaigns${query}`)).json()) as Listed
+    const list = async (query: string, headers: Record<string, string> = admin) =>
+      (await (await t.app.request(`/campaigns${query}`, { headers })).json()) as Listed
     const purchases = await list('?type=purchase')
     expect(purchases.campaigns.every((c) => c.type === 'purchase' && c.today === undefined)).toBe(
       true,
@@ -101,6 +101,51 @@ describe('POST /campaigns', () => {
     expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)))
     expect(ids).toEqual(expect.arrayContaining([BigInt(purchase), BigInt(outreach)]))
     expect((await t.app.request('/campaigns?type=nope')).status).toBe(400)
+    // Outreach campaigns (flow URL, contact counts) are for admins only.
+    const user = await bearer('42')
+    for (const headers of [{}, user]) {
+      const shown = (await list('', headers)).campaigns
+      expect(shown.map((c) => c.type)).not.toContain('outreach')
+      expect(shown.map((c) => c.campaignId)).toContain(purchase)
+    }
+    expect((await t.app.request('/campaigns?type=outreach')).status).toBe(401)
+    expect((await t.app.request('/campaigns?type=outreach', { headers: user })).status).toBe(403)
+    expect(
+      (await t.app.request('/campaigns', { headers: { authorization: 'Bearer nope' } })).status,
+    ).toBe(401)
+  })
+
+  it('should show an outreach campaign to admins only, in the order it was given', async () => {
+    const created = await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
+    const { campaignId } = (await created.json()) as { campaignId: string }
+    expect((await t.app.request(`/campaigns/${campaignId}`)).status).toBe(401)
+    const user = await bearer('42')
+    expect((await t.app.request(`/campaigns/${campaignId}`, { headers: user })).status).toBe(403)
+    expect((await t.app.request(`/campaigns/${campaignId}/dashboard`)).status).toBe(401)
+    const res = await t.app.request(`/campaigns/${campaignId}`, { headers: admin })
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(Object.keys(body)).toEqual([
+      'campaignId',
+      'type',
+      'name',
+      'timezone',
+      'workingHours',
+      'slots',
+      'startDate',
+      'days',
+      'flow',
+      'ratePerSecond',
+      'status',
+    ])
+    expect(body.slots).toEqual(exampleOutreach.slots)
+    expect(JSON.stringify(body.slots)).toBe(JSON.stringify(exampleOutreach.slots))
+    expect(Object.keys(body.flow as object)).toEqual([
+      'url',
+      'timeoutMs',
+      'maxAttempts',
+      'retryDelaySeconds',
+    ])
   })
 
   it('should refuse a campaign that is over already', async () => {
@@ -203,6 +248,6 @@ describe('GET /openapi.json', () => {
     expect(new Set(documented)).toEqual(new Set(served))
     expect(served.length).toBeGreaterThan(15)
     const get = doc.paths['/campaigns/{id}']?.get as { responses: Record<string, unknown> }
-    expect(Object.keys(get.responses)).toEqual(['200', '400', '404', '503'])
+    expect(Object.keys(get.responses)).toEqual(['200', '400', '401', '403', '404', '503'])
   })
 })

@@ -113,7 +113,7 @@ describe('a 30-day, 2-slot campaign across a DST change', () => {
       ).toBe(true)
     }
     const dashboard = (await (
-      await t.app.request(`/campaigns/${id}/dashboard?date=2026-11-01`)
+      await t.app.request(`/campaigns/${id}/dashboard?date=2026-11-01`, { headers: admin })
     ).json()) as Record<string, unknown>
     expect(dashboard).toMatchObject({
       uploaded: 6,

@@ -162,7 +162,7 @@ describe('outreach campaigns without slots', () => {
     ])
     expect(phones(flow.calls)).not.toContain('5000001')
     const dashboard = (await (
-      await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23`)
+      await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23`, { headers: admin })
     ).json()) as { pending: number; failed: number }
     expect(dashboard).toMatchObject({ pending: 0, failed: 1 })
 

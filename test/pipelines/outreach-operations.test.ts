@@ -79,10 +79,9 @@ const uploadStatus = async (id: string, requestId: string) =>
     return body.status === 'completed' ? body : undefined
   })
 const dash = async (id: string, date = '2026-11-22') =>
-  (await (await t.app.request(`/campaigns/${id}/dashboard?date=${date}`)).json()) as Record<
-    string,
-    number | string
-  >
+  (await (
+    await t.app.request(`/campaigns/${id}/dashboard?date=${date}`, { headers: admin })
+  ).json()) as Record<string, number | string>
 const invariant = (d: Record<string, number | string>) =>
   Number(d.uploaded) ===
   Number(d.attempted) + Number(d.pending) + Number(d.negative) + Number(d.cancelled)
@@ -209,7 +208,9 @@ describe('outreach operations', () => {
     expect(await uploadStatus(id, up.requestId)).toMatchObject({
       rows: { total: 2, accepted: 1, negative: 1, invalid: 0, duplicate: 0 },
     })
-    const list = (await (await t.app.request('/campaigns?type=outreach')).json()) as {
+    const list = (await (
+      await t.app.request('/campaigns?type=outreach', { headers: admin })
+    ).json()) as {
       campaigns: { campaignId: string; today: Record<string, unknown> }[]
     }
     expect(list.campaigns.find((c) => c.campaignId === id)?.today).toEqual({
@@ -252,10 +253,14 @@ describe('outreach operations', () => {
     const statusAt = async (at: number) => {
       const view = testApp(s, { now: () => at })
       try {
-        const one = (await (await view.app.request(`/campaigns/${id}`)).json()) as {
+        const one = (await (
+          await view.app.request(`/campaigns/${id}`, { headers: admin })
+        ).json()) as {
           status: string
         }
-        const list = (await (await view.app.request('/campaigns?type=outreach')).json()) as {
+        const list = (await (
+          await view.app.request('/campaigns?type=outreach', { headers: admin })
+        ).json()) as {
           campaigns: { campaignId: string; status: string }[]
         }
         expect(list.campaigns.find((c) => c.campaignId === id)?.status).toBe(one.status)
