@@ -81,7 +81,8 @@ export async function retrigger(
     throw new DomainError(
       'conflict',
       'slot_not_over',
-      'Tasks can be retriggered once their slot is over',
+      `The tasks of ${input.slot === undefined ? (s.slots.length > 0 ? 'the last slot' : 'working hours') : `slot ${input.slot}`} on ${input.date} can be retriggered once it is over, at ${new Date(over).toISOString()}`,
+      { overAt: new Date(over).toISOString() },
     )
   // Refuse what could never be called: a custom slot already over, or (without slots, whose
   // retriggered tasks wait for working hours) no working hours left before the campaign ends.

@@ -129,7 +129,12 @@ describe('outreach operations', () => {
       jsonBody('POST', { date: '2026-11-22', slot: 1 }, admin),
     )
     expect(early.status).toBe(409)
-    expect(await early.json()).toMatchObject({ code: 'slot_not_over' })
+    expect(await early.json()).toMatchObject({
+      code: 'slot_not_over',
+      title:
+        'The tasks of slot 1 on 2026-11-22 can be retriggered once it is over, at 2026-11-22T06:30:00.000Z',
+      overAt: '2026-11-22T06:30:00.000Z', // 12:00 in Kolkata
+    })
     clock.set(kolkata('2026-11-22', '11:59'))
     await eventually(async () => flow.calls.some((c) => c.phone === '7777777'))
     clock.set(kolkata('2026-11-22', '12:00'))
