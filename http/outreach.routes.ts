@@ -73,7 +73,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         request: { params: Params.extend({ requestId: z.uuid() }) },
         responses: {
           202: acceptedResponse,
-          ...problems(400, 401, 403, 404, 409, 413),
+          ...problems(400, 401, 403, 404, 409, 413, 415),
         },
       }),
       async (c) => {
@@ -104,7 +104,7 @@ export const outreachRoutes = (deps: AppDeps) => {
               }),
             ),
           },
-          ...problems(400, 401, 403, 413),
+          ...problems(400, 401, 403, 413, 415),
         },
       }),
       async (c) =>

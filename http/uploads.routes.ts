@@ -71,7 +71,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         request: { params: Params },
         responses: {
           202: acceptedResponse,
-          ...problems(400, 401, 403, 404, 409, 413),
+          ...problems(400, 401, 403, 404, 409, 413, 415),
         },
       }),
       async (c) => {

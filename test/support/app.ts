@@ -3,6 +3,7 @@ import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/app-deps.js'
 import { createLeaderboardFeed } from '../../pipelines/leaderboard-feed.js'
 import { systemClock, type Clock } from '../../pipelines/runtime/clock.js'
+import { checkAgainstOpenApi } from './conformance.js'
 import type { TestServices } from './services.js'
 
 export const TEST_SECRET = 'test-secret-with-enough-length'
@@ -30,7 +31,9 @@ export function testApp(
     maxSlotsPerDay: 2,
     ...overrides,
   }
-  return { app: createApp(deps), deps, close: () => reader.disconnect() }
+  const app = createApp(deps)
+  checkAgainstOpenApi(app)
+  return { app, deps, close: () => reader.disconnect() }
 }
 
 /** A signed bearer header for `sub`, admin when asked. */
