@@ -2,11 +2,19 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { defaultIfEmpty, finalize, lastValueFrom, mergeMap, of, type OperatorFunction } from 'rxjs'
+import {
+  defaultIfEmpty,
+  finalize,
+  lastValueFrom,
+  mergeMap,
+  of,
+  tap,
+  type OperatorFunction,
+} from 'rxjs'
 import type { z } from 'zod'
 import { execAll, logConnection, type Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
-import { appendEntries, ensureGroup, flatten } from '../../storage/redis/streams.js'
+import { appendEntries, ensureGroup, flatten, touchPending } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
 import { PoisonEntryError, StopRequestedError, errorMessage } from './errors.js'
 import type { ActorMetrics } from './metrics.js'
@@ -251,6 +259,22 @@ export async function startActor<T>(
     }
   }
 
+  // Entries read and not yet acked (or left pending). A heartbeat keeps them from looking
+  // abandoned: without it, a batch that takes longer than the visibility timeout (a big
+  // upload, slow flow calls) would be reclaimed and run again by another consumer, or by this
+  // one, and dead-lettered after a few rounds although it was progressing.
+  const inFlight = new Set<string>()
+  const heartbeat = setInterval(
+    () => {
+      if (inFlight.size === 0) return
+      touchPending(deps.redis, stream, group, consumer, [...inFlight]).catch((error: unknown) => {
+        logger.warn({ err: error }, 'in-flight entries not kept; they may be reclaimed')
+      })
+    },
+    Math.max(10, Math.floor(options.visibilityTimeoutMs / 3)),
+  )
+  heartbeat.unref()
+
   const processBatch = async (entries: Delivered[]): Promise<void> => {
     const started = performance.now()
     try {
@@ -259,6 +283,7 @@ export async function startActor<T>(
       // Even recording the failure failed (Redis down): the entries stay pending.
       logger.error({ err: error }, 'batch failed')
     } finally {
+      for (const entry of entries) inFlight.delete(entry.id)
       credits.give(entries.length)
       metrics.duration.observe({ actor: name }, (performance.now() - started) / 1000)
       metrics.batchEntries.observe({ actor: name }, entries.length)
@@ -279,8 +304,14 @@ export async function startActor<T>(
       logger.warn({ err: error }, 'read failed; reading again')
     })
       .pipe(
+        tap((batch) => {
+          for (const entry of batch) inFlight.add(entry.id)
+        }),
         mergeMap((batch) => processBatch(batch), options.concurrency),
-        finalize(() => reader.disconnect()),
+        finalize(() => {
+          clearInterval(heartbeat)
+          reader.disconnect()
+        }),
       )
       .subscribe({ error: reject, complete: resolve })
   })

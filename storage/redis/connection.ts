@@ -11,6 +11,7 @@ const scripts = {
   leaderboardUpdate: { numberOfKeys: 2, lua: lua('leaderboard-update') },
   rateReserve: { numberOfKeys: 1, lua: lua('rate-reserve') },
   appendEntries: { numberOfKeys: 1, lua: lua('append-entries') },
+  touchPending: { numberOfKeys: 1, lua: lua('touch-pending') },
 } as const
 
 type ScriptArg = string | number
@@ -29,6 +30,7 @@ declare module 'ioredis' {
     leaderboardUpdate(zset: string, members: string, ...args: ScriptArg[]): Promise<number>
     rateReserve(budget: string, ...args: ScriptArg[]): Promise<number[]>
     appendEntries(stream: string, ...args: ScriptArg[]): Promise<number>
+    touchPending(stream: string, ...args: ScriptArg[]): Promise<number>
   }
   interface ChainableCommander {
     moveDueTimers(

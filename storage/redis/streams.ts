@@ -69,6 +69,31 @@ export function appendEntries(tx: Transaction, stream: string, entries: readonly
   }
 }
 
+/** Ids per `touchPending` script call. */
+const TOUCH_PAGE = 1000
+
+/**
+ * Resets the idle time of those of `ids` still pending with `consumer`, so that no one
+ * reclaims entries it is still working on; their delivery counts stay. Returns how many.
+ */
+export async function touchPending(
+  redis: Redis,
+  stream: string,
+  group: string,
+  consumer: string,
+  ids: readonly string[],
+): Promise<number> {
+  let touched = 0
+  for (let start = 0; start < ids.length; start += TOUCH_PAGE)
+    touched += await redis.touchPending(
+      stream,
+      group,
+      consumer,
+      ...ids.slice(start, start + TOUCH_PAGE),
+    )
+  return touched
+}
+
 /** Creates a consumer group (and the stream) unless it exists; `BUSYGROUP` is success. */
 export async function ensureGroup(
   redis: Redis,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execAll } from '../../storage/redis/connection.js'
-import { appendEntries, toEntries } from '../../storage/redis/streams.js'
+import { appendEntries, toEntries, touchPending } from '../../storage/redis/streams.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -33,6 +33,41 @@ describe('appendEntries', () => {
     appendEntries(tx, stream, [])
     expect(await tx.exec()).toEqual([])
     expect(await s.redis.exists(stream)).toBe(0)
+  })
+})
+
+describe('touchPending', () => {
+  it("should reset the idle time of the consumer's own pending entries only, keeping delivery counts", async () => {
+    const stream = s.keys.stream('touch-test')
+    await s.redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM')
+    const ids: string[] = []
+    for (let i = 0; i < 1203; i++) ids.push((await s.redis.xadd(stream, '*', 'n', String(i))) ?? '')
+    await s.redis.xreadgroup('GROUP', 'g', 'a', 'COUNT', 2000, 'STREAMS', stream, '>')
+    // b takes the first entry over (a was thought dead), which counts a second delivery.
+    await s.redis.xclaim(stream, 'g', 'b', 0, ids[0] ?? '')
+    await new Promise((r) => setTimeout(r, 60))
+    const pending = async () =>
+      new Map(
+        (
+          (await s.redis.xpending(stream, 'g', '-', '+', 2000)) as [
+            string,
+            string,
+            number,
+            number,
+          ][]
+        ).map(([id, consumer, idle, deliveries]) => [id, { consumer, idle, deliveries }]),
+      )
+    // Across two script calls (1,000 ids each); the entry b holds is left to b.
+    expect(await touchPending(s.redis, stream, 'g', 'a', [...ids, '0-1'])).toBe(1202)
+    const after = await pending()
+    expect(after.get(ids[0] ?? '')).toMatchObject({ consumer: 'b', deliveries: 2 })
+    expect(after.get(ids[0] ?? '')?.idle).toBeGreaterThanOrEqual(50)
+    for (const id of ids.slice(1)) {
+      expect(after.get(id)).toMatchObject({ consumer: 'a', deliveries: 1 })
+      expect(after.get(id)?.idle).toBeLessThan(50)
+    }
+    expect(await touchPending(s.redis, stream, 'g', 'b', [ids[0] ?? ''])).toBe(1)
+    expect((await pending()).get(ids[0] ?? '')).toMatchObject({ consumer: 'b', deliveries: 2 })
   })
 })
 

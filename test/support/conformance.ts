@@ -42,7 +42,7 @@ export function checkAgainstOpenApi(app: { request: (...args: never[]) => unknow
       })),
     )
   }
-  app.request = (async (input: Request | string | URL, init?: RequestInit, ...rest: unknown[]) => {
+  app.request = async (input: Request | string | URL, init?: RequestInit, ...rest: unknown[]) => {
     const res = await request(input, init, ...rest)
     const url = new URL(input instanceof Request ? input.url : input.toString(), 'http://localhost')
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
@@ -76,5 +76,5 @@ export function checkAgainstOpenApi(app: { request: (...args: never[]) => unknow
         `${where}: body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`,
       )
     return res
-  })
+  }
 }

@@ -307,4 +307,45 @@ describe('startActor', () => {
       { n: '9' },
     ])
   })
+
+  it('should keep an entry it is still working on from being reclaimed, by itself or by another consumer', async () => {
+    // Each batch takes three visibility timeouts (500 ms); two consumers read with room to spare.
+    let out = ''
+    let runs = 0
+    const c = copier(
+      (batches) =>
+        batches.pipe(
+          concatMap(async (b) => {
+            runs += b.length
+            await new Promise((r) => setTimeout(r, 1500))
+            return copyTo(out)(b)
+          }),
+        ),
+      { batchSize: 1, concurrency: 2 },
+    )
+    out = c.out
+    await c.add(1, 2)
+    const [one, two] = [await c.start(), await c.start()]
+    await eventually(async () => (await c.outputs()).length === 2, 10_000)
+    await new Promise((r) => setTimeout(r, 300))
+    await Promise.all([one.stop(), two.stop()])
+    expect(runs).toBe(2)
+    expect((await c.outputs()).sort()).toEqual([1, 2])
+    expect(await c.dead()).toEqual([])
+    expect(await c.pending()).toBe(0)
+  })
+
+  it('should let another consumer reclaim what a stalled consumer holds', async () => {
+    // A consumer that read an entry and stopped answering (no heartbeat): reclaimed as before.
+    let out = ''
+    const c = copier((batches) => batches.pipe(map((b) => copyTo(out)(b))))
+    out = c.out
+    await c.add(5)
+    await s.redis.xgroup('CREATE', c.stream, 'g', '0', 'MKSTREAM')
+    await s.redis.xreadgroup('GROUP', 'g', 'stalled', 'COUNT', 1, 'STREAMS', c.stream, '>')
+    const actor = await c.start()
+    await eventually(async () => (await c.outputs()).length === 1, 10_000)
+    await actor.stop()
+    expect(await c.outputs()).toEqual([5])
+  })
 })
