@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { Subscription } from 'rxjs'
 import { streamSSE } from 'hono/streaming'
 import { money } from '../operators/money.js'
 import { purchaseCampaignOf, winnerView } from '../pipelines/purchase-campaigns.js'
@@ -8,6 +9,12 @@ import type { AppDeps } from './app-deps.js'
 import { requireAuth } from './auth.js'
 import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
+
+/**
+ * Events a live-leaderboard client may leave unread (about 16 s of changes at the most
+ * frequent) before its stream is ended rather than queued for without bound.
+ */
+const MAX_EVENTS_BEHIND = 64
 
 const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
 const UserId = z
@@ -131,31 +138,51 @@ export const recordsRoutes = (deps: AppDeps) => {
           }
           // Decided already: the winner comes first, then the (final) rows.
           await sendWinner()
+          let behind = 0 // events written and not yet taken by the client
           await new Promise<void>((resolve) => {
-            const subscription = deps.feed.follow(campaignId, lastEventId).subscribe({
-              next: (e) => {
-                if (e.event === 'winner') {
-                  sendWinner().catch((error: unknown) => {
-                    deps.logger.warn({ err: error, campaignId }, 'winner not sent')
-                  })
-                  return
-                }
-                void stream.writeSSE({
-                  event: e.event,
-                  id: e.id,
-                  data: JSON.stringify({ campaignId, positions: e.positions.map(row) }),
-                })
-              },
-              error: (error: unknown) => {
-                deps.logger.warn({ err: error, campaignId }, 'leaderboard feed failed')
-                resolve()
-              },
-              complete: resolve,
-            })
-            stream.onAbort(() => {
+            // Ended before `subscribe` returns, the subscription added to it ends at once.
+            const subscription = new Subscription()
+            let ended = false
+            const end = () => {
+              ended = true
               subscription.unsubscribe()
               resolve()
-            })
+            }
+            subscription.add(
+              deps.feed.follow(campaignId, lastEventId).subscribe({
+                next: (e) => {
+                  if (ended) return
+                  if (e.event === 'winner') {
+                    sendWinner().catch((error: unknown) => {
+                      deps.logger.warn({ err: error, campaignId }, 'winner not sent')
+                    })
+                    return
+                  }
+                  // A client that does not read holds its events here: past a bound the stream
+                  // ends (its EventSource reconnects with Last-Event-ID and gets what changed).
+                  if (behind >= MAX_EVENTS_BEHIND) {
+                    deps.logger.info({ campaignId, behind }, 'sse client too slow; stream ended')
+                    end()
+                    stream.abort()
+                    return
+                  }
+                  behind++
+                  void stream
+                    .writeSSE({
+                      event: e.event,
+                      id: e.id,
+                      data: JSON.stringify({ campaignId, positions: e.positions.map(row) }),
+                    })
+                    .finally(() => behind--)
+                },
+                error: (error: unknown) => {
+                  deps.logger.warn({ err: error, campaignId }, 'leaderboard feed failed')
+                  end()
+                },
+                complete: end,
+              }),
+            )
+            stream.onAbort(end)
           })
         })
       },

@@ -1,3 +1,4 @@
+import { finalize, interval, map } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { bearer, testApp } from '../support/app.js'
@@ -198,6 +199,45 @@ describe('GET /records/stream on shutdown', () => {
       while (!done) done = (await reader.read()).done
       const late = await own.app.request(`/records/stream/${campaignId}`)
       expect(await late.text()).toBe('')
+    } finally {
+      own.close()
+    }
+  })
+})
+
+describe('GET /records/stream to a client that does not keep up', () => {
+  it('should end the stream once the client is far behind, instead of queueing for it', async () => {
+    // A feed that changes every millisecond, and a client that reads nothing for a while.
+    let sent = 0
+    let following = false
+    const own = testApp(s, undefined, {
+      feed: {
+        follow: () => {
+          following = true
+          return interval(1).pipe(
+            map((i) => {
+              sent++
+              return {
+                event: 'positions' as const,
+                id: `${i + 1}-0`,
+                positions: [{ userId: String(i), position: 1, totalMinor: BigInt(i) }],
+              }
+            }),
+            finalize(() => (following = false)),
+          )
+        },
+        close: () => undefined,
+      },
+    })
+    try {
+      const res = await own.app.request(`/records/stream/${campaignId}`)
+      await eventually(async () => sent > 0)
+      // The server stops following the feed for this client without it reading anything.
+      await eventually(async () => !following)
+      const text = await res.text().catch(() => '') // ended, or cut off
+      const events = text.match(/^event: positions$/gm) ?? []
+      expect(events.length).toBeLessThanOrEqual(64)
+      expect(sent).toBeLessThanOrEqual(66)
     } finally {
       own.close()
     }
