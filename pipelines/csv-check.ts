@@ -79,13 +79,31 @@ export async function checkCsv(source: Readable, required: string): Promise<numb
   await readCsv(source, undefined, async (records) => {
     for await (const { cells } of records) {
       if (rows === 0 && !(required in cells)) {
-        throw new FileProblem('missing_column', `The header has no ${required} column`, 1)
+        throw new FileProblem('missing_column', missingColumn(required, Object.keys(cells)), 1)
       }
       rows++
     }
   })
   if (rows === 0) throw new FileProblem('empty_file', 'The file has no data rows')
   return rows
+}
+
+/**
+ * Why the header lacks `required`, naming what it has, and the likely cause when the whole
+ * header is one column holding another separator (spreadsheets save `;`-separated CSV in many
+ * locales).
+ */
+function missingColumn(required: string, names: string[]): string {
+  const shown = names
+    .slice(0, 10)
+    .map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n))
+  const more = names.length > 10 ? `, and ${names.length - 10} more` : ''
+  const separator = names.length === 1 ? /[;\t|]/.exec(names[0] ?? '')?.[0] : undefined
+  const hint =
+    separator === undefined
+      ? ''
+      : `; columns must be separated by commas, and this header seems separated by ${JSON.stringify(separator)}`
+  return `The header has no ${required} column (its columns: ${shown.join(', ')}${more})${hint}`
 }
 
 /** csv-parse errors (`CSV_…` codes) as a {@link FileProblem}; others unchanged. */

@@ -11,6 +11,18 @@ describe('checkCsv', () => {
     expect(await check('\uFEFFname,Phone\r\na,+91 98765 43210\r\nb,123-4567\r\n')).toBe(2)
   })
 
+  it('should say what the header has when it lacks the column, and spot another separator', async () => {
+    const message = async (content: string) =>
+      ((await check(content).catch((e: unknown) => e)) as FileProblem).message
+    expect(await message('name,mobile\na,1234567\n')).toBe(
+      'The header has no phone column (its columns: "name", "mobile")',
+    )
+    expect(await message('phone;name\n1234567;a\n')).toBe(
+      'The header has no phone column (its columns: "phone;name"); columns must be separated by commas, and this header seems separated by ";"',
+    )
+    expect(await message('Phone\tName\n1234567\ta\n')).toMatch(/seems separated by "\\t"$/)
+  })
+
   it('should count ragged rows as rows: they become row errors later, not a file problem', async () => {
     expect(await check('phone,name\n1234567,a,b\n7654321\n1111111,c\n')).toBe(3)
   })
