@@ -33,7 +33,7 @@ const USAGE = `usage: campaign-streams <command>
   serve                                 HTTP only
   work [--actors a,b]                   actors only (${ACTOR_NAMES.join(', ')})
   migrate                               create the database if needed and apply migrations
-  rebuild                               restore leaderboards and timers in Redis from Postgres
+  rebuild                               restore leaderboards, timers and unfinished uploads in Redis from Postgres
   dead-letters list <stream>            print every dead letter as a JSON line
   dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
   dead-letters discard <stream> <id…>   delete those dead letters for good
@@ -227,10 +227,15 @@ async function run(command: string | undefined, args: string[], config: Config):
     }
     case 'dead-letters': {
       const [action, stream, ...ids] = args
+      if (stream !== undefined && !isDeadLetterStream(stream))
+        throw new ConfigError(
+          `unknown stream: ${stream}; streams with dead letters: ${CONSUMED_STREAMS.join(', ')}`,
+        )
+      const badId = ids.find((id) => !ENTRY_ID.test(id))
+      if (badId !== undefined)
+        throw new ConfigError(`not a stream entry id: ${badId} (ids look like 1700000000000-0)`)
       if (
         stream === undefined ||
-        !isDeadLetterStream(stream) ||
-        ids.some((id) => !ENTRY_ID.test(id)) ||
         !(action === 'list' ? ids.length === 0 : action === 'replay' || ids.length > 0)
       ) {
         throw new ConfigError(USAGE)

@@ -61,18 +61,20 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('campaign-streams dead-letters', () => {
-  it('should refuse a wrong use with the usage and exit code 2', async () => {
-    const runs = await Promise.all(
+  it('should refuse a wrong use with exit code 2, saying what is wrong', async () => {
+    const [stream, id, usage] = await Promise.all(
       [
         ['dead-letters', 'list', 'nope'],
-        ['dead-letters', 'discard', 'purchase_events'],
         ['dead-letters', 'replay', 'purchase_events', 'not-an-id'],
+        ['dead-letters', 'discard', 'purchase_events'],
       ].map((args) => cli(...args)),
     )
-    for (const run of runs) {
-      expect(run.code).toBe(2)
-      expect(run.stderr).toContain('dead-letters discard <stream> <id…>')
-    }
+    for (const run of [stream, id, usage]) expect(run?.code).toBe(2)
+    expect(stream?.stderr).toContain(
+      'unknown stream: nope; streams with dead letters: purchase_events,',
+    )
+    expect(id?.stderr).toContain('not a stream entry id: not-an-id')
+    expect(usage?.stderr).toContain('dead-letters discard <stream> <id…>')
   })
 
   it('should list every dead letter, discard and replay chosen ones', async () => {
