@@ -1,3 +1,4 @@
+import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -18,7 +19,10 @@ import { uploadsRoutes } from './uploads.routes.js'
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
 
-/** Builds the whole HTTP app: one sub-app per resource, one error handler, `/openapi.json`. */
+/**
+ * Builds the whole HTTP app: one sub-app per resource, one error handler, `/openapi.json` and
+ * `/docs` (Swagger UI over it).
+ */
 export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>()
   const jsonLimit = bodyLimit({
@@ -54,6 +58,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       description: 'Campaign stream processor HTTP API',
     },
   })
+  // The page loads Swagger UI's script and styles from a CDN in the reader's browser.
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'campaign-streams API' }))
   return withErrors(app, deps.logger)
 }
 

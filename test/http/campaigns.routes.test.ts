@@ -234,6 +234,17 @@ describe('currency rates', () => {
   })
 })
 
+describe('GET /docs', () => {
+  it('should serve Swagger UI over /openapi.json', async () => {
+    const res = await t.app.request('/docs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    const page = await res.text()
+    expect(page).toContain("url: '/openapi.json'")
+    expect(page).toContain('SwaggerUIBundle')
+  })
+})
+
 describe('GET /openapi.json', () => {
   it('should describe every route the app serves', async () => {
     const doc = (await (await t.app.request('/openapi.json')).json()) as {
@@ -243,7 +254,7 @@ describe('GET /openapi.json', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     )
     const served = t.app.routes
-      .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json')
+      .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json' && r.path !== '/docs')
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
     expect(new Set(documented)).toEqual(new Set(served))
     expect(served.length).toBeGreaterThan(15)
