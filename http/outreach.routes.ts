@@ -5,7 +5,7 @@ import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-comma
 import { dashboard, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { normalizePhone } from '../operators/upload-split.js'
-import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
@@ -45,12 +45,6 @@ const DashboardSchema = DayTotalsSchema.extend({
 /** Outreach operations: negatives, do-not-call, revoke, retrigger, dashboards, reports. */
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
-  const outreachCampaign = async (id: string) => {
-    const row = await findCampaign(deps.db, id)
-    if (row?.type !== 'outreach')
-      throw new HttpProblem(404, 'campaign_not_found', `No outreach campaign ${id}`)
-    return row
-  }
   const wasRetriggered = async (id: string, date: string) =>
     (await deps.db
       .selectFrom('flow_task')
@@ -218,7 +212,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         },
       }),
       async (c) => {
-        const campaign = await outreachCampaign(c.req.valid('param').id)
+        const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
         const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
         return c.json(
           await dashboard(deps.db, campaign, date, await wasRetriggered(campaign.id, date)),
@@ -242,7 +236,7 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { id, kind } = c.req.valid('param')
-        const campaign = await outreachCampaign(id)
+        const campaign = await outreachCampaignOf(deps.db, id)
         const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
         const lines = kind === 'eod' ? eodReport(deps.db, id, date) : rawReport(deps.db, id, date)
         c.header('content-type', 'text/csv; charset=utf-8')

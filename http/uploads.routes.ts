@@ -1,8 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { csvCell } from '../pipelines/outreach-reports.js'
-import { uploadOf } from '../pipelines/outreach-uploads.js'
-import { allUploadErrors, listUploadErrors } from '../storage/postgres/upload-request.repository.js'
+import { outreachCampaignOf, uploadOf } from '../pipelines/outreach-uploads.js'
+import {
+  allUploadErrors,
+  listUploadErrors,
+  listUploadRequests,
+} from '../storage/postgres/upload-request.repository.js'
 import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
@@ -17,9 +21,11 @@ const ErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
 })
-const StatusSchema = z.object({
+const UploadSchema = z.object({
   requestId: z.string(),
   kind: z.enum(['contacts', 'negatives']),
+  /** Negatives: the contacts upload they apply to. */
+  parentId: z.string().optional(),
   status: z.enum(['accepted', 'processing', 'completed', 'failed']),
   rows: z.object({
     total: z.number(),
@@ -31,16 +37,20 @@ const StatusSchema = z.object({
   numbers: z.number().optional(),
   cancelledTasks: z.number().optional(),
   error: z.string().optional(),
-  errors: z.array(ErrorSchema),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  completedAt: z.string().optional(),
 })
+const StatusSchema = UploadSchema.extend({ errors: z.array(ErrorSchema) })
 const FILE_DOC =
   'The CSV as a `text/csv` body or as the `file` part of `multipart/form-data`; streamed, never buffered.'
 
-/** The status answer of an upload. */
-export function uploadStatus(row: UploadRequestRow, errors: UploadErrorRow[]) {
+/** An upload as lists and its status show it. */
+function uploadView(row: UploadRequestRow) {
   return {
     requestId: row.id,
     kind: row.kind,
+    ...(row.parent_id === null ? {} : { parentId: row.parent_id }),
     status: row.status,
     rows: {
       total: row.total,
@@ -53,11 +63,21 @@ export function uploadStatus(row: UploadRequestRow, errors: UploadErrorRow[]) {
       ? { numbers: row.accepted, cancelledTasks: row.cancelled_tasks }
       : {}),
     ...(row.error === null ? {} : { error: row.error }),
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    ...(row.completed_at === null ? {} : { completedAt: row.completed_at.toISOString() }),
+  }
+}
+
+/** The status answer of an upload. */
+export function uploadStatus(row: UploadRequestRow, errors: UploadErrorRow[]) {
+  return {
+    ...uploadView(row),
     errors: errors.map((e) => ({ row: e.row, column: e.column, code: e.code, message: e.message })),
   }
 }
 
-/** Contact uploads: accept, status, errors as CSV. */
+/** Contact uploads: accept, list, status, errors as CSV. */
 export const uploadsRoutes = (deps: AppDeps) =>
   openApiApp()
     .openapi(
@@ -77,6 +97,50 @@ export const uploadsRoutes = (deps: AppDeps) =>
       async (c) => {
         const campaignId = c.req.valid('param').id
         return c.json(await acceptUploadedFile(c, deps, { campaignId, kind: 'contacts' }), 202)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/campaigns/{id}/uploads',
+        summary: "A campaign's uploads, newest first, with their status and row counts (admin)",
+        description:
+          'Pages of `limit` (default 100); when there may be more, `next` is the `before` of the next page.',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        request: {
+          params: Params,
+          query: z.object({
+            kind: z.enum(['contacts', 'negatives']).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            before: z.uuid().optional(),
+          }),
+        },
+        responses: {
+          200: {
+            description: 'Uploads',
+            content: json(
+              z.object({ uploads: z.array(UploadSchema), next: z.string().optional() }),
+            ),
+          },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const { kind, limit, before } = c.req.valid('query')
+        await outreachCampaignOf(deps.db, id)
+        const rows = await listUploadRequests(deps.db, {
+          campaignId: id,
+          limit,
+          ...(kind === undefined ? {} : { kind }),
+          ...(before === undefined ? {} : { before: await uploadOf(deps.db, id, before) }),
+        })
+        const last = rows.length === limit ? rows[rows.length - 1] : undefined
+        return c.json(
+          { uploads: rows.map(uploadView), ...(last === undefined ? {} : { next: last.id }) },
+          200,
+        )
       },
     )
     .openapi(

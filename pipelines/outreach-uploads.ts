@@ -14,13 +14,19 @@ import { byteLimit, checkCsv } from './csv-check.js'
 import { DomainError } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
-/** The outreach campaign `id`; refuses unknown, other-type and revoked campaigns. */
-export async function openOutreachCampaign(db: Kysely<Database>, id: string): Promise<CampaignRow> {
+/** The outreach campaign `id`; refuses unknown and other-type campaigns. */
+export async function outreachCampaignOf(db: Kysely<Database>, id: string): Promise<CampaignRow> {
   const row = await findCampaign(db, id)
   if (row === undefined)
     throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
   if (row.type !== 'outreach')
     throw new DomainError('invalid', 'not_outreach', `Campaign ${id} is not an outreach campaign`)
+  return row
+}
+
+/** The outreach campaign `id`; refuses unknown, other-type and revoked campaigns. */
+export async function openOutreachCampaign(db: Kysely<Database>, id: string): Promise<CampaignRow> {
+  const row = await outreachCampaignOf(db, id)
   if (row.status === 'Cancelled')
     throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
   return row

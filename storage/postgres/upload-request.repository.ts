@@ -46,6 +46,24 @@ export async function findUploadRequest(
 }
 
 /**
+ * A campaign's upload requests, newest first (by creation, then id), optionally of one kind and
+ * created before the request `before`; at most `limit`.
+ */
+export async function listUploadRequests(
+  db: Kysely<Database>,
+  input: { campaignId: string; kind?: UploadKind; before?: UploadRequestRow; limit: number },
+): Promise<UploadRequestRow[]> {
+  let query = db.selectFrom('upload_request').selectAll().where('campaign_id', '=', input.campaignId)
+  if (input.kind !== undefined) query = query.where('kind', '=', input.kind)
+  const { before } = input
+  if (before !== undefined)
+    query = query.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.created_at, before.id)),
+    )
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute()
+}
+
+/**
  * Moves a request to `processing` unless it finished already (one failed by a dead letter has
  * not: that dead letter was replayed); returns the row.
  */

@@ -150,6 +150,47 @@ describe('contact uploads', () => {
     )
   })
 
+  it("should list a campaign's uploads newest first, by kind, in pages", async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const made: string[] = []
+    for (const csv of ['phone\n1110001\n', 'phone\n1110002\n', 'phone\n1110003\n']) {
+      const res = await upload(campaignId, csv)
+      made.push(((await res.json()) as { requestId: string }).requestId)
+    }
+    const negatives = await t.app.request(`/campaigns/${campaignId}/uploads/${made[0]}/negatives`, {
+      method: 'POST',
+      body: 'phone\n1110001\n',
+      headers: { ...admin, 'content-type': 'text/csv' },
+    })
+    const negativesId = ((await negatives.json()) as { requestId: string }).requestId
+    type Listed = {
+      uploads: { requestId: string; kind: string; parentId?: string; createdBy: string }[]
+      next?: string
+    }
+    const list = async (query = '') => {
+      const res = await t.app.request(`/campaigns/${campaignId}/uploads${query}`, {
+        headers: admin,
+      })
+      expect(res.status).toBe(200)
+      return (await res.json()) as Listed
+    }
+    const all = await list()
+    expect(all.uploads.map((u) => u.requestId)).toEqual([negativesId, ...[...made].reverse()])
+    expect(all.uploads[0]).toMatchObject({ kind: 'negatives', parentId: made[0], createdBy: '1' })
+    expect(all.next).toBeUndefined()
+    const first = await list('?kind=contacts&limit=2')
+    expect(first.uploads.map((u) => u.requestId)).toEqual([made[2], made[1]])
+    expect(first.next).toBe(made[1])
+    const second = await list(`?kind=contacts&limit=2&before=${first.next}`)
+    expect(second.uploads.map((u) => u.requestId)).toEqual([made[0]])
+    expect(second.next).toBeUndefined()
+    expect((await t.app.request(`/campaigns/${campaignId}/uploads`)).status).toBe(401)
+    expect((await t.app.request('/campaigns/999999/uploads', { headers: admin })).status).toBe(404)
+    expect(
+      (await t.app.request(`/campaigns/${campaignId}/uploads?limit=0`, { headers: admin })).status,
+    ).toBe(400)
+  })
+
   it('should accept a multipart upload and create tasks only for slots that have not ended', async () => {
     const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
     clock.set(Date.parse('2026-11-22T07:00:00Z')) // 12:30 in Kolkata: slot 1 is over
