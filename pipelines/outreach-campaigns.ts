@@ -170,14 +170,19 @@ export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
         dueMs: startMs - SLOT_LEAD_MS,
         fields: { kind: OutreachTimerKind.slotStart, ...fields },
       })
-      timers.push({
-        id: `outreach:${id}:${date}:${n}:end`,
-        dueMs: endMs,
-        fields: { kind: OutreachTimerKind.slotEnd, ...fields },
-      })
+      timers.push(slotEndTimer(id, date, n, endMs))
     })
   }
   return timers
+}
+
+/** The timer that ends slot `n` of `date` at `endMs`: tasks it never reached fail. */
+export function slotEndTimer(campaignId: string, date: string, n: number, endMs: number): Timer {
+  return {
+    id: `outreach:${campaignId}:${date}:${n}:end`,
+    dueMs: endMs,
+    fields: { kind: OutreachTimerKind.slotEnd, campaignId, date, slot: String(n) },
+  }
 }
 
 /** Stores an outreach campaign and arms its timers. */

@@ -12,7 +12,8 @@ import {
 import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { Database } from '../storage/postgres/database.js'
-import { execAll } from '../storage/redis/connection.js'
+import { execAll, type Transaction } from '../storage/redis/connection.js'
+import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { DomainError } from './domain-error.js'
 import { outreachSettings } from './outreach-campaigns.js'
@@ -124,26 +125,50 @@ export async function retrigger(
     )
     SELECT slot, count(*) AS n FROM moved GROUP BY slot ORDER BY slot
   `.execute(deps.db)
-  const releaseAt =
-    input.customSlot === undefined
-      ? now
-      : Math.max(now, at(input.date, input.customSlot.start, s.timezone))
   const tx = deps.redis.multi()
-  for (const { slot } of updated.rows) {
-    const fields = releaseFields(campaignId, input.date, slot, '0')
-    if (releaseAt <= now) tx.xadd(deps.keys.outreachWork, '*', ...fields)
-    else {
-      const cursor: Record<string, string> = {}
-      for (let i = 0; i + 1 < fields.length; i += 2) cursor[fields[i] ?? ''] = fields[i + 1] ?? ''
-      queueTimers(tx, deps.keys, [
-        {
-          id: `outreach:${campaignId}:${input.date}:${slot}:retrigger`,
-          dueMs: releaseAt,
-          fields: { kind: 'outreach.resume', ...cursor },
-        },
-      ])
-    }
-  }
+  for (const { slot } of updated.rows)
+    queueRetriggerRelease(tx, deps.keys, {
+      campaignId,
+      date: input.date,
+      slot,
+      customSlot: input.customSlot ?? null,
+      timezone: s.timezone,
+      now,
+    })
   await execAll(tx)
   return { retriggered: updated.rows.reduce((sum, r) => sum + Number(r.n), 0) }
+}
+
+/**
+ * Queues the release of a day's retriggered tasks of one slot: now, or at the start of their
+ * custom slot. Releasing again what was released is harmless (each call is claimed once).
+ */
+export function queueRetriggerRelease(
+  tx: Transaction,
+  keys: Keys,
+  r: {
+    campaignId: string
+    date: string
+    slot: number
+    customSlot: DayWindow | null
+    timezone: string
+    now: number
+  },
+): void {
+  const releaseAt =
+    r.customSlot === null ? r.now : Math.max(r.now, at(r.date, r.customSlot.start, r.timezone))
+  const fields = releaseFields(r.campaignId, r.date, r.slot, '0')
+  if (releaseAt <= r.now) {
+    tx.xadd(keys.outreachWork, '*', ...fields)
+    return
+  }
+  const cursor: Record<string, string> = {}
+  for (let i = 0; i + 1 < fields.length; i += 2) cursor[fields[i] ?? ''] = fields[i + 1] ?? ''
+  queueTimers(tx, keys, [
+    {
+      id: `outreach:${r.campaignId}:${r.date}:${r.slot}:retrigger`,
+      dueMs: releaseAt,
+      fields: { kind: 'outreach.resume', ...cursor },
+    },
+  ])
 }

@@ -1,11 +1,20 @@
+import type { Kysely } from 'kysely'
+import { slotWindow, type DayWindow } from '../operators/outreach-schedule.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import type { Database } from '../storage/postgres/database.js'
+import {
+  pendingRetriggers,
+  slotsWithPendingTasks,
+} from '../storage/postgres/flow-task.repository.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { allTotals } from '../storage/postgres/purchase-total.repository.js'
 import { execAll } from '../storage/redis/connection.js'
 import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
-import { scheduleTimers } from '../storage/redis/timers.js'
+import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
-import { outreachTimers } from './outreach-campaigns.js'
+import { outreachSettings, outreachTimers, slotEndTimer } from './outreach-campaigns.js'
+import { queueRetriggerRelease } from './outreach-commands.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -16,18 +25,31 @@ export interface RebuildReport {
   timers: number
   /** Uploads queued again for splitting. */
   uploads: number
+  /** Ends of slots of earlier days that still had tasks waiting (their timer was lost). */
+  pastSlotEnds: number
+  /** Groups of retriggered tasks (day and slot) whose release was queued again. */
+  retriggerReleases: number
 }
 
 /**
  * Restores everything Redis holds for campaigns from Postgres: leaderboards (in pages; the
  * update only raises totals, so running workers may carry on meanwhile), pending timers (for
- * outreach, from today on: creation and slot handling are idempotent) and unfinished uploads.
- * Safe to run any number of times.
+ * outreach, from today on, plus the ends of earlier slots that still have waiting tasks:
+ * creation and slot handling are idempotent), the releases of retriggered tasks still waiting,
+ * and unfinished uploads. Safe to run any number of times.
  */
 export async function rebuild(
   deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger' | 'clock'>,
 ): Promise<RebuildReport> {
-  const report: RebuildReport = { campaigns: 0, leaderboardEntries: 0, timers: 0, uploads: 0 }
+  const report: RebuildReport = {
+    campaigns: 0,
+    leaderboardEntries: 0,
+    timers: 0,
+    uploads: 0,
+    pastSlotEnds: 0,
+    retriggerReleases: 0,
+  }
+  const now = deps.clock.now()
   for (const campaign of await listCampaigns(deps.db)) {
     report.campaigns++
     if (campaign.type === 'purchase') {
@@ -43,8 +65,14 @@ export async function rebuild(
       campaign.type === 'outreach'
         ? campaign.status === 'Cancelled'
           ? []
-          : outreachTimers(campaign, deps.clock.now())
+          : outreachTimers(campaign, now)
         : campaignTimers(campaign, { settleSeconds: deps.settleSeconds, hasWinner })
+    if (campaign.type === 'outreach' && campaign.status !== 'Cancelled') {
+      const past = await pastSlotEnds(deps.db, campaign, now, new Set(timers.map((t) => t.id)))
+      timers.push(...past)
+      report.pastSlotEnds += past.length
+      report.retriggerReleases += await releaseRetriggers(deps, campaign, now)
+    }
     await scheduleTimers(deps.redis, deps.keys, timers)
     report.timers += timers.length
   }
@@ -60,4 +88,46 @@ export async function rebuild(
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')
   return report
+}
+
+/**
+ * End timers of the campaign's slots that are over and still count waiting tasks, but for
+ * those in `armed`: after Redis lost their timers, what a slot never reached must still fail.
+ */
+async function pastSlotEnds(
+  db: Kysely<Database>,
+  campaign: CampaignRow,
+  now: number,
+  armed: ReadonlySet<string>,
+): Promise<Timer[]> {
+  const s = outreachSettings(campaign)
+  return (await slotsWithPendingTasks(db, campaign.id))
+    .filter(({ slot }) => slot >= 1 && slot <= s.slots.length)
+    .map(({ date, slot }) => slotEndTimer(campaign.id, date, slot, slotWindow(s, date, slot).endMs))
+    .filter((timer) => timer.dueMs <= now && !armed.has(timer.id))
+}
+
+/**
+ * Queues again the release of retriggered tasks still waiting for their call (a release only
+ * Redis knew of is lost with it); returns how many (day, slot) groups.
+ */
+async function releaseRetriggers(
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys'>,
+  campaign: CampaignRow,
+  now: number,
+): Promise<number> {
+  const groups = await pendingRetriggers(deps.db, campaign.id)
+  if (groups.length === 0) return 0
+  const tx = deps.redis.multi()
+  for (const g of groups)
+    queueRetriggerRelease(tx, deps.keys, {
+      campaignId: campaign.id,
+      date: g.date,
+      slot: g.slot,
+      customSlot: g.customSlot === null ? null : (JSON.parse(g.customSlot) as DayWindow),
+      timezone: outreachSettings(campaign).timezone,
+      now,
+    })
+  await execAll(tx)
+  return groups.length
 }

@@ -35,7 +35,10 @@ export async function pendingTasks(
   return query.orderBy('id').limit(input.limit).execute()
 }
 
-/** Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many. */
+/**
+ * Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many.
+ * Retriggered tasks are left alone: their own release handles them (custom slot included).
+ */
 export async function failUnattempted(
   db: Kysely<Database>,
   input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
@@ -46,9 +49,46 @@ export async function failUnattempted(
     .where('campaign_id', '=', input.campaignId)
     .where('task_date', '=', input.date)
     .where('slot', '=', input.slot)
+    .where('retriggered', '=', false)
     .where(taskRules.notYetExecuted('flow_task'))
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
+}
+
+/**
+ * Slots (day, slot) of a campaign that still count `IN_PROGRESS` tasks, from the live
+ * counters (no task is read).
+ */
+export async function slotsWithPendingTasks(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<{ date: string; slot: number }[]> {
+  return db
+    .selectFrom('task_counter')
+    .select([sql<string>`task_date::text`.as('date'), 'slot'])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'IN_PROGRESS')
+    .where('count', '>', '0')
+    .orderBy('task_date')
+    .orderBy('slot')
+    .execute()
+}
+
+/** The day, slot and custom slot of each group of retriggered tasks still waiting for a call. */
+export async function pendingRetriggers(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<{ date: string; slot: number; customSlot: string | null }[]> {
+  return db
+    .selectFrom('flow_task')
+    .select([sql<string>`task_date::text`.as('date'), 'slot', 'custom_slot as customSlot'])
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where('retriggered', '=', true)
+    .where('status', '=', 'IN_PROGRESS')
+    .orderBy('date')
+    .orderBy('slot')
+    .execute()
 }
 
 /**

@@ -6,6 +6,7 @@ import * as taskIndexes from './migrations/2026-11-22T20-00-00-task-indexes.js'
 import * as negativeUploads from './migrations/2026-11-22T21-00-00-negative-uploads.js'
 import * as scoringForeignKeys from './migrations/2026-11-22T22-00-00-scoring-foreign-keys.js'
 import * as uploadDeadLetters from './migrations/2026-11-23T10-00-00-upload-dead-letters.js'
+import * as retriggeredTasks from './migrations/2026-11-23T12-00-00-retriggered-tasks.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T21-00-00-negative-uploads': negativeUploads,
   '2026-11-22T22-00-00-scoring-foreign-keys': scoringForeignKeys,
   '2026-11-23T10-00-00-upload-dead-letters': uploadDeadLetters,
+  '2026-11-23T12-00-00-retriggered-tasks': retriggeredTasks,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

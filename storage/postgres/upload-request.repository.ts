@@ -53,7 +53,10 @@ export async function listUploadRequests(
   db: Kysely<Database>,
   input: { campaignId: string; kind?: UploadKind; before?: UploadRequestRow; limit: number },
 ): Promise<UploadRequestRow[]> {
-  let query = db.selectFrom('upload_request').selectAll().where('campaign_id', '=', input.campaignId)
+  let query = db
+    .selectFrom('upload_request')
+    .selectAll()
+    .where('campaign_id', '=', input.campaignId)
   if (input.kind !== undefined) query = query.where('kind', '=', input.kind)
   const { before } = input
   if (before !== undefined)
