@@ -148,7 +148,12 @@ async function serveHttpPart(
   const app =
     feed === undefined
       ? createOpsApp(httpDeps)
-      : createApp({ ...httpDeps, feed, jwtSecret: config.JWT_SECRET })
+      : createApp({
+          ...httpDeps,
+          feed,
+          jwtSecret: config.JWT_SECRET,
+          corsOrigins: config.CORS_ORIGINS,
+        })
   if (feed !== undefined && config.JWT_SECRET === DEV_JWT_SECRET)
     deps.logger.warn('JWT_SECRET is the development default: anyone can sign admin tokens; set it')
   const server = await listen(app.fetch, port, name)

@@ -43,6 +43,29 @@ export const Config = z.object({
   STREAM_RETENTION_SECONDS: z.coerce.number().int().min(1).default(86_400),
   /** Slots an outreach campaign may have per day. */
   MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
+  /**
+   * Browser origins allowed to call the API (CORS), comma-separated, or `*` for any; unset:
+   * none (same-origin and non-browser clients only).
+   */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\*|https?:\/\/[^/\s]+)$/,
+            'each must be * or an origin such as https://shop.example.com (no path)',
+          ),
+      ),
+    )
+    .default([]),
 })
 export type Config = z.infer<typeof Config>
 

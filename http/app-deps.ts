@@ -23,4 +23,6 @@ export interface AppDeps {
   files: FileStore
   maxUploadBytes: number
   maxSlotsPerDay: number
+  /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
+  corsOrigins?: readonly string[]
 }

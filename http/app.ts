@@ -2,6 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import type { Logger } from 'pino'
 import { except } from 'hono/combine'
 import { accessLog } from './access.js'
@@ -37,6 +38,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   const isUpload = (c: Context) =>
     /^(text\/csv|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')
   app.use('*', accessLog(deps.logger, deps.metrics.http))
+  const origins = deps.corsOrigins ?? []
+  if (origins.length > 0)
+    app.use(
+      '*',
+      cors({
+        origin: origins.includes('*') ? '*' : [...origins],
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        exposeHeaders: ['Location', 'Retry-After', 'Content-Disposition'],
+        maxAge: 600,
+      }),
+    )
   app.use('*', except(isUpload, jsonLimit))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))

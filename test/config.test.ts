@@ -11,7 +11,18 @@ describe('loadConfig', () => {
       KEY_PREFIX: '',
       LOG_LEVEL: 'info',
       STREAM_RETENTION_SECONDS: 86_400,
+      CORS_ORIGINS: [],
     })
+  })
+
+  it('should read CORS_ORIGINS as a list of origins, or *', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example.com, http://localhost:5173' }).CORS_ORIGINS,
+    ).toEqual(['https://shop.example.com', 'http://localhost:5173'])
+    expect(loadConfig({ CORS_ORIGINS: '*' }).CORS_ORIGINS).toEqual(['*'])
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://shop.example.com/path' })).toThrow(
+      /^invalid environment: CORS_ORIGINS\.0: each must be \* or an origin/,
+    )
   })
 
   it('should name every bad variable and its problem, one line each', () => {
