@@ -114,7 +114,10 @@ export async function settleTasks(
   return Number(result.numUpdatedRows)
 }
 
-/** Revokes a campaign: it becomes Cancelled and every task not yet executed CANCELLED. */
+/**
+ * Revokes a campaign: it becomes Cancelled and every task waiting for a call CANCELLED (never
+ * called, retriggered, or waiting for a retry); a call in flight finishes and records its result.
+ */
 export async function revokeCampaign(
   db: Kysely<Database>,
   campaignId: string,
@@ -130,7 +133,8 @@ export async function revokeCampaign(
       .updateTable('flow_task')
       .set({ status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED', updated_at: at })
       .where('campaign_id', '=', campaignId)
-      .where(taskRules.notYetExecuted('flow_task'))
+      .where('status', '=', 'IN_PROGRESS')
+      .where((eb) => eb.not(taskRules.openAttempt('flow_task')))
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
   })
