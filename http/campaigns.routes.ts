@@ -22,7 +22,7 @@ import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { assertAdmin, bearerCaller, requireAdmin } from './auth.js'
 import { MoneySchema, bearer, json, openApiApp, optionalBearer, problems } from './openapi-app.js'
-import { DayTotalsSchema } from './outreach.routes.js'
+import { DayTotalsSchema, OutreachCampaignSchema } from './outreach.routes.js'
 import { HttpProblem } from './problem.js'
 
 const PurchaseCampaignSchema = z.object({
@@ -32,25 +32,6 @@ const PurchaseCampaignSchema = z.object({
   prize: MoneySchema,
   startDateTime: z.string(),
   endDateTime: z.string(),
-  status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
-})
-const Window = z.object({ start: z.string(), end: z.string() })
-const OutreachCampaignSchema = z.object({
-  campaignId: z.string(),
-  type: z.literal('outreach'),
-  name: z.string(),
-  timezone: z.string(),
-  workingHours: Window,
-  slots: z.array(Window),
-  startDate: z.string(),
-  days: z.number(),
-  flow: z.object({
-    url: z.string(),
-    timeoutMs: z.number(),
-    maxAttempts: z.number(),
-    retryDelaySeconds: z.number(),
-  }),
-  ratePerSecond: z.number(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
 const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { importDoNotCall } from '../pipelines/do-not-call.js'
+import { OutreachCampaignChange, changeOutreachCampaign } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
@@ -13,6 +14,26 @@ import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-body.js'
 
+const Window = z.object({ start: z.string(), end: z.string() })
+/** An outreach campaign as the contract shows it. */
+export const OutreachCampaignSchema = z.object({
+  campaignId: z.string(),
+  type: z.literal('outreach'),
+  name: z.string(),
+  timezone: z.string(),
+  workingHours: Window,
+  slots: z.array(Window),
+  startDate: z.string(),
+  days: z.number(),
+  flow: z.object({
+    url: z.string(),
+    timeoutMs: z.number(),
+    maxAttempts: z.number(),
+    retryDelaySeconds: z.number(),
+  }),
+  ratePerSecond: z.number(),
+  status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
+})
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const PhoneParams = z.object({
   phone: z.string().transform((raw, ctx) => {
@@ -153,6 +174,36 @@ export const outreachRoutes = (deps: AppDeps) => {
           'number taken off do-not-call list',
         )
         return c.body(null, 204)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'patch',
+        path: '/campaigns/{id}',
+        summary:
+          "Change an outreach campaign's name, flow settings or rate (admin); calls from then on use them",
+        description:
+          'Any of `name`, `flow` (`url`, `timeoutMs`, `maxAttempts`, `retryDelaySeconds`, each optional) and `ratePerSecond`. The schedule (zone, hours, slots, days) cannot change: tasks and timers follow it.',
+        security: bearer,
+        middleware: [admin] as const,
+        request: {
+          params: Params,
+          body: { required: true, content: json(OutreachCampaignChange) },
+        },
+        responses: {
+          200: { description: 'The changed campaign', content: json(OutreachCampaignSchema) },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const change = c.req.valid('json')
+        const changed = await changeOutreachCampaign(deps, id, change)
+        deps.logger.info(
+          { campaignId: id, fields: Object.keys(change), by: c.var.caller.userId },
+          'outreach campaign changed',
+        )
+        return c.json(changed, 200)
       },
     )
     .openapi(

@@ -10,33 +10,74 @@ import {
   slotWindow,
   type OutreachSchedule,
 } from '../operators/outreach-schedule.js'
-import { insertCampaign } from '../storage/postgres/campaign.repository.js'
+import { insertCampaign, updateOutreachSettings } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
-import { fieldsInvalid } from './domain-error.js'
+import { DomainError, fieldsInvalid } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
+import { openOutreachCampaign } from './outreach-uploads.js'
+
+/** The rules of each flow setting and of the rate, for creation and for changes. */
+const flowUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+const timeoutMs = z.number().int().min(100).max(120_000)
+const maxAttempts = z.number().int().min(1).max(10)
+const retryDelaySeconds = z.number().int().min(0).max(86_400)
+const ratePerSecond = z.number().int().min(1).max(10_000)
+const campaignName = z.string().trim().min(1).max(200)
 
 /** The flow endpoint each task is sent to. */
 export const FlowConfig = z.object({
-  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
-  timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-  maxAttempts: z.number().int().min(1).max(10).default(3),
-  retryDelaySeconds: z.number().int().min(0).max(86_400).default(600),
+  url: flowUrl,
+  timeoutMs: timeoutMs.default(10_000),
+  maxAttempts: maxAttempts.default(3),
+  retryDelaySeconds: retryDelaySeconds.default(600),
 })
+
+/**
+ * The body of `PATCH /campaigns/:id`: what may change while an outreach campaign runs (its
+ * schedule may not: its tasks and timers follow it).
+ */
+const onlyThese = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys'
+      ? `only name, flow and ratePerSecond may change, not ${(issue.keys ?? []).join(', ')}`
+      : undefined,
+}
+export const OutreachCampaignChange = z
+  .strictObject(
+    {
+      name: campaignName.optional(),
+      flow: z
+        .strictObject({
+          url: flowUrl.optional(),
+          timeoutMs: timeoutMs.optional(),
+          maxAttempts: maxAttempts.optional(),
+          retryDelaySeconds: retryDelaySeconds.optional(),
+        })
+        .optional(),
+      ratePerSecond: ratePerSecond.optional(),
+    },
+    onlyThese,
+  )
+  .refine((c) => Object.keys(c).length > 0, {
+    message: 'give name, flow or ratePerSecond to change',
+    when: (payload) => payload.issues.length === 0,
+  })
+export type OutreachCampaignChange = z.infer<typeof OutreachCampaignChange>
 
 /** The body of `POST /campaigns` for an outreach campaign; `maxSlots` is `MAX_SLOTS_PER_DAY`. */
 export function newOutreachCampaign(maxSlots: number) {
   return z
     .object({
       type: z.literal('outreach'),
-      name: z.string().trim().min(1).max(200),
+      name: campaignName,
       timezone: z.string().refine(isZone, 'must be an IANA time zone such as Asia/Kolkata'),
       workingHours: DayWindow,
       slots: z.array(DayWindow).default([]),
       startDate: z.iso.date(),
       days: z.number().int().min(1, 'at least 1 day').max(30, 'at most 30 days'),
       flow: FlowConfig,
-      ratePerSecond: z.number().int().min(1).max(10_000).default(50),
+      ratePerSecond: ratePerSecond.default(50),
     })
     .superRefine((c, ctx) => {
       for (const problem of scheduleProblems(c, maxSlots))
@@ -212,5 +253,22 @@ export async function createOutreachCampaign(
     settings: JSON.stringify(settings),
   })
   await scheduleTimers(deps.redis, deps.keys, outreachTimers(row, deps.clock.now()))
+  return outreachCampaignView(row, deps.clock.now())
+}
+
+/**
+ * Changes the name, flow settings or rate of an outreach campaign that was not revoked, in one
+ * statement (a concurrent change of other fields is kept). Calls from then on use them.
+ */
+export async function changeOutreachCampaign(
+  deps: Pick<OutreachDeps, 'db' | 'clock'>,
+  id: string,
+  change: OutreachCampaignChange,
+): Promise<OutreachCampaignView> {
+  await openOutreachCampaign(deps.db, id)
+  const { flow, ...top } = change
+  const row = await updateOutreachSettings(deps.db, id, top, flow ?? {})
+  if (row === undefined)
+    throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
   return outreachCampaignView(row, deps.clock.now())
 }

@@ -18,6 +18,29 @@ export async function findCampaign(
   return db.selectFrom('campaign').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/**
+ * Merges `top` into an outreach campaign's settings and `flow` into their `flow`, unless the
+ * campaign was revoked; returns the row, or undefined when nothing was changed.
+ */
+export async function updateOutreachSettings(
+  db: Kysely<Database>,
+  id: string,
+  top: Record<string, unknown>,
+  flow: Record<string, unknown>,
+): Promise<CampaignRow | undefined> {
+  return db
+    .updateTable('campaign')
+    .set({
+      settings: sql`settings || ${JSON.stringify(top)}::jsonb
+        || jsonb_build_object('flow', (settings -> 'flow') || ${JSON.stringify(flow)}::jsonb)`,
+    })
+    .where('id', '=', id)
+    .where('type', '=', 'outreach')
+    .where('status', '<>', 'Cancelled')
+    .returningAll()
+    .executeTakeFirst()
+}
+
 /** Those of `ids` that are purchase campaigns. */
 export async function findPurchaseCampaignIds(
   db: Kysely<Database>,

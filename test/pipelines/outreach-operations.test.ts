@@ -202,6 +202,46 @@ describe('outreach operations', () => {
     ).toBe(409)
   })
 
+  it('should call the flow URL a running campaign was changed to, and refuse changing its schedule', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(1)
+    const moved = await flowServer()
+    try {
+      const change = (body: unknown) =>
+        t.app.request(`/campaigns/${id}`, jsonBody('PATCH', body, admin))
+      const res = await change({ name: 'renamed', flow: { url: moved.url }, ratePerSecond: 20 })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({
+        name: 'renamed',
+        ratePerSecond: 20,
+        flow: { url: moved.url, timeoutMs: 2000, maxAttempts: 3 }, // the rest kept
+        slots: [{ start: '10:00', end: '12:00' }],
+      })
+      expect(await (await change({ slots: [] })).json()).toMatchObject({
+        errors: [{ message: 'only name, flow and ratePerSecond may change, not slots' }],
+      })
+      for (const body of [{}, { flow: { url: 'ftp://x' } }, { ratePerSecond: 0 }])
+        expect(await (await change(body)).json()).toMatchObject({
+          status: 400,
+          code: 'validation_failed',
+        })
+      const up = (await (
+        await csv(`/campaigns/${id}/uploads`, 'phone\n6000001\n6000002\n6000003\n')
+      ).json()) as { requestId: string }
+      await uploadStatus(id, up.requestId)
+      clock.set(kolkata('2026-11-22', '10:00'))
+      await eventually(async () => moved.calls.length === 3)
+      expect(flow.calls.filter((c) => c.phone.startsWith('600000'))).toEqual([])
+      await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
+      expect(await (await change({ name: 'again' })).json()).toMatchObject({
+        status: 409,
+        code: 'campaign_revoked',
+      })
+    } finally {
+      await moved.close()
+    }
+  })
+
   it('should leave numbers on the global do-not-call list out at upload', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
     const added = await csv('/do-not-call', 'phone\n4000001\nnope\n4000009,ragged\n')
