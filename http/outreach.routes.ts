@@ -5,6 +5,7 @@ import { OutreachCampaignChange, changeOutreachCampaign } from '../pipelines/out
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard, todayOf } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
+import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone } from '../operators/upload-split.js'
 import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
@@ -14,15 +15,14 @@ import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-body.js'
 
-const Window = z.object({ start: z.string(), end: z.string() })
 /** An outreach campaign as the contract shows it. */
 export const OutreachCampaignSchema = z.object({
   campaignId: z.string(),
   type: z.literal('outreach'),
   name: z.string(),
   timezone: z.string(),
-  workingHours: Window,
-  slots: z.array(Window),
+  workingHours: DayWindow,
+  slots: z.array(DayWindow),
   startDate: z.string(),
   days: z.number(),
   flow: z.object({

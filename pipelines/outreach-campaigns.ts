@@ -33,16 +33,17 @@ export const FlowConfig = z.object({
   retryDelaySeconds: retryDelaySeconds.default(600),
 })
 
-/**
- * The body of `PATCH /campaigns/:id`: what may change while an outreach campaign runs (its
- * schedule may not: its tasks and timers follow it).
- */
+/** Names the fields a change may not touch. */
 const onlyThese = {
   error: (issue: { code?: string; keys?: string[] }) =>
     issue.code === 'unrecognized_keys'
       ? `only name, flow and ratePerSecond may change, not ${(issue.keys ?? []).join(', ')}`
       : undefined,
 }
+/**
+ * The body of `PATCH /campaigns/:id`: what may change while an outreach campaign runs (its
+ * schedule may not: its tasks and timers follow it).
+ */
 export const OutreachCampaignChange = z
   .strictObject(
     {

@@ -19,7 +19,7 @@ import { DomainError } from './domain-error.js'
 import { outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { openOutreachCampaign } from './outreach-uploads.js'
-import { releaseFields } from './outreach-work-pipeline.js'
+import { releaseFields, releaseTimer } from './outreach-work-pipeline.js'
 
 /** Revokes a campaign: Cancelled, its unexecuted tasks CANCELLED; calls in flight finish. */
 export async function revoke(
@@ -157,18 +157,8 @@ export function queueRetriggerRelease(
 ): void {
   const releaseAt =
     r.customSlot === null ? r.now : Math.max(r.now, at(r.date, r.customSlot.start, r.timezone))
-  const fields = releaseFields(r.campaignId, r.date, r.slot, '0')
-  if (releaseAt <= r.now) {
-    tx.xadd(keys.outreachWork, '*', ...fields)
-    return
-  }
-  const cursor: Record<string, string> = {}
-  for (let i = 0; i + 1 < fields.length; i += 2) cursor[fields[i] ?? ''] = fields[i + 1] ?? ''
-  queueTimers(tx, keys, [
-    {
-      id: `outreach:${r.campaignId}:${r.date}:${r.slot}:retrigger`,
-      dueMs: releaseAt,
-      fields: { kind: 'outreach.resume', ...cursor },
-    },
-  ])
+  if (releaseAt <= r.now)
+    tx.xadd(keys.outreachWork, '*', ...releaseFields(r.campaignId, r.date, r.slot, '0'))
+  else
+    queueTimers(tx, keys, [releaseTimer('retrigger', releaseAt, r.campaignId, r.date, r.slot, '0')])
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
-import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import {
@@ -10,19 +9,14 @@ import {
   insertUploadRequest,
 } from '../storage/postgres/upload-request.repository.js'
 import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
+import { campaignOf } from './campaign-of.js'
 import { byteLimit, checkCsv } from './csv-check.js'
 import { DomainError } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
 /** The outreach campaign `id`; refuses unknown and other-type campaigns. */
-export async function outreachCampaignOf(db: Kysely<Database>, id: string): Promise<CampaignRow> {
-  const row = await findCampaign(db, id)
-  if (row === undefined)
-    throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
-  if (row.type !== 'outreach')
-    throw new DomainError('invalid', 'not_outreach', `Campaign ${id} is not an outreach campaign`)
-  return row
-}
+export const outreachCampaignOf = (db: Kysely<Database>, id: string): Promise<CampaignRow> =>
+  campaignOf(db, id, 'outreach')
 
 /** The outreach campaign `id`; refuses unknown, other-type and revoked campaigns. */
 export async function openOutreachCampaign(db: Kysely<Database>, id: string): Promise<CampaignRow> {

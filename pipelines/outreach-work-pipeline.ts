@@ -5,7 +5,7 @@ import { pendingTasks } from '../storage/postgres/flow-task.repository.js'
 import { createDayTasks } from '../storage/postgres/outreach-record.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../storage/redis/streams.js'
-import { queueTimers } from '../storage/redis/timers.js'
+import { queueTimers, type Timer } from '../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
@@ -104,14 +104,14 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
   }
   const first = m.after === '0'
   if (!first && (await executorBacklog(deps)) >= DUE_BACKLOG) {
-    const resume = {
-      id: `outreach:${m.campaignId}:${m.date}:${m.slot}:resume`,
-      dueMs: deps.clock.now() + BACKLOG_PAUSE_MS,
-      fields: {
-        kind: 'outreach.resume',
-        ...Object.fromEntries(chunkPairs(releaseFields(m.campaignId, m.date, m.slot, m.after))),
-      },
-    }
+    const resume = releaseTimer(
+      'resume',
+      deps.clock.now() + BACKLOG_PAUSE_MS,
+      m.campaignId,
+      m.date,
+      m.slot,
+      m.after,
+    )
     return (tx) => queueTimers(tx, keys, [resume])
   }
   const tasks = await pendingTasks(deps.db, {
@@ -138,6 +138,28 @@ function chunkPairs(flat: string[]): [string, string][] {
   const pairs: [string, string][] = []
   for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] ?? '', flat[i + 1] ?? ''])
   return pairs
+}
+
+/**
+ * A timer that puts a release cursor on `outreach:work` at `dueMs` (`outreach.resume`); `name`
+ * tells its purpose apart in its id (one per campaign, day, slot and purpose).
+ */
+export function releaseTimer(
+  name: 'resume' | 'retrigger',
+  dueMs: number,
+  campaignId: string,
+  date: string,
+  slot: number,
+  after: string,
+): Timer {
+  return {
+    id: `outreach:${campaignId}:${date}:${slot}:${name}`,
+    dueMs,
+    fields: {
+      kind: 'outreach.resume',
+      ...Object.fromEntries(chunkPairs(releaseFields(campaignId, date, slot, after))),
+    },
+  }
 }
 
 /** The actor that walks creation and release cursors one page at a time. */

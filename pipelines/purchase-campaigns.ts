@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { CurrencyCode, DigitId } from '../operators/purchase-messages.js'
 import { money, toMinor, type Money } from '../operators/money.js'
-import { findCampaign, insertCampaign } from '../storage/postgres/campaign.repository.js'
+import { insertCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { CampaignWinnerRow } from '../storage/postgres/campaign-winner.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
+import { campaignOf } from './campaign-of.js'
 import { campaignTimers } from './campaign-timers.js'
-import { DomainError, fieldsInvalid } from './domain-error.js'
+import { fieldsInvalid } from './domain-error.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -55,14 +56,8 @@ export interface PurchaseCampaignView {
 }
 
 /** A purchase campaign: 404 `campaign_not_found` when there is none, 400 `not_purchase` for another kind. */
-export async function purchaseCampaignOf(db: Kysely<Database>, id: string): Promise<CampaignRow> {
-  const row = await findCampaign(db, id)
-  if (row === undefined)
-    throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
-  if (row.type !== 'purchase')
-    throw new DomainError('invalid', 'not_purchase', `Campaign ${id} is not a purchase campaign`)
-  return row
-}
+export const purchaseCampaignOf = (db: Kysely<Database>, id: string): Promise<CampaignRow> =>
+  campaignOf(db, id, 'purchase')
 
 /** A decided winner as the contract shows it (`GET /campaigns/:id/winner`, the SSE `winner`). */
 export function winnerView(winner: CampaignWinnerRow, baseCurrency: string) {

@@ -118,6 +118,7 @@ async function releaseRetriggers(
 ): Promise<number> {
   const groups = await pendingRetriggers(deps.db, campaign.id)
   if (groups.length === 0) return 0
+  const { timezone } = outreachSettings(campaign)
   const tx = deps.redis.multi()
   for (const g of groups)
     queueRetriggerRelease(tx, deps.keys, {
@@ -125,7 +126,7 @@ async function releaseRetriggers(
       date: g.date,
       slot: g.slot,
       customSlot: g.customSlot === null ? null : (JSON.parse(g.customSlot) as DayWindow),
-      timezone: outreachSettings(campaign).timezone,
+      timezone,
       now,
     })
   await execAll(tx)

@@ -18,6 +18,15 @@ export const taskRules = {
   },
 
   /**
+   * The task still waits for a call (never called, retriggered, or waiting for a retry) and no
+   * call of it is in flight: it may be settled without one (a call in flight records its own
+   * result).
+   */
+  awaitingCall(task: string): RawBuilder<boolean> {
+    return sql<boolean>`(${sql.ref(`${task}.status`)} = 'IN_PROGRESS' AND NOT ${taskRules.openAttempt(task)})`
+  },
+
+  /**
    * A call of the task began and has not reported: it may be running, or its executor died
    * mid-call (and the call may have happened).
    */
