@@ -5,8 +5,9 @@ import { taskRules } from './task-rules.js'
 
 /**
  * Stores a chunk of negative numbers listed by one negatives upload for a contacts request and
- * turns that request's tasks for them not executed yet into NEGATIVE, marked as cancelled by
- * the upload.
+ * turns that request's tasks for them that still wait for a call into NEGATIVE, marked as
+ * cancelled by the upload: those never called, and also those retriggered or waiting for a
+ * retry, which must not be called again. A call in flight finishes and records its result.
  */
 export async function applyNegatives(
   db: Kysely<Database>,
@@ -24,7 +25,7 @@ export async function applyNegatives(
       updated_at = ${at}
     FROM outreach_record r
     WHERE r.request_id = ${parentId}::uuid AND r.phone = ANY(${phones}::text[]) AND t.record_id = r.id
-      AND ${taskRules.notYetExecuted('t')}
+      AND ${taskRules.awaitingCall('t')}
   `.execute(db)
 }
 

@@ -77,4 +77,60 @@ describe('negative uploads', () => {
     expect(tasks.filter((t) => t.cancelled_by === first)).toHaveLength(4)
     expect(tasks.filter((t) => t.cancelled_by === second)).toHaveLength(2)
   })
+
+  it('should stop a retriggered task or one waiting for a retry, and let a call in flight finish', async () => {
+    const id = await createOutreach(h.t.app, h.admin, { days: 1, flow: { url: h.flow.url } })
+    const contacts = await upload(`/campaigns/${id}/uploads`, 'phone\n5560001\n5560002\n')
+    await completed(id, contacts)
+    const tasks = await h.s.db
+      .selectFrom('flow_task')
+      .selectAll()
+      .where('campaign_id', '=', id)
+      .where('slot', '=', 1)
+      .orderBy('phone')
+      .execute()
+    const [again, calling] = tasks
+    if (again === undefined || calling === undefined) throw new Error('tasks missing')
+    // 5560001 was called once and retriggered; 5560002's call is in flight.
+    await h.s.db
+      .updateTable('flow_task')
+      .set({ attempts: 1, retriggered: true })
+      .where('id', '=', again.id)
+      .execute()
+    await h.s.db
+      .updateTable('flow_task')
+      .set({ attempts: 1 })
+      .where('id', '=', calling.id)
+      .execute()
+    await h.s.db
+      .insertInto('task_attempt')
+      .values({
+        id: '7f0c56c4-8f5e-4b7e-9a57-1b1d3b0c2a11',
+        task_id: calling.id,
+        attempt: 1,
+        campaign_id: id,
+        request_id: contacts,
+        phone: calling.phone,
+        task_date: calling.task_date,
+        slot: 1,
+        started_at: new Date(clock.now()),
+      })
+      .execute()
+
+    const negatives = await upload(
+      `/campaigns/${id}/uploads/${contacts}/negatives`,
+      'phone\n5560001\n5560002\n',
+    )
+    // Slot 2 of both numbers and the retriggered task; not the one in flight.
+    expect(await completed(id, negatives)).toMatchObject({ numbers: 2, cancelledTasks: 3 })
+    const after = await h.s.db
+      .selectFrom('flow_task')
+      .select(['id', 'status', 'reason'])
+      .where('id', 'in', [again.id, calling.id])
+      .execute()
+    expect(Object.fromEntries(after.map((t) => [t.id, [t.status, t.reason]]))).toEqual({
+      [again.id]: ['NEGATIVE', 'NEGATIVE_UPLOAD'],
+      [calling.id]: ['IN_PROGRESS', null],
+    })
+  })
 })
