@@ -126,15 +126,26 @@ function serverUrl(url: string): string {
   return admin.toString()
 }
 
-/** A service did not answer in time; its message says which and why, in one line. */
+/**
+ * A service did not answer in time, or refused what it was asked at connect (a wrong password,
+ * say); its message says which and why, in one line.
+ */
 export class ServiceUnreachable extends Error {
   override name = 'ServiceUnreachable'
+}
+
+/** Where `url` points, without its password: `user@host:port/database`. */
+export function describePostgres(url: string): string {
+  const parsed = new URL(url)
+  const user = parsed.username === '' ? '' : `${decodeURIComponent(parsed.username)}@`
+  return `${user}${parsed.host}${parsed.pathname}`
 }
 
 /**
  * Waits until the Postgres server of `url` answers (its `postgres` database), trying every
  * second for up to `waitMs`; `onWait` hears each reason at most every 5 s. Errors other than
- * "not up" (a wrong password, say) are thrown at once; a timeout throws ServiceUnreachable.
+ * "not up" (a wrong password, say) are thrown at once, and a timeout at the end, both as
+ * ServiceUnreachable.
  */
 export async function waitForPostgres(
   url: string,
@@ -151,7 +162,11 @@ export async function waitForPostgres(
       return
     } catch (error) {
       const code = String((error as { code?: unknown }).code)
-      if (!NOT_UP.has(code)) throw error
+      if (!NOT_UP.has(code))
+        throw new ServiceUnreachable(
+          `postgres at ${describePostgres(url)} refused the connection: ${(error as Error).message}${code === 'undefined' ? '' : ` (${code})`}`,
+          { cause: error },
+        )
       const reason = (error as Error).message || code
       const waited = performance.now() - started
       if (waited >= options.waitMs)
