@@ -1,9 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { importDoNotCall } from '../pipelines/do-not-call.js'
-import { OutreachCampaignChange, changeOutreachCampaign } from '../pipelines/outreach-campaigns.js'
+import {
+  OutreachCampaignChange,
+  campaignDay,
+  changeOutreachCampaign,
+} from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
-import { dashboard, todayOf } from '../pipelines/outreach-dashboard.js'
+import { dashboard } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone } from '../operators/upload-split.js'
@@ -264,7 +268,7 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
-        const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
+        const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
         return c.json(
           await dashboard(deps.db, campaign, date, await wasRetriggered(campaign.id, date)),
           200,
@@ -288,7 +292,7 @@ export const outreachRoutes = (deps: AppDeps) => {
       async (c) => {
         const { id, kind } = c.req.valid('param')
         const campaign = await outreachCampaignOf(deps.db, id)
-        const date = c.req.valid('query').date ?? todayOf(campaign, deps.clock.now())
+        const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
         const lines = kind === 'eod' ? eodReport(deps.db, id, date) : rawReport(deps.db, id, date)
         c.header('content-type', 'text/csv; charset=utf-8')
         c.header('content-disposition', `attachment; filename="${id}-${kind}-${date}.csv"`)

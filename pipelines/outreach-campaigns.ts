@@ -2,6 +2,7 @@ import { z } from 'zod'
 import {
   DayWindow,
   campaignDays,
+  dayOf,
   dayStart,
   isZone,
   nextDay,
@@ -111,6 +112,30 @@ export function outreachStatus(row: CampaignRow, nowMs: number): CampaignRow['st
   if (row.status === 'Cancelled') return 'Cancelled'
   if (nowMs < row.start_at.getTime()) return 'Scheduled'
   return nowMs < row.end_at.getTime() ? 'Running' : 'Ended'
+}
+
+/**
+ * The campaign day a request is about: `date` when it is one of the campaign's days (otherwise
+ * 400 `not_a_campaign_day`, naming its days), or, without one, today in the campaign's zone,
+ * brought into its days (its first day before it starts, its last once it has ended).
+ */
+export function campaignDay(row: CampaignRow, date: string | undefined, nowMs: number): string {
+  const s = outreachSettings(row)
+  const days = campaignDays(s)
+  const first = days[0] ?? s.startDate
+  const last = days[days.length - 1] ?? s.startDate
+  if (date === undefined) {
+    const today = dayOf(s, nowMs)
+    return today < first ? first : today > last ? last : today
+  }
+  if (!days.includes(date))
+    throw new DomainError(
+      'invalid',
+      'not_a_campaign_day',
+      `${date} is not a day of campaign ${row.id}: it runs from ${first} to ${last} (${s.timezone})`,
+      { firstDay: first, lastDay: last },
+    )
+  return date
 }
 
 /** Maps a stored row to its view at `nowMs`. */

@@ -4,7 +4,6 @@ import { z } from 'zod'
 import {
   DayWindow,
   at,
-  isCampaignDay,
   nextWorkingMs,
   slotWindow,
   workingWindow,
@@ -16,7 +15,7 @@ import { execAll, type Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { DomainError } from './domain-error.js'
-import { outreachSettings } from './outreach-campaigns.js'
+import { campaignDay, outreachSettings } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { openOutreachCampaign } from './outreach-uploads.js'
 import { releaseFields, releaseTimer } from './outreach-work-pipeline.js'
@@ -60,12 +59,7 @@ export async function retrigger(
   const campaign = await openOutreachCampaign(deps.db, campaignId)
   const s = outreachSettings(campaign)
   const now = deps.clock.now()
-  if (!isCampaignDay(s, input.date))
-    throw new DomainError(
-      'invalid',
-      'not_a_campaign_day',
-      `${input.date} is not a day of campaign ${campaignId}`,
-    )
+  campaignDay(campaign, input.date, now)
   if (input.slot !== undefined && input.slot > s.slots.length)
     throw new DomainError(
       'invalid',

@@ -338,4 +338,37 @@ describe('outreach operations', () => {
     expect(await statusAt(kolkata('2026-11-22', '09:30'))).toBe('Cancelled')
     expect(await statusAt(kolkata('2026-11-25', '00:00'))).toBe('Cancelled')
   })
+
+  it('should answer the dashboard and reports for the campaign’s days only, by default the nearest', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign()
+    const at = async (now: number, path: string) => {
+      const view = testApp(s, { now: () => now })
+      try {
+        return await view.app.request(`/campaigns/${id}${path}`, { headers: admin })
+      } finally {
+        view.close()
+      }
+    }
+    const dayOf = async (now: number) =>
+      ((await (await at(now, '/dashboard')).json()) as { date: string }).date
+    expect(await dayOf(kolkata('2026-11-20', '12:00'))).toBe('2026-11-22')
+    expect(await dayOf(kolkata('2026-11-23', '12:00'))).toBe('2026-11-23')
+    expect(await dayOf(kolkata('2026-12-20', '12:00'))).toBe('2026-11-24')
+    const report = await at(kolkata('2026-12-20', '12:00'), '/reports/eod')
+    expect(report.headers.get('content-disposition')).toContain(`${id}-eod-2026-11-24.csv`)
+    await report.text()
+
+    for (const path of ['/dashboard?date=2026-11-25', '/reports/raw?date=2026-11-21']) {
+      const refused = await at(kolkata('2026-11-22', '12:00'), path)
+      expect(refused.status).toBe(400)
+      const problem = (await refused.json()) as { title: string }
+      expect(problem).toMatchObject({
+        code: 'not_a_campaign_day',
+        firstDay: '2026-11-22',
+        lastDay: '2026-11-24',
+      })
+      expect(problem.title).toMatch(/runs from 2026-11-22 to 2026-11-24 \(Asia\/Kolkata\)$/)
+    }
+  })
 })
