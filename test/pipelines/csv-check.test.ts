@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { checkCsv, FileProblem } from '../../pipelines/csv-check.js'
+import { checkCsv, FileProblem, firstInvalidUtf8 } from '../../pipelines/csv-check.js'
 
 const check = (content: string | Buffer) => checkCsv(Readable.from([Buffer.from(content)]), 'phone')
 const code = async (content: string | Buffer) =>
@@ -35,5 +35,52 @@ describe('checkCsv', () => {
     expect(await code(Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe, 0x0a]))).toBe(
       'not_utf8',
     )
+  })
+
+  it('should say on which line and at which byte a file stops being UTF-8, across chunks', async () => {
+    const latin1 = Buffer.from('phone,name\n1234567,José\n7654321,Zoë\n', 'latin1')
+    const problem = (await check(latin1).catch((e: unknown) => e)) as FileProblem
+    expect(problem.message).toBe(
+      'The file is not UTF-8 text: byte 0xE9 at line 2 (byte 22 of the file); save it as UTF-8',
+    )
+    expect(problem.line).toBe(2)
+    // A good two-byte character split over two chunks, then a bad one in a later chunk.
+    const good = Buffer.from('phone,name\n1234567,Zoë\n', 'utf8')
+    const bad = Buffer.from('7654321,Zoë\n', 'latin1')
+    const split = good.indexOf(0xc3) + 1
+    const chunks = [good.subarray(0, split), good.subarray(split), bad]
+    const late = (await checkCsv(Readable.from(chunks), 'phone').catch(
+      (e: unknown) => e,
+    )) as FileProblem
+    expect(late.message).toBe(
+      `The file is not UTF-8 text: byte 0xEB at line 3 (byte ${good.length + 10} of the file); save it as UTF-8`,
+    )
+  })
+
+  it('should find the first bad UTF-8 sequence where the platform decoder fails', () => {
+    const decodes = (bytes: Uint8Array) => {
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true })
+        return true
+      } catch {
+        return false
+      }
+    }
+    let seed = 42
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const pieces = [[0x41], [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0x0a]]
+    for (let run = 0; run < 2000; run++) {
+      const bytes: number[] = []
+      while (bytes.length < 12) bytes.push(...(pieces[Math.floor(random() * pieces.length)] ?? []))
+      // Corrupt one byte in two runs of three.
+      if (random() < 0.67) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256)
+      const input = Uint8Array.from(bytes)
+      const at = firstInvalidUtf8(input)
+      expect(at === -1, input.join(',')).toBe(decodes(input))
+      if (at !== -1) {
+        expect(decodes(input.subarray(0, at))).toBe(true)
+        expect(decodes(input.subarray(0, at + 4))).toBe(false)
+      }
+    }
   })
 })
