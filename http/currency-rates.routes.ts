@@ -36,8 +36,8 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
               z.object({
                 rate: z
                   .string()
-                  .regex(DECIMAL, 'must be a decimal such as 1.25')
-                  .refine((r) => !DECIMAL.test(r) || Number(r) > 0, 'must be greater than zero'),
+                  .regex(DECIMAL, { message: 'must be a decimal such as 1.25', abort: true })
+                  .refine((r) => Number(r) > 0, 'must be greater than zero'),
               }),
             ),
           },

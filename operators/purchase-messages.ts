@@ -10,7 +10,7 @@ export const DigitId = z
 /** A positive decimal amount such as `12.50`. */
 export const PositiveAmount = z
   .string()
-  .regex(/^\d{1,15}(\.\d{1,8})?$/, 'must be a decimal such as 12.50')
+  .regex(/^\d{1,15}(\.\d{1,8})?$/, { message: 'must be a decimal such as 12.50', abort: true })
   .refine((value) => (parseDecimal(value)?.units ?? 0n) > 0n, 'must be greater than zero')
 
 /** An ISO 4217 currency code. */

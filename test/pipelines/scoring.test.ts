@@ -83,8 +83,9 @@ describe('scoring pipeline', () => {
     }
     const bad: [Record<string, string>, RegExp][] = [
       [{ ...ok, userId: 'abc' }, /userId/],
-      [{ ...ok, amount: '-1' }, /amount/],
-      [{ ...ok, amount: '0' }, /amount/],
+      [{ ...ok, amount: '-1' }, /^amount: must be a decimal such as 12\.50$/],
+      [{ ...ok, amount: '1e3' }, /^amount: must be a decimal such as 12\.50$/],
+      [{ ...ok, amount: '0' }, /^amount: must be greater than zero$/],
       [{ ...ok, timestamp: 'yesterday' }, /timestamp/],
       [{ ...ok, currency: 'GBP' }, /currency: no rate for GBP/],
       [{ ...ok, currency: 'usd' }, /currency/],
