@@ -13,9 +13,9 @@ import {
 } from '../pipelines/outreach-campaigns.js'
 import { todayTotals } from '../pipelines/outreach-dashboard.js'
 import {
+  campaignPage,
   findCampaign,
   listActiveCampaigns,
-  listCampaigns,
 } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
@@ -128,9 +128,16 @@ export const campaignsRoutes = (deps: AppDeps) => {
         summary:
           "Campaigns by id, of one type or both, with their status; outreach ones (admin only) with today's counts",
         description:
-          'Outreach campaigns are listed for an admin only: without an admin token the list holds the purchase campaigns, and `type=outreach` answers 401 or 403.',
+          'Outreach campaigns are listed for an admin only: without an admin token the list holds the purchase campaigns, and `type=outreach` answers 401 or 403. `status` keeps those with that status now. Pages of `limit` (default 100); when there may be more, `next` is the `after` of the next page.',
         security: optionalBearer,
-        request: { query: z.object({ type: z.enum(['purchase', 'outreach']).optional() }) },
+        request: {
+          query: z.object({
+            type: z.enum(['purchase', 'outreach']).optional(),
+            status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            after: IdParams.shape.id.optional(),
+          }),
+        },
         responses: {
           200: {
             description: 'Campaigns',
@@ -142,6 +149,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
                     OutreachCampaignSchema.extend({ today: DayTotalsSchema }),
                   ]),
                 ),
+                next: z.string().optional(),
               }),
             ),
           },
@@ -151,10 +159,11 @@ export const campaignsRoutes = (deps: AppDeps) => {
       async (c) => {
         const now = deps.clock.now()
         const caller = await bearerCaller(c.req.header('authorization'), deps.jwtSecret)
-        let type = c.req.valid('query').type
+        const { status, limit, after, ...query } = c.req.valid('query')
+        let type = query.type
         if (type === 'outreach') assertAdmin(caller)
         if (caller?.admin !== true) type = 'purchase'
-        const rows = await listCampaigns(deps.db, type) // by id
+        const rows = await campaignPage(deps.db, { type, status, nowMs: now, after, limit })
         const today = await todayTotals(
           deps.db,
           rows.filter((row) => row.type === 'outreach'),
@@ -166,7 +175,8 @@ export const campaignsRoutes = (deps: AppDeps) => {
           if (totals === undefined) throw new Error(`No totals for campaign ${row.id}`)
           return { ...outreachCampaignView(row, now), today: totals }
         })
-        return c.json({ campaigns }, 200)
+        const last = rows.length === limit ? rows[rows.length - 1] : undefined
+        return c.json({ campaigns, ...(last === undefined ? {} : { next: last.id }) }, 200)
       },
     )
     .openapi(

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { CampaignRow, NewCampaignRow } from './campaign.table.js'
+import type { CampaignRow, CampaignStatus, CampaignType, NewCampaignRow } from './campaign.table.js'
 import type { Database } from './database.js'
 
 /** Inserts a campaign and returns the stored row. */
@@ -92,6 +92,38 @@ export async function listActiveCampaigns(
     .where('end_at', '>', at)
     .orderBy('id')
     .execute()
+}
+
+/**
+ * A campaign's status at `nowMs` in SQL: a purchase campaign's (or a revoked one's) as stored,
+ * an outreach campaign's by its days, as `outreachStatus` tells it.
+ */
+function statusAt(nowMs: number) {
+  const now = new Date(nowMs)
+  return sql<CampaignStatus>`CASE WHEN type = 'outreach' AND status <> 'Cancelled' THEN
+      CASE WHEN ${now} < start_at THEN 'Scheduled' WHEN ${now} < end_at THEN 'Running' ELSE 'Ended' END
+    ELSE status END`
+}
+
+/**
+ * A page of campaigns by id: those after `after`, of `type` and with `status` at `nowMs` when
+ * given, at most `limit`.
+ */
+export async function campaignPage(
+  db: Kysely<Database>,
+  input: {
+    type?: CampaignType | undefined
+    status?: CampaignStatus | undefined
+    nowMs: number
+    after?: string | undefined
+    limit: number
+  },
+): Promise<CampaignRow[]> {
+  let query = db.selectFrom('campaign').selectAll().orderBy('id').limit(input.limit)
+  if (input.type !== undefined) query = query.where('type', '=', input.type)
+  if (input.status !== undefined) query = query.where(statusAt(input.nowMs), '=', input.status)
+  if (input.after !== undefined) query = query.where('id', '>', input.after)
+  return query.execute()
 }
 
 /** Every campaign (of `type`, when given), oldest first. */

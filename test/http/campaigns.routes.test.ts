@@ -115,6 +115,42 @@ describe('POST /campaigns', () => {
     ).toBe(401)
   })
 
+  it('should list campaigns in pages, and by status', async () => {
+    for (let i = 0; i < 3; i++) await t.app.request('/campaigns', jsonBody('POST', campaign, admin))
+    // Its End event was committed (the lifecycle actor does not run here).
+    const over = { ...campaign, endDateTime: '2098-11-23T10:00:00Z' }
+    const ended = (await (
+      await t.app.request('/campaigns', jsonBody('POST', over, admin))
+    ).json()) as { campaignId: string }
+    await s.db
+      .updateTable('campaign')
+      .set({ status: 'Ended' })
+      .where('id', '=', ended.campaignId)
+      .execute()
+    type Page = { campaigns: { campaignId: string; status: string }[]; next?: string }
+    const page = async (query: string) =>
+      (await (await t.app.request(`/campaigns?type=purchase${query}`)).json()) as Page
+    const everything = (await page('&limit=1000')).campaigns.map((c) => c.campaignId)
+    expect(everything.length).toBeGreaterThanOrEqual(4)
+    const paged: string[] = []
+    let next: string | undefined
+    do {
+      const got = await page(`&limit=2${next === undefined ? '' : `&after=${next}`}`)
+      expect(got.campaigns.length).toBeLessThanOrEqual(2)
+      paged.push(...got.campaigns.map((c) => c.campaignId))
+      next = got.next
+    } while (next !== undefined)
+    expect(paged).toEqual(everything)
+    const endedOnes = (await page('&status=Ended')).campaigns
+    expect(endedOnes.map((c) => c.campaignId)).toEqual([ended.campaignId])
+    expect((await page('&status=Scheduled')).campaigns.map((c) => c.campaignId)).not.toContain(
+      ended.campaignId,
+    )
+    expect((await t.app.request('/campaigns?limit=0')).status).toBe(400)
+    expect((await t.app.request('/campaigns?after=x')).status).toBe(400)
+    expect((await t.app.request('/campaigns?status=Done')).status).toBe(400)
+  })
+
   it('should show an outreach campaign to admins only, in the order it was given', async () => {
     const created = await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
     const { campaignId } = (await created.json()) as { campaignId: string }

@@ -316,6 +316,14 @@ describe('outreach operations', () => {
           campaigns: { campaignId: string; status: string }[]
         }
         expect(list.campaigns.find((c) => c.campaignId === id)?.status).toBe(one.status)
+        // Listed under its status, and under no other.
+        for (const status of ['Scheduled', 'Running', 'Ended', 'Cancelled']) {
+          const listed = (await (
+            await view.app.request(`/campaigns?type=outreach&status=${status}`, { headers: admin })
+          ).json()) as { campaigns: { campaignId: string; status: string }[] }
+          expect(listed.campaigns.every((c) => c.status === status)).toBe(true)
+          expect(listed.campaigns.some((c) => c.campaignId === id)).toBe(status === one.status)
+        }
         return one.status
       } finally {
         view.close()
