@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import {
@@ -12,14 +13,20 @@ import {
   type OperatorFunction,
 } from 'rxjs'
 import type { z } from 'zod'
-import { execAll, logConnection, type Transaction } from '../../storage/redis/connection.js'
+import { isPostgresUnavailable } from '../../storage/postgres/database.js'
+import {
+  execAll,
+  isRedisUnavailable,
+  logConnection,
+  type Transaction,
+} from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
 import { appendEntries, ensureGroup, flatten, touchPending } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
 import { PoisonEntryError, StopRequestedError, errorMessage } from './errors.js'
 import type { ActorMetrics } from './metrics.js'
 import { readGroup, type Delivered, type ReadGroupOptions } from './read-group.js'
-import { retry } from './retry.js'
+import { backoff, retry } from './retry.js'
 
 /** A delivered entry whose fields decoded into `T`. */
 export interface Decoded<T> extends Delivered {
@@ -103,6 +110,10 @@ const defaults: ActorOptions = {
   maxDeliveries: 5,
   retries: 2,
 }
+
+/** True for a failure of Postgres or Redis being unreachable, not of the entries. */
+const isServiceUnavailable = (error: unknown) =>
+  isPostgresUnavailable(error) || isRedisUnavailable(error)
 
 /** Dead-letter fields: the original ones plus why, who and how often. */
 function deadLetterFields(entry: Delivered, error: string, actor: string): string[] {
@@ -226,6 +237,40 @@ export async function startActor<T>(
     )
   }
 
+  /**
+   * Tries `task` again, with growing pauses, while Postgres or Redis is unreachable: an outage
+   * is no fault of the entries, so they neither run entry by entry nor gather deliveries
+   * towards their dead letter meanwhile (their heartbeat keeps them), and the actor reads no
+   * more than its credits allow. Returns undefined once `task` succeeds, or the error that
+   * ended the wait: another one, or the last outage error when the actor is stopping.
+   */
+  const untilServiceAnswers = async (
+    task: () => Promise<void>,
+    first: unknown,
+  ): Promise<unknown> => {
+    let error = first
+    let told = -Infinity
+    for (let round = 0; !abort.signal.aborted; round++) {
+      if (performance.now() - told >= 30_000) {
+        logger.warn({ err: error }, 'postgres or redis unreachable; the batch waits for it')
+        told = performance.now()
+      }
+      await sleep(backoff(round, 250, 10_000), undefined, { signal: abort.signal }).catch(
+        () => undefined, // stopping
+      )
+      if (abort.signal.aborted) break
+      try {
+        await task()
+        logger.info('service answers again; batch committed')
+        return undefined
+      } catch (again) {
+        if (!isServiceUnavailable(again)) return again
+        error = again
+      }
+    }
+    return error
+  }
+
   /** One batch, with failures isolated: retry, then entry by entry, then leave pending. */
   const handleBatch = async (entries: Delivered[]): Promise<void> => {
     const dead = new Map<string, string>()
@@ -245,8 +290,15 @@ export async function startActor<T>(
         options.retries,
         (e) => !(e instanceof PoisonEntryError) && !(e instanceof StopRequestedError),
       )
-    } catch (error) {
-      if (error instanceof StopRequestedError) {
+    } catch (failure) {
+      const error = isServiceUnavailable(failure)
+        ? await untilServiceAnswers(() => attempt(entries, new Map(dead)), failure)
+        : failure
+      if (error === undefined) return
+      if (isServiceUnavailable(error)) {
+        // Stopping during the outage: the entries stay pending for a consumer that runs on.
+        await leavePending(entries, error, dead)
+      } else if (error instanceof StopRequestedError) {
         await requeue(entries).catch((e: unknown) => leavePending(entries, e, dead))
       } else if (entries.length > 1) {
         for (const entry of entries) await handleBatch([entry])

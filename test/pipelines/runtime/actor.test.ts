@@ -215,6 +215,55 @@ describe('startActor', () => {
     expect(await c.dead()).toEqual([])
   })
 
+  it('should hold a batch while Postgres is unreachable, without redeliveries or dead letters', async () => {
+    let out = ''
+    const deliveries: number[] = []
+    let downUntil = Infinity
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    })
+    const c = copier((batches) =>
+      batches.pipe(
+        map((batch) => {
+          deliveries.push(...batch.map((e) => e.deliveries))
+          if (performance.now() < downUntil) throw refused
+          return copyTo(out)(batch)
+        }),
+      ),
+    )
+    out = c.out
+    await c.add(1, 2)
+    const actor = await c.start()
+    // Down for longer than maxDeliveries (2) visibility timeouts (500 ms) of the fast set-up.
+    await eventually(async () => deliveries.length > 0)
+    downUntil = performance.now() + 1800
+    await eventually(async () => (await c.outputs()).length === 2, 15_000)
+    await actor.stop()
+    expect(await c.dead()).toEqual([])
+    expect(new Set(deliveries)).toEqual(new Set([1])) // never reclaimed, never split
+    expect(deliveries.length).toBeGreaterThan(4)
+  })
+
+  it('should leave a batch that waits for Postgres pending when the actor stops', async () => {
+    const refused = Object.assign(new Error('Connection terminated unexpectedly'), {})
+    const c = copier((batches) =>
+      batches.pipe(
+        map((): Effect => {
+          throw refused
+        }),
+      ),
+    )
+    await c.add(5)
+    const actor = await c.start()
+    await eventually(async () => (await c.pending()) === 1)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const started = performance.now()
+    await actor.stop()
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(await c.pending()).toBe(1)
+    expect(await c.dead()).toEqual([])
+  })
+
   it('should dead-letter an entry that keeps failing after maxDeliveries, with the last error', async () => {
     const c = copier((batches) =>
       batches.pipe(
