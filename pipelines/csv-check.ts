@@ -1,6 +1,6 @@
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parse } from 'csv-parse'
+import { CsvError, parse } from 'csv-parse'
 import type { Ragged } from '../operators/upload-split.js'
 
 /** Why a file cannot be taken at all. */
@@ -148,7 +148,7 @@ export async function checkCsv(source: Readable, required: string): Promise<numb
  * header is one column holding another separator (spreadsheets save `;`-separated CSV in many
  * locales).
  */
-function missingColumn(required: string, names: string[]): string {
+export function missingColumn(required: string, names: string[]): string {
   const shown = names
     .slice(0, 10)
     .map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n))
@@ -161,18 +161,19 @@ function missingColumn(required: string, names: string[]): string {
   return `The header has no ${required} column (its columns: ${shown.join(', ')}${more})${hint}`
 }
 
-/** csv-parse errors (`CSV_…` codes) as a {@link FileProblem}; others unchanged. */
+/** csv-parse errors as a {@link FileProblem}; others unchanged. */
 export function asFileProblem(error: unknown): unknown {
   if (error instanceof FileProblem) return error
   // stream.pipeline reports a failure of its last step as an AbortError caused by it
   const cause = (error as { cause?: unknown }).cause
   if (cause instanceof FileProblem) return cause
-  const info = error as { code?: unknown; lines?: number; message?: string }
-  if (typeof info.code === 'string' && info.code.startsWith('CSV_')) {
+  // Every parse error of csv-parse, whatever its code (`INVALID_OPENING_QUOTE` has no `CSV_`).
+  const parsing = error instanceof CsvError ? error : cause instanceof CsvError ? cause : undefined
+  if (parsing !== undefined) {
     return new FileProblem(
       'malformed_csv',
-      `The file is not valid CSV: ${info.message ?? info.code}`,
-      info.lines,
+      `The file is not valid CSV: ${parsing.message}`,
+      (parsing as { lines?: number }).lines,
     )
   }
   return error

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import { normalizePhone } from '../operators/upload-split.js'
-import { byteLimit, FileProblem, readCsv } from './csv-check.js'
+import { byteLimit, FileProblem, missingColumn, readCsv } from './csv-check.js'
 import { addToDoNotCall } from './outreach-commands.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
@@ -22,7 +22,7 @@ export async function importDoNotCall(
     let phones: string[] = []
     for await (const { cells, ragged } of records) {
       if (out.rows === 0 && !('phone' in cells)) {
-        throw new FileProblem('missing_column', 'The header has no phone column', 1)
+        throw new FileProblem('missing_column', missingColumn('phone', Object.keys(cells)), 1)
       }
       out.rows++
       // A ragged row's phone cell may hold another column's value: it is not taken.

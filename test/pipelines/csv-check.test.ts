@@ -32,6 +32,8 @@ describe('checkCsv', () => {
     expect(await code('phone\n')).toBe('empty_file')
     expect(await code('name,mobile\na,1234567\n')).toBe('missing_column')
     expect(await code('phone,name\n1234567,"open quote\n')).toBe('malformed_csv')
+    expect(await code('phone,name\n1234567,a"b\n')).toBe('malformed_csv') // a quote inside a cell
+    expect(await code('{"phone": "1234567"}\n')).toBe('malformed_csv')
     expect(await code(Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe, 0x0a]))).toBe(
       'not_utf8',
     )

@@ -253,6 +253,19 @@ describe('outreach operations', () => {
         { row: 3, phone: '4000009' },
       ],
     })
+    // A file that cannot be read is refused whole, saying why.
+    for (const [body, code] of [
+      ['phone\n4000003\n"4000004\n', 'malformed_csv'],
+      ['phone\n40"00004\n', 'malformed_csv'],
+      ['mobile\n4000004\n', 'missing_column'],
+      ['', 'empty_file'],
+    ]) {
+      const refused = await csv('/do-not-call', body ?? '')
+      expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([
+        400,
+        code,
+      ])
+    }
     const id = await newCampaign()
     const up = (await (
       await csv(`/campaigns/${id}/uploads`, 'phone\n4000001\n4000002\n')
