@@ -76,7 +76,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         },
         responses: {
           201: { description: 'Created', content: json(CampaignSchema) },
-          ...problems(400, 401, 403),
+          ...problems(400, 401, 403, 415),
         },
       }),
       async (c) => {

@@ -44,7 +44,7 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
         },
         responses: {
           200: { description: 'The stored rate', content: json(RateSchema) },
-          ...problems(400, 401, 403),
+          ...problems(400, 401, 403, 415),
         },
       }),
       async (c) => {

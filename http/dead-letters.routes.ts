@@ -89,7 +89,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
             description: 'How many were requeued',
             content: json(z.object({ replayed: z.number() })),
           },
-          ...problems(400, 401, 403),
+          ...problems(400, 401, 403, 415),
         },
       }),
       async (c) => {
@@ -117,7 +117,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
             description: 'How many existed and were deleted',
             content: json(z.object({ discarded: z.number() })),
           },
-          ...problems(400, 401, 403),
+          ...problems(400, 401, 403, 415),
         },
       }),
       async (c) => {

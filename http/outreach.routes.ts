@@ -196,7 +196,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         },
         responses: {
           200: { description: 'The changed campaign', content: json(OutreachCampaignSchema) },
-          ...problems(400, 401, 403, 404, 409),
+          ...problems(400, 401, 403, 404, 409, 415),
         },
       }),
       async (c) => {
@@ -248,7 +248,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         request: { params: Params, body: { required: true, content: json(RetriggerRequest) } },
         responses: {
           202: { description: 'Queued', content: json(z.object({ retriggered: z.number() })) },
-          ...problems(400, 401, 403, 404, 409),
+          ...problems(400, 401, 403, 404, 409, 415),
         },
       }),
       async (c) => c.json(await retrigger(deps, c.req.valid('param').id, c.req.valid('json')), 202),

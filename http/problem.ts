@@ -83,6 +83,11 @@ export function errorHandler(logger: Logger) {
     }
     if (error instanceof HTTPException) {
       const status = error.status
+      if (status === 415)
+        return problemResponse(
+          c,
+          new HttpProblem(415, 'unsupported_media_type', 'Send the body as application/json'),
+        )
       const code =
         status === 401
           ? 'unauthorized'

@@ -53,6 +53,22 @@ describe('POST /campaigns', () => {
     expect(await res.json()).toMatchObject({ status: 403, code: 'forbidden' })
   })
 
+  it('should answer a body that is not JSON with 415, and malformed JSON with 400', async () => {
+    const sent = async (body: string, type: string) => {
+      const res = await t.app.request('/campaigns', {
+        method: 'POST',
+        body,
+        headers: { ...admin, 'content-type': type },
+      })
+      return [res.status, ((await res.json()) as { code: string }).code]
+    }
+    expect(await sent('type=purchase', 'application/x-www-form-urlencoded')).toEqual([
+      415,
+      'unsupported_media_type',
+    ])
+    expect(await sent('{"type":', 'application/json')).toEqual([400, 'malformed_json'])
+  })
+
   it('should report every broken field in one problem', async () => {
     const res = await t.app.request(
       '/campaigns',
