@@ -68,6 +68,7 @@ function context(config: Config) {
     files: localFileStore(config.FILESTORE_DIR),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxSlotsPerDay: config.MAX_SLOTS_PER_DAY,
+    phoneRegion: config.PHONE_REGION,
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     actorOptions: {
       visibilityTimeoutMs: config.VISIBILITY_TIMEOUT_MS,

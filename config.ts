@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isPhoneRegion } from './operators/phone.js'
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -41,6 +42,14 @@ export const Config = z.object({
    * while it has no consumer group; with groups, entries go once every group acknowledged them.
    */
   STREAM_RETENTION_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  /**
+   * The region whose numbering plan reads phones written without `+` (ISO 3166 alpha-2, such as
+   * IN); unset: phones are kept as written, digits only. With it, every phone is stored in E.164.
+   */
+  PHONE_REGION: z
+    .string()
+    .refine(isPhoneRegion, 'must be a region code with a known numbering plan, such as IN or US')
+    .optional(),
   /** Slots an outreach campaign may have per day. */
   MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
   /**

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import type { PhoneRegion } from '../operators/phone.js'
 import type { LeaderboardFeed } from '../pipelines/leaderboard-feed.js'
 import type { Clock } from '../pipelines/runtime/clock.js'
 import type { Metrics } from '../pipelines/runtime/metrics.js'
@@ -23,6 +24,8 @@ export interface AppDeps {
   files: FileStore
   maxUploadBytes: number
   maxSlotsPerDay: number
+  /** Reads phones written without `+` in E.164 (`PHONE_REGION`); unset: kept as written. */
+  phoneRegion?: PhoneRegion | undefined
   /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
   corsOrigins?: readonly string[]
 }

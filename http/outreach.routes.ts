@@ -10,7 +10,7 @@ import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-comma
 import { dashboard } from '../pipelines/outreach-dashboard.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
-import { normalizePhone } from '../operators/upload-split.js'
+import { normalizePhone, phoneExpectation, type PhoneRegion } from '../operators/phone.js'
 import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
@@ -39,14 +39,15 @@ export const OutreachCampaignSchema = z.object({
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
-const PhoneParams = z.object({
-  phone: z.string().transform((raw, ctx) => {
-    const phone = normalizePhone(raw)
-    if (phone === undefined)
-      ctx.addIssue({ code: 'custom', message: '7 to 15 digits with an optional +' })
-    return phone ?? raw
-  }),
-})
+/** A phone in the path, read as uploads store it. */
+const phoneParams = (region: PhoneRegion | undefined) =>
+  z.object({
+    phone: z.string().transform((raw, ctx) => {
+      const phone = normalizePhone(raw, region)
+      if (phone === undefined) ctx.addIssue({ code: 'custom', message: phoneExpectation(region) })
+      return phone ?? raw
+    }),
+  })
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
@@ -70,6 +71,7 @@ const DashboardSchema = DayTotalsSchema.extend({
 /** Outreach operations: negatives, do-not-call, revoke, retrigger, dashboards, reports. */
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
+  const PhoneParams = phoneParams(deps.phoneRegion)
   const wasRetriggered = async (id: string, date: string) =>
     (await deps.db
       .selectFrom('flow_task')

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon'
+import { normalizePhone, phoneExpectation, type PhoneRegion } from './phone.js'
+
 /** A row with more or fewer cells than the header has columns: both counts. */
 export interface Ragged {
   cells: number
@@ -45,14 +47,6 @@ export interface Split {
   invalid: number
 }
 
-const PHONE = /^\+?\d{7,15}$/
-
-/** `+91 98765-43210` → `+919876543210`; undefined unless 7–15 digits with an optional `+`. */
-export function normalizePhone(raw: string): string | undefined {
-  const phone = raw.replace(/[\s-]/g, '')
-  return PHONE.test(phone) ? phone : undefined
-}
-
 /** How `scheduled_time` is read: only for campaigns without slots. */
 export interface ScheduledTimeRule {
   /** The campaign's zone, for times written without an offset. */
@@ -73,13 +67,17 @@ export function parseScheduledTime(raw: string, zone: string): number | undefine
 }
 
 /**
- * Splits rows into records and errors: `phone` is required and normalised; `scheduled_time` is
- * read only when `scheduledTime` says how; every other column is kept as data.
+ * Splits rows into records and errors: `phone` is required and normalised (in E.164 with
+ * `phoneRegion`, see {@link normalizePhone}); `scheduled_time` is read only when `scheduledTime`
+ * says how; every other column is kept as data.
  */
 export function uploadSplit(options: {
   scheduledTime?: ScheduledTimeRule
+  phoneRegion?: PhoneRegion | undefined
 }): (rows: CsvRow[]) => Split {
   const rule = options.scheduledTime
+  const region = options.phoneRegion
+  const expected = phoneExpectation(region)
   return (rows) => {
     const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
     for (const { row, cells, ragged } of rows) {
@@ -90,7 +88,7 @@ export function uploadSplit(options: {
       }
       const { phone: rawPhone = '', scheduled_time: rawTime = '', ...data } = cells
       const errors: RowError[] = []
-      const phone = normalizePhone(rawPhone)
+      const phone = normalizePhone(rawPhone, region)
       if (rawPhone.trim() === '')
         errors.push({ row, column: 'phone', code: 'missing', message: 'phone is empty' })
       else if (phone === undefined) {
@@ -98,7 +96,7 @@ export function uploadSplit(options: {
           row,
           column: 'phone',
           code: 'invalid_phone',
-          message: `"${rawPhone}" is not 7 to 15 digits with an optional +`,
+          message: `"${rawPhone}" is not ${expected}`,
         })
       }
       let scheduledTime: Date | null = null

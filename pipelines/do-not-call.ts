@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { normalizePhone } from '../operators/upload-split.js'
+import { normalizePhone } from '../operators/phone.js'
 import { byteLimit, FileProblem, missingColumn, readCsv } from './csv-check.js'
 import { addToDoNotCall } from './outreach-commands.js'
 import type { OutreachDeps } from './outreach-deps.js'
@@ -13,7 +13,7 @@ const CHUNK = 5000
  * list again right before each call.
  */
 export async function importDoNotCall(
-  deps: Pick<OutreachDeps, 'db' | 'maxUploadBytes'>,
+  deps: Pick<OutreachDeps, 'db' | 'maxUploadBytes' | 'phoneRegion'>,
   file: Readable,
   addedBy: string,
 ): Promise<{ rows: number; added: number; invalid: { row: number; phone: string }[] }> {
@@ -26,7 +26,8 @@ export async function importDoNotCall(
       }
       out.rows++
       // A ragged row's phone cell may hold another column's value: it is not taken.
-      const phone = ragged === undefined ? normalizePhone(cells.phone ?? '') : undefined
+      const phone =
+        ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
       if (phone === undefined) {
         if (out.invalid.length < 1000) out.invalid.push({ row: out.rows, phone: cells.phone ?? '' })
       } else phones.push(phone)

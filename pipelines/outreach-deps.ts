@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import type { PhoneRegion } from '../operators/phone.js'
 import type { Database } from '../storage/postgres/database.js'
 import type { FileStore } from '../storage/filestore.js'
 import type { Keys } from '../storage/redis/keys.js'
@@ -17,6 +18,8 @@ export interface OutreachDeps {
   /** Largest upload accepted, in bytes. */
   maxUploadBytes: number
   maxSlotsPerDay: number
+  /** Reads phones written without `+` in E.164 (`PHONE_REGION`); unset: kept as written. */
+  phoneRegion?: PhoneRegion | undefined
   /** Aborted when the worker process begins to stop: long work (a big upload) hands over. */
   stopping?: AbortSignal
 }

@@ -71,9 +71,10 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   const noSlot = noSlots
     ? { zone: s.timezone, now: new Date(Math.max(now, campaign.start_at.getTime())) }
     : undefined
-  const split = uploadSplit(
-    noSlots ? { scheduledTime: { zone: s.timezone, endMs: campaign.end_at.getTime() } } : {},
-  )
+  const split = uploadSplit({
+    phoneRegion: deps.phoneRegion,
+    ...(noSlots ? { scheduledTime: { zone: s.timezone, endMs: campaign.end_at.getTime() } } : {}),
+  })
   const totals = { rows: 0, invalid: 0, negative: 0 }
 
   const store = async (rows: CsvRow[]) => {
@@ -175,7 +176,7 @@ async function eachChunk(
  */
 async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Promise<Effect> {
   const parentId = request.parent_id ?? ''
-  const split = uploadSplit({})
+  const split = uploadSplit({ phoneRegion: deps.phoneRegion })
   const totals = { rows: 0, invalid: 0 }
   const ok = await eachChunk(deps, request, async (rows) => {
     const chunk = split(rows)

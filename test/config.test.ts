@@ -25,6 +25,14 @@ describe('loadConfig', () => {
     )
   })
 
+  it('should take PHONE_REGION only for a region whose numbering plan is known', () => {
+    expect(loadConfig({}).PHONE_REGION).toBeUndefined()
+    expect(loadConfig({ PHONE_REGION: 'IN' }).PHONE_REGION).toBe('IN')
+    expect(() => loadConfig({ PHONE_REGION: 'XX' })).toThrow(
+      /^invalid environment: PHONE_REGION: must be a region code with a known numbering plan/,
+    )
+  })
+
   it('should name every bad variable and its problem, one line each', () => {
     expect(() =>
       loadConfig({ PORT: 'eighty', BASE_CURRENCY: 'euro', REDIS_URL: 'http://x' }),

@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normalizePhone, parseScheduledTime, uploadSplit } from '../../operators/upload-split.js'
-
-describe('normalizePhone', () => {
-  it('should strip spaces and dashes and keep a leading +', () => {
-    expect(normalizePhone('+91 98765-43210')).toBe('+919876543210')
-    expect(normalizePhone('1234567')).toBe('1234567')
-  })
-
-  it('should refuse fewer than 7 or more than 15 digits, letters and inner +', () => {
-    for (const bad of ['123456', '1234567890123456', '12345a7', '12+34567', ''])
-      expect(normalizePhone(bad)).toBeUndefined()
-  })
-})
+import { parseScheduledTime, uploadSplit } from '../../operators/upload-split.js'
 
 const rule = { zone: 'Asia/Kolkata', endMs: Date.parse('2026-12-22T00:00:00+05:30') }
 

@@ -1,4 +1,5 @@
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import type { PhoneRegion } from '../../operators/phone.js'
 import type { Clock } from '../../pipelines/runtime/clock.js'
 import { bearer, jsonBody, testApp } from './app.js'
 import { flowServer } from './flow-server.js'
@@ -50,15 +51,19 @@ export interface OutreachHarness {
   close(): Promise<void>
 }
 
-/** Isolated services, the app, a local flow server and the outreach actors on `clock`. */
+/**
+ * Isolated services, the app, a local flow server and the outreach actors on `clock`; `settings`
+ * apply to both the app and the workers.
+ */
 export async function outreachHarness(
   clock: Clock,
   answer?: Parameters<typeof flowServer>[0],
+  settings: { phoneRegion?: PhoneRegion } = {},
 ): Promise<OutreachHarness> {
   const s = await isolatedServices()
-  const t = testApp(s, clock)
+  const t = testApp(s, clock, settings)
   const flow = await flowServer(answer)
-  const workers = await startWorkers(scoringDeps(s, clock), [
+  const workers = await startWorkers({ ...scoringDeps(s, clock), ...settings }, [
     'timers',
     'upload-split',
     'outreach-work',
