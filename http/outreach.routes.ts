@@ -17,7 +17,12 @@ import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
-import { acceptUploadedFile, acceptedResponse, uploadedFile } from './upload-body.js'
+import {
+  IdempotencyHeaders,
+  acceptUploadedFile,
+  acceptedResponse,
+  uploadedFile,
+} from './upload-body.js'
 
 /** An outreach campaign as the contract shows it. */
 export const OutreachCampaignSchema = z.object({
@@ -91,10 +96,10 @@ export const outreachRoutes = (deps: AppDeps) => {
           'CSV with a phone column, as text/csv or the file part of multipart/form-data.',
         security: bearer,
         middleware: [admin] as const,
-        request: { params: Params.extend({ requestId: z.uuid() }) },
+        request: { params: Params.extend({ requestId: z.uuid() }), headers: IdempotencyHeaders },
         responses: {
           202: acceptedResponse,
-          ...problems(400, 401, 403, 404, 409, 413, 415),
+          ...problems(400, 401, 403, 404, 409, 413, 415, 422),
         },
       }),
       async (c) => {

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from 'pino'
 import type { z } from 'zod'
 import { FileProblem } from '../pipelines/csv-check.js'
-import { DomainError } from '../pipelines/domain-error.js'
+import { DomainError, type DomainErrorKind } from '../pipelines/domain-error.js'
 import { isPostgresUnavailable } from '../storage/postgres/database.js'
 import { isRedisUnavailable } from '../storage/redis/connection.js'
 
@@ -62,6 +62,14 @@ export function validationProblem(
   })
 }
 
+/** The answer to each kind of refused command. */
+const DOMAIN_STATUS: Record<DomainErrorKind, ContentfulStatusCode> = {
+  not_found: 404,
+  conflict: 409,
+  invalid: 400,
+  unprocessable: 422,
+}
+
 /** The `Retry-After` of a 503 while Redis or Postgres is unreachable. */
 const RETRY_AFTER_SECONDS = 5
 
@@ -73,7 +81,7 @@ export function errorHandler(logger: Logger) {
   return (error: Error, c: Context): Response => {
     if (error instanceof HttpProblem) return problemResponse(c, error)
     if (error instanceof DomainError) {
-      const status = error.kind === 'not_found' ? 404 : error.kind === 'conflict' ? 409 : 400
+      const status = DOMAIN_STATUS[error.kind]
       return problemResponse(c, new HttpProblem(status, error.code, error.message, error.extra))
     }
     if (error instanceof FileProblem) {

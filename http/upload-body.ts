@@ -52,9 +52,22 @@ export function uploadedFile(c: Context): Promise<Readable> {
   })
 }
 
+/** The optional `Idempotency-Key` of an upload request. */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters, such as a UUID')
+    .optional()
+    .openapi({
+      description:
+        'Sent again with a retry, it answers with the upload made the first time instead of making another',
+    }),
+})
+
 /** The OpenAPI description of an upload's 202 answer. */
 export const acceptedResponse = {
-  description: 'Accepted: queued for upload-split; `Location` is its status',
+  description:
+    'Accepted: queued for upload-split; `Location` is its status. `Idempotent-Replayed: true` when an earlier request with the same `Idempotency-Key` made it.',
   content: json(z.object({ requestId: z.string(), status: z.literal('accepted') })),
 }
 
@@ -67,11 +80,13 @@ export async function acceptUploadedFile(
   deps: AppDeps,
   input: { campaignId: string; kind: UploadKind; parentId?: string },
 ): Promise<{ requestId: string; status: 'accepted' }> {
-  const row = await acceptUpload(deps, {
+  const { row, replayed } = await acceptUpload(deps, {
     ...input,
     file: await uploadedFile(c),
     createdBy: c.var.caller.userId,
+    idempotencyKey: c.req.header('idempotency-key'),
   })
   c.header('location', `/campaigns/${input.campaignId}/uploads/${row.id}`)
+  if (replayed) c.header('idempotent-replayed', 'true')
   return { requestId: row.id, status: 'accepted' }
 }

@@ -11,7 +11,7 @@ import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/uploa
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
-import { acceptUploadedFile, acceptedResponse } from './upload-body.js'
+import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const RequestParams = Params.extend({ requestId: z.uuid() })
@@ -88,10 +88,10 @@ export const uploadsRoutes = (deps: AppDeps) =>
         description: FILE_DOC,
         security: bearer,
         middleware: [requireAdmin(deps.jwtSecret)] as const,
-        request: { params: Params },
+        request: { params: Params, headers: IdempotencyHeaders },
         responses: {
           202: acceptedResponse,
-          ...problems(400, 401, 403, 404, 409, 413, 415),
+          ...problems(400, 401, 403, 404, 409, 413, 415, 422),
         },
       }),
       async (c) => {

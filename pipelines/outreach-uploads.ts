@@ -4,9 +4,11 @@ import type { Kysely } from 'kysely'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import {
+  findUploadByKey,
   findUploadRequest,
   deleteUploadRequest,
   insertUploadRequest,
+  isIdempotencyKeyTaken,
 } from '../storage/postgres/upload-request.repository.js'
 import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import { campaignOf } from './campaign-of.js'
@@ -47,6 +49,10 @@ export async function uploadOf(
  * contacts once the campaign has ended), checks it as a whole (UTF-8, well-formed, a `phone`
  * column, at least one row), records the request and queues it for splitting. Rows are checked
  * one by one later, by upload-split.
+ *
+ * With an `idempotencyKey`, an upload the campaign already has under that key is returned
+ * (`replayed`) instead of making a second one, also when both requests run at once; the key
+ * given again with another kind of upload or another parent is refused (422).
  */
 export async function acceptUpload(
   deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'files' | 'maxUploadBytes' | 'clock'>,
@@ -56,8 +62,28 @@ export async function acceptUpload(
     parentId?: string
     file: Readable
     createdBy: string
+    idempotencyKey?: string | undefined
   },
-): Promise<UploadRequestRow> {
+): Promise<{ row: UploadRequestRow; replayed: boolean }> {
+  const { idempotencyKey } = input
+  const earlier = async () => {
+    if (idempotencyKey === undefined) return undefined
+    const row = await findUploadByKey(deps.db, input.campaignId, idempotencyKey)
+    if (row === undefined) return undefined
+    if (row.kind !== input.kind || row.parent_id !== (input.parentId ?? null))
+      throw new DomainError(
+        'unprocessable',
+        'idempotency_key_reused',
+        `Idempotency-Key ${JSON.stringify(idempotencyKey)} was used for upload ${row.id}, a ${row.kind} upload${row.parent_id === null ? '' : ` for ${row.parent_id}`}; send another key`,
+        { requestId: row.id },
+      )
+    return { row, replayed: true }
+  }
+  const found = await earlier()
+  if (found !== undefined) {
+    input.file.resume() // the body is not needed
+    return found
+  }
   const campaign = await openOutreachCampaign(deps.db, input.campaignId)
   // Contacts uploaded after the last day would be stored but never called.
   if (input.kind === 'contacts' && deps.clock.now() >= campaign.end_at.getTime())
@@ -85,15 +111,25 @@ export async function acceptUpload(
     await deps.files.remove(fileKey)
     throw error
   }
-  const row = await insertUploadRequest(deps.db, {
-    id,
-    campaignId: input.campaignId,
-    kind: input.kind,
-    parentId: input.parentId ?? null,
-    fileKey,
-    bytes,
-    createdBy: input.createdBy,
-  })
+  let row: UploadRequestRow
+  try {
+    row = await insertUploadRequest(deps.db, {
+      id,
+      campaignId: input.campaignId,
+      kind: input.kind,
+      parentId: input.parentId ?? null,
+      fileKey,
+      bytes,
+      createdBy: input.createdBy,
+      idempotencyKey,
+    })
+  } catch (error) {
+    await deps.files.remove(fileKey)
+    // The same key's other request (running at once) stored its upload first.
+    const first = isIdempotencyKeyTaken(error) ? await earlier() : undefined
+    if (first === undefined) throw error
+    return first
+  }
   try {
     await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
   } catch (error) {
@@ -103,5 +139,5 @@ export async function acceptUpload(
     await deps.files.remove(fileKey)
     throw error
   }
-  return row
+  return { row, replayed: false }
 }

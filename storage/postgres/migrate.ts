@@ -7,6 +7,7 @@ import * as negativeUploads from './migrations/2026-11-22T21-00-00-negative-uplo
 import * as scoringForeignKeys from './migrations/2026-11-22T22-00-00-scoring-foreign-keys.js'
 import * as uploadDeadLetters from './migrations/2026-11-23T10-00-00-upload-dead-letters.js'
 import * as retriggeredTasks from './migrations/2026-11-23T12-00-00-retriggered-tasks.js'
+import * as uploadIdempotencyKeys from './migrations/2026-11-24T10-00-00-upload-idempotency-keys.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-22T22-00-00-scoring-foreign-keys': scoringForeignKeys,
   '2026-11-23T10-00-00-upload-dead-letters': uploadDeadLetters,
   '2026-11-23T12-00-00-retriggered-tasks': retriggeredTasks,
+  '2026-11-24T10-00-00-upload-idempotency-keys': uploadIdempotencyKeys,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

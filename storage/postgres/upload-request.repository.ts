@@ -13,6 +13,7 @@ export async function insertUploadRequest(
     fileKey: string
     bytes: number
     createdBy: string
+    idempotencyKey?: string | undefined
   },
 ): Promise<UploadRequestRow> {
   return db
@@ -27,9 +28,30 @@ export async function insertUploadRequest(
       created_by: request.createdBy,
       error: null,
       completed_at: null,
+      idempotency_key: request.idempotencyKey ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+}
+
+/** The upload of a campaign made with the client's `Idempotency-Key`, or undefined. */
+export async function findUploadByKey(
+  db: Kysely<Database>,
+  campaignId: string,
+  idempotencyKey: string,
+): Promise<UploadRequestRow | undefined> {
+  return db
+    .selectFrom('upload_request')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .where('idempotency_key', '=', idempotencyKey)
+    .executeTakeFirst()
+}
+
+/** True for the error of a second upload of a campaign with the same `Idempotency-Key`. */
+export function isIdempotencyKeyTaken(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown }
+  return e.code === '23505' && e.constraint === 'upload_request_idempotency_key'
 }
 
 /** Deletes an upload request that was never queued (nothing refers to it yet). */

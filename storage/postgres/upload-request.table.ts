@@ -26,6 +26,8 @@ export interface UploadRequestTable {
   created_by: string
   created_at: Generated<Date>
   completed_at: Date | null
+  /** The client's `Idempotency-Key`, unique per campaign; null without one. */
+  idempotency_key: string | null
 }
 export type UploadRequestRow = Selectable<UploadRequestTable>
 

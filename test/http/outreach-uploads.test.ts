@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { replayDeadLetters } from '../../pipelines/dead-letters.js'
@@ -219,6 +221,50 @@ describe('contact uploads', () => {
         .where('campaign_id', '=', campaignId)
         .execute(),
     ).toEqual([{ slot: 2 }])
+  })
+
+  it('should make one upload of requests sent again with the same Idempotency-Key', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const send = (key: string, path = `/campaigns/${campaignId}/uploads`) =>
+      t.app.request(path, {
+        method: 'POST',
+        body: 'phone\n1234567\n7654321\n',
+        headers: { ...admin, 'content-type': 'text/csv', 'idempotency-key': key },
+      })
+    const first = await send('7c1e-retry-me')
+    expect(first.headers.get('idempotent-replayed')).toBeNull()
+    const { requestId } = (await first.json()) as { requestId: string }
+    const again = await send('7c1e-retry-me')
+    expect(again.status).toBe(202)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.headers.get('location')).toBe(`/campaigns/${campaignId}/uploads/${requestId}`)
+    expect(await again.json()).toEqual({ requestId, status: 'accepted' })
+
+    // Two at once with a new key: whichever stores its upload first, both answer with it.
+    const both = await Promise.all([send('both-at-once'), send('both-at-once')])
+    const ids = await Promise.all(
+      both.map(async (r) => ((await r.json()) as { requestId: string }).requestId),
+    )
+    expect(ids[0]).toBe(ids[1])
+    const uploads = await s.db
+      .selectFrom('upload_request')
+      .select('id')
+      .where('campaign_id', '=', campaignId)
+      .execute()
+    expect(uploads.map((u) => u.id).sort()).toEqual([requestId, ids[0]].sort())
+    // No file left behind by the request that lost.
+    expect(await readdir(join(s.filesDir, 'uploads', campaignId))).toHaveLength(2)
+
+    // The key of the contacts upload sent for a negatives upload: refused, naming the upload.
+    const reused = await send(
+      '7c1e-retry-me',
+      `/campaigns/${campaignId}/uploads/${requestId}/negatives`,
+    )
+    expect(reused.status).toBe(422)
+    expect(await reused.json()).toMatchObject({ code: 'idempotency_key_reused', requestId })
+    const bad = await send('has space')
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ errors: [{ field: 'idempotency-key' }] })
   })
 
   it('should answer a file that cannot be used at all with a problem naming it', async () => {
