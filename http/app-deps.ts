@@ -26,6 +26,8 @@ export interface AppDeps {
   maxSlotsPerDay: number
   /** Reads phones written without `+` in E.164 (`PHONE_REGION`); unset: kept as written. */
   phoneRegion?: PhoneRegion | undefined
+  /** How often a quiet SSE stream sends a keep-alive comment. @defaultValue 15000 */
+  sseKeepAliveMs?: number
   /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
   corsOrigins?: readonly string[]
 }

@@ -11,10 +11,15 @@ import { MoneySchema, bearer, json, openApiApp, problems } from './openapi-app.j
 import { HttpProblem } from './problem.js'
 
 /**
- * Events a live-leaderboard client may leave unread (about 16 s of changes at the most
- * frequent) before its stream is ended rather than queued for without bound.
+ * Events (and keep-alive comments) a live-leaderboard client may leave unread (about 16 s of
+ * changes at the most frequent) before its stream is ended rather than queued for without bound.
  */
 const MAX_EVENTS_BEHIND = 64
+/**
+ * How often a quiet live-leaderboard stream sends a comment line: proxies and load balancers end
+ * connections idle for long (nginx after 60 s), and a client that is gone is noticed.
+ */
+const KEEP_ALIVE_MS = 15_000
 
 const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
 const UserId = z
@@ -145,9 +150,26 @@ export const recordsRoutes = (deps: AppDeps) => {
             let ended = false
             const end = () => {
               ended = true
+              clearInterval(keepAlive)
               subscription.unsubscribe()
               resolve()
             }
+            // A client that does not read holds what is written here: past a bound the stream
+            // ends (its EventSource reconnects with Last-Event-ID and gets what changed).
+            const send = (write: () => Promise<unknown>) => {
+              if (behind >= MAX_EVENTS_BEHIND) {
+                deps.logger.info({ campaignId, behind }, 'sse client too slow; stream ended')
+                end()
+                stream.abort()
+                return
+              }
+              behind++
+              void write().finally(() => behind--)
+            }
+            const keepAlive = setInterval(
+              () => send(() => stream.write(': keep-alive\n\n')),
+              deps.sseKeepAliveMs ?? KEEP_ALIVE_MS,
+            )
             subscription.add(
               deps.feed.follow(campaignId, lastEventId).subscribe({
                 next: (e) => {
@@ -158,22 +180,13 @@ export const recordsRoutes = (deps: AppDeps) => {
                     })
                     return
                   }
-                  // A client that does not read holds its events here: past a bound the stream
-                  // ends (its EventSource reconnects with Last-Event-ID and gets what changed).
-                  if (behind >= MAX_EVENTS_BEHIND) {
-                    deps.logger.info({ campaignId, behind }, 'sse client too slow; stream ended')
-                    end()
-                    stream.abort()
-                    return
-                  }
-                  behind++
-                  void stream
-                    .writeSSE({
+                  send(() =>
+                    stream.writeSSE({
                       event: e.event,
                       id: e.id,
                       data: JSON.stringify({ campaignId, positions: e.positions.map(row) }),
-                    })
-                    .finally(() => behind--)
+                    }),
+                  )
                 },
                 error: (error: unknown) => {
                   deps.logger.warn({ err: error, campaignId }, 'leaderboard feed failed')

@@ -115,6 +115,30 @@ describe('leaderboard queries', () => {
   })
 })
 
+describe('GET /records/stream keep-alive', () => {
+  it('should send a comment line while the leaderboard is quiet', async () => {
+    const quiet = testApp(s, undefined, { sseKeepAliveMs: 50 })
+    const controller = new AbortController()
+    try {
+      const res = await quiet.app.request(`/records/stream/${campaignId}`, {
+        signal: controller.signal,
+      })
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      let text = ''
+      while ((text.match(/^: keep-alive\n\n/gm) ?? []).length < 2) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error(`stream ended after ${text}`)
+        text += value
+      }
+      expect(text).toMatch(/^event: snapshot\n/)
+      controller.abort()
+      await reader.cancel().catch(() => undefined)
+    } finally {
+      quiet.close()
+    }
+  })
+})
+
 describe('GET /records/stream and the winner', () => {
   it('should send the winner once decided, and first to a client that connects after', async () => {
     const campaign = await purchaseCampaign(s, { itemId: '21' })
