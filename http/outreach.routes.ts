@@ -8,6 +8,7 @@ import {
 } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard } from '../pipelines/outreach-dashboard.js'
+import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone, phoneExpectation, type PhoneRegion } from '../operators/phone.js'
@@ -77,15 +78,6 @@ const DashboardSchema = DayTotalsSchema.extend({
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
   const PhoneParams = phoneParams(deps.phoneRegion)
-  const wasRetriggered = async (id: string, date: string) =>
-    (await deps.db
-      .selectFrom('flow_task')
-      .select('id')
-      .where('campaign_id', '=', id)
-      .where('task_date', '=', date)
-      .where('retriggered', '=', true)
-      .limit(1)
-      .executeTakeFirst()) !== undefined
   return openApiApp()
     .openapi(
       createRoute({
@@ -277,7 +269,12 @@ export const outreachRoutes = (deps: AppDeps) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
         const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
         return c.json(
-          await dashboard(deps.db, campaign, date, await wasRetriggered(campaign.id, date)),
+          await dashboard(
+            deps.db,
+            campaign,
+            date,
+            await dayWasRetriggered(deps.db, campaign.id, date),
+          ),
           200,
         )
       },

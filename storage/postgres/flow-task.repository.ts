@@ -74,6 +74,23 @@ export async function slotsWithPendingTasks(
     .execute()
 }
 
+/** True when some task of the campaign's `date` was retriggered (read from a partial index). */
+export async function dayWasRetriggered(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+): Promise<boolean> {
+  const found = await db
+    .selectFrom('flow_task')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('task_date', '=', date)
+    .where('retriggered', '=', true)
+    .limit(1)
+    .executeTakeFirst()
+  return found !== undefined
+}
+
 /** The day, slot and custom slot of each group of retriggered tasks still waiting for a call. */
 export async function pendingRetriggers(
   db: Kysely<Database>,

@@ -8,6 +8,7 @@ import * as scoringForeignKeys from './migrations/2026-11-22T22-00-00-scoring-fo
 import * as uploadDeadLetters from './migrations/2026-11-23T10-00-00-upload-dead-letters.js'
 import * as retriggeredTasks from './migrations/2026-11-23T12-00-00-retriggered-tasks.js'
 import * as uploadIdempotencyKeys from './migrations/2026-11-24T10-00-00-upload-idempotency-keys.js'
+import * as retriggerIndexes from './migrations/2026-11-24T11-00-00-retrigger-indexes.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T10-00-00-upload-dead-letters': uploadDeadLetters,
   '2026-11-23T12-00-00-retriggered-tasks': retriggeredTasks,
   '2026-11-24T10-00-00-upload-idempotency-keys': uploadIdempotencyKeys,
+  '2026-11-24T11-00-00-retrigger-indexes': retriggerIndexes,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
