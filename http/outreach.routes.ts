@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
-import { importDoNotCall } from '../pipelines/do-not-call.js'
+import { acceptDoNotCall } from '../pipelines/do-not-call.js'
 import {
   OutreachCampaignChange,
   campaignDay,
@@ -8,7 +8,9 @@ import {
 } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard } from '../pipelines/outreach-dashboard.js'
+import { findDoNotCallImport } from '../storage/postgres/do-not-call-import.repository.js'
 import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
+import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone, phoneExpectation, type PhoneRegion } from '../operators/phone.js'
@@ -74,6 +76,31 @@ const DashboardSchema = DayTotalsSchema.extend({
   status: z.enum(['Scheduled', 'Rescheduled', 'Completed', 'Negative upload', 'Cancelled']),
 })
 
+const DoNotCallImportSchema = z.object({
+  importId: z.string(),
+  status: z.enum(['accepted', 'processing', 'completed', 'failed']),
+  rows: z.object({ total: z.number(), added: z.number(), invalid: z.number() }),
+  invalid: z.array(z.object({ row: z.number(), phone: z.string() })),
+  error: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  completedAt: z.string().optional(),
+})
+
+/** A do-not-call import as `GET /do-not-call/imports/:id` shows it. */
+function doNotCallImportView(row: DoNotCallImportRow): z.infer<typeof DoNotCallImportSchema> {
+  return {
+    importId: row.id,
+    status: row.status,
+    rows: { total: row.total, added: row.added, invalid: row.invalid },
+    invalid: row.invalid_rows,
+    ...(row.error === null ? {} : { error: row.error }),
+    createdBy: row.created_by,
+    createdAt: row.created_at.toISOString(),
+    ...(row.completed_at === null ? {} : { completedAt: row.completed_at.toISOString() }),
+  }
+}
+
 /** Outreach operations: negatives, do-not-call, revoke, retrigger, dashboards, reports. */
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
@@ -108,25 +135,46 @@ export const outreachRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'post',
         path: '/do-not-call',
-        summary: 'Add a CSV of numbers to the global do-not-call list (admin)',
+        summary: 'Add a CSV of numbers to the global do-not-call list (admin) → 202',
+        description:
+          'CSV with a phone column, as text/csv or the file part of multipart/form-data; checked as a whole, then its numbers are added in the background. `Location` is the import.',
         security: bearer,
         middleware: [admin] as const,
         responses: {
-          200: {
-            description: 'Added',
-            content: json(
-              z.object({
-                rows: z.number(),
-                added: z.number(),
-                invalid: z.array(z.object({ row: z.number(), phone: z.string() })),
-              }),
-            ),
+          202: {
+            description: 'Accepted',
+            content: json(z.object({ importId: z.string(), status: z.literal('accepted') })),
           },
           ...problems(400, 401, 403, 413, 415),
         },
       }),
-      async (c) =>
-        c.json(await importDoNotCall(deps, await uploadedFile(c), c.var.caller.userId), 200),
+      async (c) => {
+        const row = await acceptDoNotCall(deps, await uploadedFile(c), c.var.caller.userId)
+        c.header('location', `/do-not-call/imports/${row.id}`)
+        return c.json({ importId: row.id, status: 'accepted' as const }, 202)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/do-not-call/imports/{importId}',
+        summary:
+          'Where a do-not-call import is, its counts and its first 1000 rows not taken (admin)',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: z.object({ importId: z.uuid() }) },
+        responses: {
+          200: { description: 'The import', content: json(DoNotCallImportSchema) },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { importId } = c.req.valid('param')
+        const row = await findDoNotCallImport(deps.db, importId)
+        if (row === undefined)
+          throw new HttpProblem(404, 'import_not_found', `No do-not-call import ${importId}`)
+        return c.json(doNotCallImportView(row), 200)
+      },
     )
     .openapi(
       createRoute({

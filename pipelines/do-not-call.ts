@@ -1,43 +1,93 @@
+import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { normalizePhone } from '../operators/phone.js'
-import { byteLimit, FileProblem, missingColumn, readCsv } from './csv-check.js'
-import { addToDoNotCall } from './outreach-commands.js'
+import {
+  completeDoNotCallImport,
+  deleteDoNotCallImport,
+  failDoNotCallImport,
+  insertDoNotCallImport,
+  startDoNotCallImport,
+} from '../storage/postgres/do-not-call-import.repository.js'
+import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
+import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
+import { byteLimit, checkCsv, FileProblem, readCsv } from './csv-check.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
 /** Numbers written per statement. */
 const CHUNK = 5000
+/** Rows whose number was not taken that an import keeps to show. */
+const INVALID_SHOWN = 1000
 
 /**
- * Adds a CSV of numbers (a `phone` column) to the global do-not-call list, streaming it in
- * chunks. Upload-split and task creation leave these numbers out, and the executor checks the
- * list again right before each call.
+ * Takes a do-not-call file (a `phone` column): streams it into the file store, checks it as a
+ * whole like an upload (UTF-8, well-formed, a `phone` column, at least one row), records the
+ * import and queues it on `outreach:uploads` for upload-split to add its numbers.
+ */
+export async function acceptDoNotCall(
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'files' | 'maxUploadBytes'>,
+  file: Readable,
+  createdBy: string,
+): Promise<DoNotCallImportRow> {
+  const id = randomUUID()
+  const fileKey = `do-not-call/${id}.csv`
+  let bytes: number
+  try {
+    bytes = await deps.files.write(fileKey, file, byteLimit(deps.maxUploadBytes))
+    await checkCsv(deps.files.read(fileKey), 'phone')
+  } catch (error) {
+    await deps.files.remove(fileKey)
+    throw error
+  }
+  const row = await insertDoNotCallImport(deps.db, { id, fileKey, bytes, createdBy })
+  try {
+    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'importId', id)
+  } catch (error) {
+    // Not queued: leave nothing behind, so the caller's retry is the only copy.
+    await deleteDoNotCallImport(deps.db, id)
+    await deps.files.remove(fileKey)
+    throw error
+  }
+  return row
+}
+
+/**
+ * Adds the numbers of an accepted do-not-call file to the global list, streaming it in chunks;
+ * upload-split and task creation then leave them out, and the executor checks the list again
+ * right before each call. Safe to run again after a crash: numbers are unique, and the counts
+ * come from the whole file and the list.
  */
 export async function importDoNotCall(
-  deps: Pick<OutreachDeps, 'db' | 'maxUploadBytes' | 'phoneRegion'>,
-  file: Readable,
-  addedBy: string,
-): Promise<{ rows: number; added: number; invalid: { row: number; phone: string }[] }> {
-  const out = { rows: 0, added: 0, invalid: [] as { row: number; phone: string }[] }
-  await readCsv(file, byteLimit(deps.maxUploadBytes), async (records) => {
-    let phones: string[] = []
-    for await (const { cells, ragged } of records) {
-      if (out.rows === 0 && !('phone' in cells)) {
-        throw new FileProblem('missing_column', missingColumn('phone', Object.keys(cells)), 1)
+  deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock'>,
+  importId: string,
+): Promise<void> {
+  const started = await startDoNotCallImport(deps.db, importId)
+  if (started === undefined || started.status !== 'processing') return
+  const out = { total: 0, invalid: 0, invalidRows: [] as { row: number; phone: string }[] }
+  try {
+    await readCsv(deps.files.read(started.file_key), undefined, async (records) => {
+      let phones = new Set<string>()
+      for await (const { cells, ragged } of records) {
+        out.total++
+        // A ragged row's phone cell may hold another column's value: it is not taken.
+        const phone =
+          ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
+        if (phone === undefined) {
+          out.invalid++
+          if (out.invalidRows.length < INVALID_SHOWN)
+            out.invalidRows.push({ row: out.total, phone: cells.phone ?? '' })
+        } else phones.add(phone)
+        if (phones.size === CHUNK) {
+          await addDoNotCall(deps.db, [...phones], started.created_by, importId)
+          phones = new Set()
+        }
       }
-      out.rows++
-      // A ragged row's phone cell may hold another column's value: it is not taken.
-      const phone =
-        ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
-      if (phone === undefined) {
-        if (out.invalid.length < 1000) out.invalid.push({ row: out.rows, phone: cells.phone ?? '' })
-      } else phones.push(phone)
-      if (phones.length === CHUNK) {
-        out.added += await addToDoNotCall(deps.db, phones, addedBy)
-        phones = []
-      }
-    }
-    out.added += await addToDoNotCall(deps.db, phones, addedBy)
-  })
-  if (out.rows === 0) throw new FileProblem('empty_file', 'The file has no rows')
-  return out
+      await addDoNotCall(deps.db, [...phones], started.created_by, importId)
+    })
+  } catch (error) {
+    // Checked when accepted: only a file changed or lost since ends here.
+    if (!(error instanceof FileProblem)) throw error
+    await failDoNotCallImport(deps.db, importId, error.message, new Date(deps.clock.now()))
+    return
+  }
+  await completeDoNotCallImport(deps.db, importId, out, new Date(deps.clock.now()))
 }

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import { z } from 'zod'
 import {
@@ -9,8 +8,6 @@ import {
   workingWindow,
 } from '../operators/outreach-schedule.js'
 import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
-import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
-import type { Database } from '../storage/postgres/database.js'
 import { execAll, type Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
@@ -27,15 +24,6 @@ export async function revoke(
 ): Promise<{ cancelledTasks: number }> {
   await openOutreachCampaign(deps.db, campaignId)
   return { cancelledTasks: await revokeCampaign(deps.db, campaignId, new Date(deps.clock.now())) }
-}
-
-/** Adds the phones of a list to the global do-not-call list. */
-export async function addToDoNotCall(
-  db: Kysely<Database>,
-  phones: string[],
-  addedBy: string,
-): Promise<number> {
-  return addDoNotCall(db, [...new Set(phones)], addedBy)
 }
 
 /** The body of `POST /campaigns/:id/retrigger`. */

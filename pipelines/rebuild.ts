@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { slotWindow, type DayWindow } from '../operators/outreach-schedule.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
+import { unfinishedDoNotCallImports } from '../storage/postgres/do-not-call-import.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import {
@@ -84,7 +85,10 @@ export async function rebuild(
     .execute()
   for (const { id } of unfinished)
     await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
-  report.uploads = unfinished.length
+  // Do-not-call imports too (adding numbers is idempotent).
+  const imports = await unfinishedDoNotCallImports(deps.db)
+  for (const id of imports) await deps.redis.xadd(deps.keys.outreachUploads, '*', 'importId', id)
+  report.uploads = unfinished.length + imports.length
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')
   return report

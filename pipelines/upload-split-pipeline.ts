@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { dayOf, isCampaignDay, openSlots } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
+import { failDoNotCallImportsDeadLettered } from '../storage/postgres/do-not-call-import.repository.js'
 import {
   applyNegatives,
   negativeUploadCounts,
@@ -21,14 +22,18 @@ import {
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { FileProblem, readCsv } from './csv-check.js'
+import { importDoNotCall } from './do-not-call.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
 import { StopRequestedError } from './runtime/errors.js'
 
-/** An entry of `outreach:uploads`. */
-export const UploadMessage = z.object({ requestId: z.uuid() })
+/** An entry of `outreach:uploads`: an accepted upload, or a do-not-call import. */
+export const UploadMessage = z.union([
+  z.object({ requestId: z.uuid() }),
+  z.object({ importId: z.uuid() }),
+])
 export type UploadMessage = z.infer<typeof UploadMessage>
 
 /** Rows stored per statement. */
@@ -215,7 +220,10 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
   return {}
 }
 
-/** The upload-split actor: `outreach:uploads` → records and tasks. */
+/**
+ * The upload-split actor: `outreach:uploads` → records and tasks of a contacts upload, negative
+ * numbers of a negatives upload, or the numbers of a do-not-call import.
+ */
 export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMessage> {
   return {
     name: 'upload-split',
@@ -223,18 +231,35 @@ export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMess
     group: 'upload-split',
     schema: UploadMessage,
     options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]) =>
-      entry === undefined ? {} : splitUpload(deps, entry.value.requestId),
-    ),
-    // The upload's status must not stay `processing` for ever: it fails, with the reason.
-    deadLettered: (entries) =>
-      failDeadLettered(
+    operate: concatMap(async ([entry]): Promise<Effect> => {
+      if (entry === undefined) return {}
+      if ('importId' in entry.value) {
+        await importDoNotCall(deps, entry.value.importId)
+        return {}
+      }
+      return splitUpload(deps, entry.value.requestId)
+    }),
+    // An upload's or import's status must not stay `processing` for ever: it fails, with why.
+    deadLettered: async (entries) => {
+      const at = new Date(deps.clock.now())
+      const failures = entries.map(({ value, error }) => ({
+        value,
+        error: `${error} (replay the dead letter of outreach:uploads to try again)`,
+      }))
+      await failDeadLettered(
         deps.db,
-        entries.map(({ value, error }) => ({
-          id: value.requestId,
-          error: `${error} (replay the dead letter of outreach:uploads to try again)`,
-        })),
-        new Date(deps.clock.now()),
-      ),
+        failures.flatMap(({ value, error }) =>
+          'requestId' in value ? [{ id: value.requestId, error }] : [],
+        ),
+        at,
+      )
+      await failDoNotCallImportsDeadLettered(
+        deps.db,
+        failures.flatMap(({ value, error }) =>
+          'importId' in value ? [{ id: value.importId, error }] : [],
+        ),
+        at,
+      )
+    },
   }
 }

@@ -6,6 +6,7 @@ import type { CurrencyRateTable } from './currency-rate.table.js'
 import type { PurchaseTotalTable } from './purchase-total.table.js'
 import type { ScoredPurchaseTable } from './scored-purchase.table.js'
 import type {
+  DoNotCallImportTable,
   DoNotCallTable,
   FlowTaskTable,
   NegativeNumberTable,
@@ -30,6 +31,7 @@ export interface Database {
   task_counter: TaskCounterTable
   negative_number: NegativeNumberTable
   do_not_call: DoNotCallTable
+  do_not_call_import: DoNotCallImportTable
 }
 
 /** Options of {@link createDb}. */

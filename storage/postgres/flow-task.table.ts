@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 /** Status of a flow task. */
 export type TaskStatus =
@@ -78,4 +78,25 @@ export interface DoNotCallTable {
   phone: string
   added_by: string
   added_at: Generated<Date>
+  /** The import that first listed it (null for numbers added before imports were kept). */
+  import_id: string | null
 }
+
+/** `do_not_call_import`: one do-not-call file, added in the background. */
+export interface DoNotCallImportTable {
+  id: string
+  status: Generated<'accepted' | 'processing' | 'completed' | 'failed'>
+  file_key: string
+  bytes: string
+  total: Generated<number>
+  added: Generated<number>
+  invalid: Generated<number>
+  /** The first 1,000 rows whose number was not taken. */
+  invalid_rows: ColumnType<{ row: number; phone: string }[], string | undefined, string>
+  error: string | null
+  dead_lettered: Generated<boolean>
+  created_by: string
+  created_at: Generated<Date>
+  completed_at: Date | null
+}
+export type DoNotCallImportRow = Selectable<DoNotCallImportTable>

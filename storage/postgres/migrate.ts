@@ -9,6 +9,7 @@ import * as uploadDeadLetters from './migrations/2026-11-23T10-00-00-upload-dead
 import * as retriggeredTasks from './migrations/2026-11-23T12-00-00-retriggered-tasks.js'
 import * as uploadIdempotencyKeys from './migrations/2026-11-24T10-00-00-upload-idempotency-keys.js'
 import * as retriggerIndexes from './migrations/2026-11-24T11-00-00-retrigger-indexes.js'
+import * as doNotCallImports from './migrations/2026-11-24T12-00-00-do-not-call-imports.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-23T12-00-00-retriggered-tasks': retriggeredTasks,
   '2026-11-24T10-00-00-upload-idempotency-keys': uploadIdempotencyKeys,
   '2026-11-24T11-00-00-retrigger-indexes': retriggerIndexes,
+  '2026-11-24T12-00-00-do-not-call-imports': doNotCallImports,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

@@ -51,16 +51,20 @@ export async function negativeUploadCounts(
   return { numbers: Number(row?.numbers ?? 0), cancelledTasks: Number(row?.cancelled ?? 0) }
 }
 
-/** Adds numbers to the global do-not-call list; returns how many were new. */
+/**
+ * Adds numbers to the global do-not-call list, marked with the import that listed them (a
+ * number already on the list keeps its first); returns how many were new.
+ */
 export async function addDoNotCall(
   db: Kysely<Database>,
   phones: string[],
   addedBy: string,
+  importId: string | null = null,
 ): Promise<number> {
   if (phones.length === 0) return 0
   const result = await db
     .insertInto('do_not_call')
-    .values(phones.map((phone) => ({ phone, added_by: addedBy })))
+    .values(phones.map((phone) => ({ phone, added_by: addedBy, import_id: importId })))
     .onConflict((oc) => oc.column('phone').doNothing())
     .executeTakeFirst()
   return Number(result.numInsertedOrUpdatedRows ?? 0)

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { importDoNotCall } from '../../pipelines/do-not-call.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { flowServer } from '../support/flow-server.js'
+import { importDoNotCallList } from '../support/outreach.js'
 import { runningClock, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
@@ -244,15 +246,34 @@ describe('outreach operations', () => {
 
   it('should leave numbers on the global do-not-call list out at upload', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
-    const added = await csv('/do-not-call', 'phone\n4000001\nnope\n4000009,ragged\n')
-    expect(await added.json()).toEqual({
-      rows: 3,
-      added: 1,
+    const numbers = 'phone\n4000001\nnope\n4000009,ragged\n'
+    const added = await importDoNotCallList(t.app, admin, numbers)
+    expect(added).toMatchObject({
+      status: 'completed',
+      rows: { total: 3, added: 1, invalid: 2 },
       invalid: [
         { row: 2, phone: 'nope' },
         { row: 3, phone: '4000009' },
       ],
     })
+    // A worker that died after adding the numbers, before completing: run again, the import
+    // reports the same.
+    await s.db
+      .updateTable('do_not_call_import')
+      .set({ status: 'processing', total: 0, added: 0, invalid: 0 })
+      .where('id', '=', added.importId)
+      .execute()
+    await importDoNotCall(scoringDeps(s, clock), added.importId)
+    const rerun = await t.app.request(`/do-not-call/imports/${added.importId}`, { headers: admin })
+    expect(await rerun.json()).toMatchObject({ rows: { total: 3, added: 1, invalid: 2 } })
+    // The same list again adds nothing new.
+    expect(await importDoNotCallList(t.app, admin, numbers)).toMatchObject({
+      rows: { total: 3, added: 0, invalid: 2 },
+    })
+    expect(
+      (await t.app.request(`/do-not-call/imports/${crypto.randomUUID()}`, { headers: admin }))
+        .status,
+    ).toBe(404)
     // A file that cannot be read is refused whole, saying why.
     for (const [body, code] of [
       ['phone\n4000003\n"4000004\n', 'malformed_csv'],

@@ -5,7 +5,7 @@ import { bearer, jsonBody, testApp } from './app.js'
 import { flowServer } from './flow-server.js'
 import { exampleOutreach } from './example-outreach.js'
 import { scoringDeps } from './scoring.js'
-import { isolatedServices, type TestServices } from './services.js'
+import { eventually, isolatedServices, type TestServices } from './services.js'
 
 export { exampleOutreach }
 
@@ -82,4 +82,24 @@ export async function outreachHarness(
       await s.close()
     },
   }
+}
+
+/** Sends a do-not-call CSV and waits until its numbers are added; returns the import. */
+export async function importDoNotCallList(
+  app: App,
+  admin: Record<string, string>,
+  csv: string,
+): Promise<{ importId: string; status: string; rows: object; invalid: object[] }> {
+  const res = await uploadCsv(app, admin, '/do-not-call', csv)
+  if (res.status !== 202) throw new Error(`not accepted: ${res.status} ${await res.text()}`)
+  const location = res.headers.get('location') ?? ''
+  return eventually(async () => {
+    const body = (await (await app.request(location, { headers: admin })).json()) as {
+      importId: string
+      status: string
+      rows: object
+      invalid: object[]
+    }
+    return body.status === 'completed' ? body : undefined
+  })
 }

@@ -1,0 +1,124 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from './database.js'
+import type { DoNotCallImportRow } from './flow-task.table.js'
+
+/** Records an accepted do-not-call file. */
+export async function insertDoNotCallImport(
+  db: Kysely<Database>,
+  input: { id: string; fileKey: string; bytes: number; createdBy: string },
+): Promise<DoNotCallImportRow> {
+  return db
+    .insertInto('do_not_call_import')
+    .values({
+      id: input.id,
+      file_key: input.fileKey,
+      bytes: String(input.bytes),
+      created_by: input.createdBy,
+      error: null,
+      completed_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** One import, or undefined. */
+export async function findDoNotCallImport(
+  db: Kysely<Database>,
+  id: string,
+): Promise<DoNotCallImportRow | undefined> {
+  return db.selectFrom('do_not_call_import').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Deletes an import that was never queued. */
+export async function deleteDoNotCallImport(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('do_not_call_import').where('id', '=', id).execute()
+}
+
+/**
+ * Moves an import to `processing` unless it finished (one failed by a dead letter has not: that
+ * dead letter was replayed); returns the row.
+ */
+export async function startDoNotCallImport(
+  db: Kysely<Database>,
+  id: string,
+): Promise<DoNotCallImportRow | undefined> {
+  const again = sql<boolean>`status NOT IN ('completed', 'failed') OR dead_lettered`
+  return db
+    .updateTable('do_not_call_import')
+    .set({
+      status: sql`CASE WHEN ${again} THEN 'processing' ELSE status END`,
+      error: sql`CASE WHEN ${again} THEN NULL ELSE error END`,
+      completed_at: sql`CASE WHEN ${again} THEN NULL ELSE completed_at END`,
+      dead_lettered: false,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/**
+ * Completes an import with the counts of its whole file; `added` is counted from the list (the
+ * numbers this import was first to list), so a run again after a crash reports the same.
+ */
+export async function completeDoNotCallImport(
+  db: Kysely<Database>,
+  id: string,
+  counts: { total: number; invalid: number; invalidRows: { row: number; phone: string }[] },
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('do_not_call_import')
+    .set({
+      status: 'completed',
+      total: counts.total,
+      invalid: counts.invalid,
+      invalid_rows: JSON.stringify(counts.invalidRows),
+      added: sql<number>`(SELECT count(*) FROM do_not_call WHERE import_id = ${id}::uuid)`,
+      completed_at: at,
+    })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Fails an import with a reason (a file that cannot be read). */
+export async function failDoNotCallImport(
+  db: Kysely<Database>,
+  id: string,
+  error: string,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('do_not_call_import')
+    .set({ status: 'failed', error, completed_at: at })
+    .where('id', '=', id)
+    .execute()
+}
+
+/**
+ * Fails the imports whose queue entries were dead-lettered (those not finished) with the
+ * reason; replaying the dead letter runs them again.
+ */
+export async function failDoNotCallImportsDeadLettered(
+  db: Kysely<Database>,
+  failures: { id: string; error: string }[],
+  at: Date,
+): Promise<void> {
+  if (failures.length === 0) return
+  await sql`
+    UPDATE do_not_call_import i
+    SET status = 'failed', error = f.error, completed_at = ${at}, dead_lettered = true
+    FROM unnest(${failures.map((f) => f.id)}::uuid[], ${failures.map((f) => f.error)}::text[])
+      AS f(id, error)
+    WHERE i.id = f.id AND i.status IN ('accepted', 'processing')
+  `.execute(db)
+}
+
+/** Ids of imports accepted or interrupted, to queue again after Redis was lost. */
+export async function unfinishedDoNotCallImports(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('do_not_call_import')
+    .select('id')
+    .where('status', 'in', ['accepted', 'processing'])
+    .execute()
+  return rows.map((r) => r.id)
+}
