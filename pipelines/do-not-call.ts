@@ -6,8 +6,8 @@ import {
   deleteDoNotCallImport,
   failDoNotCallImport,
   insertDoNotCallImport,
-  startDoNotCallImport,
 } from '../storage/postgres/do-not-call-import.repository.js'
+import { startFileJob } from '../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import { byteLimit, checkCsv, FileProblem, readCsv } from './csv-check.js'
@@ -60,7 +60,7 @@ export async function importDoNotCall(
   deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock'>,
   importId: string,
 ): Promise<void> {
-  const started = await startDoNotCallImport(deps.db, importId)
+  const started = await startFileJob(deps.db, 'do_not_call_import', importId)
   if (started === undefined || started.status !== 'processing') return
   const out = { total: 0, invalid: 0, invalidRows: [] as { row: number; phone: string }[] }
   try {

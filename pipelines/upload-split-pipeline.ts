@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { dayOf, isCampaignDay, openSlots } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
-import { failDoNotCallImportsDeadLettered } from '../storage/postgres/do-not-call-import.repository.js'
+import { failFileJobsDeadLettered, startFileJob } from '../storage/postgres/file-job.repository.js'
 import {
   applyNegatives,
   negativeUploadCounts,
@@ -16,9 +16,7 @@ import type { UploadRequestRow } from '../storage/postgres/upload-request.table.
 import {
   completeUpload,
   failUpload,
-  failDeadLettered,
   insertUploadErrors,
-  startProcessing,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { FileProblem, readCsv } from './csv-check.js'
@@ -50,7 +48,7 @@ const STORES_IN_FLIGHT = 2
  * run again after a crash: records, tasks and errors are unique, counts come from the whole file.
  */
 export async function splitUpload(deps: OutreachDeps, requestId: string): Promise<Effect> {
-  const request = await startProcessing(deps.db, requestId)
+  const request = await startFileJob(deps.db, 'upload_request', requestId)
   if (request === undefined || request.status === 'completed' || request.status === 'failed') {
     return {}
   }
@@ -246,15 +244,17 @@ export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMess
         value,
         error: `${error} (replay the dead letter of outreach:uploads to try again)`,
       }))
-      await failDeadLettered(
+      await failFileJobsDeadLettered(
         deps.db,
+        'upload_request',
         failures.flatMap(({ value, error }) =>
           'requestId' in value ? [{ id: value.requestId, error }] : [],
         ),
         at,
       )
-      await failDoNotCallImportsDeadLettered(
+      await failFileJobsDeadLettered(
         deps.db,
+        'do_not_call_import',
         failures.flatMap(({ value, error }) =>
           'importId' in value ? [{ id: value.importId, error }] : [],
         ),

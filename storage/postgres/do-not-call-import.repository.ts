@@ -35,28 +35,6 @@ export async function deleteDoNotCallImport(db: Kysely<Database>, id: string): P
 }
 
 /**
- * Moves an import to `processing` unless it finished (one failed by a dead letter has not: that
- * dead letter was replayed); returns the row.
- */
-export async function startDoNotCallImport(
-  db: Kysely<Database>,
-  id: string,
-): Promise<DoNotCallImportRow | undefined> {
-  const again = sql<boolean>`status NOT IN ('completed', 'failed') OR dead_lettered`
-  return db
-    .updateTable('do_not_call_import')
-    .set({
-      status: sql`CASE WHEN ${again} THEN 'processing' ELSE status END`,
-      error: sql`CASE WHEN ${again} THEN NULL ELSE error END`,
-      completed_at: sql`CASE WHEN ${again} THEN NULL ELSE completed_at END`,
-      dead_lettered: false,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst()
-}
-
-/**
  * Completes an import with the counts of its whole file; `added` is counted from the list (the
  * numbers this import was first to list), so a run again after a crash reports the same.
  */
@@ -92,25 +70,6 @@ export async function failDoNotCallImport(
     .set({ status: 'failed', error, completed_at: at })
     .where('id', '=', id)
     .execute()
-}
-
-/**
- * Fails the imports whose queue entries were dead-lettered (those not finished) with the
- * reason; replaying the dead letter runs them again.
- */
-export async function failDoNotCallImportsDeadLettered(
-  db: Kysely<Database>,
-  failures: { id: string; error: string }[],
-  at: Date,
-): Promise<void> {
-  if (failures.length === 0) return
-  await sql`
-    UPDATE do_not_call_import i
-    SET status = 'failed', error = f.error, completed_at = ${at}, dead_lettered = true
-    FROM unnest(${failures.map((f) => f.id)}::uuid[], ${failures.map((f) => f.error)}::text[])
-      AS f(id, error)
-    WHERE i.id = f.id AND i.status IN ('accepted', 'processing')
-  `.execute(db)
 }
 
 /** Ids of imports accepted or interrupted, to queue again after Redis was lost. */

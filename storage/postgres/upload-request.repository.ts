@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 import type { UploadErrorRow, UploadKind, UploadRequestRow } from './upload-request.table.js'
 
@@ -86,47 +86,6 @@ export async function listUploadRequests(
       eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.created_at, before.id)),
     )
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute()
-}
-
-/**
- * Moves a request to `processing` unless it finished already (one failed by a dead letter has
- * not: that dead letter was replayed); returns the row.
- */
-export async function startProcessing(
-  db: Kysely<Database>,
-  id: string,
-): Promise<UploadRequestRow | undefined> {
-  const again = sql<boolean>`status NOT IN ('completed', 'failed') OR dead_lettered`
-  return db
-    .updateTable('upload_request')
-    .set({
-      status: sql`CASE WHEN ${again} THEN 'processing' ELSE status END`,
-      error: sql`CASE WHEN ${again} THEN NULL ELSE error END`,
-      completed_at: sql`CASE WHEN ${again} THEN NULL ELSE completed_at END`,
-      dead_lettered: false,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst()
-}
-
-/**
- * Fails the requests whose queue entries were dead-lettered (those not finished yet) with the
- * reason; replaying the dead letter runs them again.
- */
-export async function failDeadLettered(
-  db: Kysely<Database>,
-  failures: { id: string; error: string }[],
-  at: Date,
-): Promise<void> {
-  if (failures.length === 0) return
-  await sql`
-    UPDATE upload_request u
-    SET status = 'failed', error = f.error, completed_at = ${at}, dead_lettered = true
-    FROM unnest(${failures.map((f) => f.id)}::uuid[], ${failures.map((f) => f.error)}::text[])
-      AS f(id, error)
-    WHERE u.id = f.id AND u.status IN ('accepted', 'processing')
-  `.execute(db)
 }
 
 /** Final counts of a finished request. */

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { splitUpload } from '../../pipelines/upload-split-pipeline.js'
-import {
-  createOutreach,
-  outreachHarness,
-  uploadCsv,
-  type OutreachHarness,
-} from '../support/outreach.js'
+import { createOutreach, outreachHarness, type OutreachHarness } from '../support/outreach.js'
 import { manualClock, scoringDeps } from '../support/scoring.js'
-import { eventually } from '../support/services.js'
 
 const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata, before slot 1
 
@@ -17,34 +11,20 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-type Status = {
-  status: string
-  rows: Record<string, number>
-  numbers?: number
-  cancelledTasks?: number
-}
-const completed = (campaignId: string, requestId: string) =>
-  eventually(async () => {
-    const res = await h.t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, {
-      headers: h.admin,
-    })
-    const body = (await res.json()) as Status
-    return body.status === 'completed' ? body : undefined
-  })
-const upload = async (path: string, csv: string) =>
-  ((await (await uploadCsv(h.t.app, h.admin, path, csv)).json()) as { requestId: string }).requestId
-
 describe('negative uploads', () => {
   it('should count each upload’s own numbers and cancelled tasks, the same when split again after a crash', async () => {
     const id = await createOutreach(h.t.app, h.admin, { days: 2, flow: { url: h.flow.url } })
-    const contacts = await upload(`/campaigns/${id}/uploads`, 'phone\n5550001\n5550002\n5550003\n')
-    await completed(id, contacts)
+    const contacts = await h.upload(
+      `/campaigns/${id}/uploads`,
+      'phone\n5550001\n5550002\n5550003\n',
+    )
+    await h.completed(id, contacts)
 
-    const first = await upload(
+    const first = await h.upload(
       `/campaigns/${id}/uploads/${contacts}/negatives`,
       'phone\n5550001\n5550001\n5550002\nnot-a-phone\n',
     )
-    expect(await completed(id, first)).toMatchObject({
+    expect(await h.completed(id, first)).toMatchObject({
       numbers: 2,
       cancelledTasks: 4, // two numbers × two slots today
       rows: { total: 4, accepted: 2, invalid: 1, duplicate: 1 },
@@ -52,11 +32,11 @@ describe('negative uploads', () => {
 
     // A second upload lists one number already negative and one new one: it cancels only the
     // new one's tasks, and lists both.
-    const second = await upload(
+    const second = await h.upload(
       `/campaigns/${id}/uploads/${contacts}/negatives`,
       'phone\n5550002\n5550003\n',
     )
-    expect(await completed(id, second)).toMatchObject({ numbers: 2, cancelledTasks: 2 })
+    expect(await h.completed(id, second)).toMatchObject({ numbers: 2, cancelledTasks: 2 })
 
     // A worker that died after storing everything but before completing: the split runs again
     // over stored numbers and already cancelled tasks, and reports the same counts.
@@ -66,7 +46,7 @@ describe('negative uploads', () => {
       .where('id', '=', first)
       .execute()
     await splitUpload({ ...scoringDeps(h.s, clock), clock }, first)
-    expect(await completed(id, first)).toMatchObject({ numbers: 2, cancelledTasks: 4 })
+    expect(await h.completed(id, first)).toMatchObject({ numbers: 2, cancelledTasks: 4 })
 
     const tasks = await h.s.db
       .selectFrom('flow_task')
@@ -80,8 +60,8 @@ describe('negative uploads', () => {
 
   it('should stop a retriggered task or one waiting for a retry, and let a call in flight finish', async () => {
     const id = await createOutreach(h.t.app, h.admin, { days: 1, flow: { url: h.flow.url } })
-    const contacts = await upload(`/campaigns/${id}/uploads`, 'phone\n5560001\n5560002\n')
-    await completed(id, contacts)
+    const contacts = await h.upload(`/campaigns/${id}/uploads`, 'phone\n5560001\n5560002\n')
+    await h.completed(id, contacts)
     const tasks = await h.s.db
       .selectFrom('flow_task')
       .selectAll()
@@ -117,12 +97,12 @@ describe('negative uploads', () => {
       })
       .execute()
 
-    const negatives = await upload(
+    const negatives = await h.upload(
       `/campaigns/${id}/uploads/${contacts}/negatives`,
       'phone\n5560001\n5560002\n',
     )
     // Slot 2 of both numbers and the retriggered task; not the one in flight.
-    expect(await completed(id, negatives)).toMatchObject({ numbers: 2, cancelledTasks: 3 })
+    expect(await h.completed(id, negatives)).toMatchObject({ numbers: 2, cancelledTasks: 3 })
     const after = await h.s.db
       .selectFrom('flow_task')
       .select(['id', 'status', 'reason'])

@@ -3,11 +3,9 @@ import {
   createOutreach,
   importDoNotCallList,
   outreachHarness,
-  uploadCsv,
   type OutreachHarness,
 } from '../support/outreach.js'
 import { manualClock } from '../support/scoring.js'
-import { eventually } from '../support/services.js'
 
 const clock = manualClock(Date.parse('2026-11-22T04:00:00Z')) // 09:30 in Kolkata, before slot 1
 
@@ -16,18 +14,6 @@ beforeAll(async () => {
   h = await outreachHarness(clock, undefined, { phoneRegion: 'IN' })
 })
 afterAll(() => h.close())
-
-type Status = { status: string; rows: Record<string, number>; cancelledTasks?: number }
-const completed = (campaignId: string, requestId: string) =>
-  eventually(async () => {
-    const res = await h.t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, {
-      headers: h.admin,
-    })
-    const body = (await res.json()) as Status & { errors: { message: string }[] }
-    return body.status === 'completed' ? body : undefined
-  })
-const upload = async (path: string, csv: string) =>
-  ((await (await uploadCsv(h.t.app, h.admin, path, csv)).json()) as { requestId: string }).requestId
 
 describe('phones with PHONE_REGION', () => {
   it('should take one number written several ways as one, in uploads, negatives and the do-not-call list', async () => {
@@ -38,7 +24,7 @@ describe('phones with PHONE_REGION', () => {
     )
 
     const id = await createOutreach(h.t.app, h.admin, { days: 1, flow: { url: h.flow.url } })
-    const contacts = await upload(
+    const contacts = await h.upload(
       `/campaigns/${id}/uploads`,
       [
         'phone',
@@ -50,7 +36,7 @@ describe('phones with PHONE_REGION', () => {
         '+1 415 555 2671', // another country's number, with its code
       ].join('\n'),
     )
-    const status = await completed(id, contacts)
+    const status = await h.completed(id, contacts)
     expect(status.rows).toEqual({ total: 6, accepted: 3, invalid: 1, duplicate: 1, negative: 1 })
     expect(status.errors.map((e) => e.message)).toEqual([
       '"98765432" is not a phone number of IN, or one starting with + and its country code',
@@ -64,10 +50,10 @@ describe('phones with PHONE_REGION', () => {
     expect(phones.map((r) => r.phone)).toEqual(['+14155552671', '+919876543210', '+919876543211'])
 
     // A negatives upload writes the number another way and still cancels its tasks.
-    const negatives = await upload(
+    const negatives = await h.upload(
       `/campaigns/${id}/uploads/${contacts}/negatives`,
       'phone\n91-98765-43210\n',
     )
-    expect(await completed(id, negatives)).toMatchObject({ cancelledTasks: 2 })
+    expect(await h.completed(id, negatives)).toMatchObject({ cancelledTasks: 2 })
   })
 })

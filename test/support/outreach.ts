@@ -41,6 +41,15 @@ export function uploadCsv(
   )
 }
 
+/** An upload's status answer, as the tests read it. */
+export interface UploadStatusBody {
+  status: string
+  rows: Record<string, number>
+  numbers?: number
+  cancelledTasks?: number
+  errors: { row: number; column: string; code: string; message: string }[]
+}
+
 /** Everything an outreach pipeline test runs against. */
 export interface OutreachHarness {
   s: TestServices
@@ -48,6 +57,10 @@ export interface OutreachHarness {
   flow: Awaited<ReturnType<typeof flowServer>>
   workers: Workers
   admin: Record<string, string>
+  /** Uploads a CSV (contacts or negatives) as the admin; returns its request id. */
+  upload(path: string, csv: string): Promise<string>
+  /** Waits until an upload is completed; returns its status. */
+  completed(campaignId: string, requestId: string): Promise<UploadStatusBody>
   close(): Promise<void>
 }
 
@@ -69,12 +82,24 @@ export async function outreachHarness(
     'outreach-work',
     'executor',
   ])
+  const admin = await bearer('1', true)
   return {
     s,
     t,
     flow,
     workers,
-    admin: await bearer('1', true),
+    admin,
+    upload: async (path, csv) =>
+      ((await (await uploadCsv(t.app, admin, path, csv)).json()) as { requestId: string })
+        .requestId,
+    completed: (campaignId, requestId) =>
+      eventually(async () => {
+        const res = await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, {
+          headers: admin,
+        })
+        const body = (await res.json()) as UploadStatusBody
+        return body.status === 'completed' ? body : undefined
+      }),
     close: async () => {
       await workers.stop()
       await flow.close()

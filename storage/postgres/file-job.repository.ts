@@ -1,0 +1,51 @@
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type { Database } from './database.js'
+
+/**
+ * Tables of files that upload-split works on in the background (uploads, do-not-call imports):
+ * each has `id`, `status` (`accepted`, `processing`, `completed`, `failed`), `error`,
+ * `completed_at` and `dead_lettered`.
+ */
+export type FileJobTable = 'upload_request' | 'do_not_call_import'
+
+/**
+ * Moves a file job to `processing` unless it finished already (one failed by a dead letter has
+ * not: that dead letter was replayed); returns the row.
+ */
+export async function startFileJob<T extends FileJobTable>(
+  db: Kysely<Database>,
+  table: T,
+  id: string,
+): Promise<Selectable<Database[T]> | undefined> {
+  const again = sql<boolean>`status NOT IN ('completed', 'failed') OR dead_lettered`
+  const result = await sql<Selectable<Database[T]>>`
+    UPDATE ${sql.table(table)} SET
+      status = CASE WHEN ${again} THEN 'processing' ELSE status END,
+      error = CASE WHEN ${again} THEN NULL ELSE error END,
+      completed_at = CASE WHEN ${again} THEN NULL ELSE completed_at END,
+      dead_lettered = false
+    WHERE id = ${id}::uuid
+    RETURNING *
+  `.execute(db)
+  return result.rows[0]
+}
+
+/**
+ * Fails the file jobs whose queue entries were dead-lettered (those not finished yet) with the
+ * reason; replaying the dead letter runs them again.
+ */
+export async function failFileJobsDeadLettered(
+  db: Kysely<Database>,
+  table: FileJobTable,
+  failures: { id: string; error: string }[],
+  at: Date,
+): Promise<void> {
+  if (failures.length === 0) return
+  await sql`
+    UPDATE ${sql.table(table)} j
+    SET status = 'failed', error = f.error, completed_at = ${at}, dead_lettered = true
+    FROM unnest(${failures.map((f) => f.id)}::uuid[], ${failures.map((f) => f.error)}::text[])
+      AS f(id, error)
+    WHERE j.id = f.id AND j.status IN ('accepted', 'processing')
+  `.execute(db)
+}
