@@ -4,10 +4,9 @@ import { normalizePhone } from '../operators/phone.js'
 import {
   completeDoNotCallImport,
   deleteDoNotCallImport,
-  failDoNotCallImport,
   insertDoNotCallImport,
 } from '../storage/postgres/do-not-call-import.repository.js'
-import { startFileJob } from '../storage/postgres/file-job.repository.js'
+import { failFileJob, startFileJob } from '../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import { byteLimit, checkCsv, FileProblem, readCsv } from './csv-check.js'
@@ -86,7 +85,13 @@ export async function importDoNotCall(
   } catch (error) {
     // Checked when accepted: only a file changed or lost since ends here.
     if (!(error instanceof FileProblem)) throw error
-    await failDoNotCallImport(deps.db, importId, error.message, new Date(deps.clock.now()))
+    await failFileJob(
+      deps.db,
+      'do_not_call_import',
+      importId,
+      error.message,
+      new Date(deps.clock.now()),
+    )
     return
   }
   await completeDoNotCallImport(deps.db, importId, out, new Date(deps.clock.now()))

@@ -3,7 +3,11 @@ import { z } from 'zod'
 import { dayOf, isCampaignDay, openSlots } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
-import { failFileJobsDeadLettered, startFileJob } from '../storage/postgres/file-job.repository.js'
+import {
+  failFileJob,
+  failFileJobsDeadLettered,
+  startFileJob,
+} from '../storage/postgres/file-job.repository.js'
 import {
   applyNegatives,
   negativeUploadCounts,
@@ -15,7 +19,6 @@ import {
 import type { UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import {
   completeUpload,
-  failUpload,
   insertUploadErrors,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
@@ -56,7 +59,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   const campaign = await findCampaign(deps.db, request.campaign_id)
   const now = deps.clock.now()
   if (campaign === undefined || campaign.status === 'Cancelled') {
-    await failUpload(deps.db, requestId, 'campaign_revoked', new Date(now))
+    await failFileJob(deps.db, 'upload_request', requestId, 'campaign_revoked', new Date(now))
     return {}
   }
   const s = outreachSettings(campaign)
@@ -166,7 +169,13 @@ async function eachChunk(
     return true
   } catch (error) {
     if (error instanceof FileProblem) {
-      await failUpload(deps.db, request.id, error.message, new Date(deps.clock.now()))
+      await failFileJob(
+        deps.db,
+        'upload_request',
+        request.id,
+        error.message,
+        new Date(deps.clock.now()),
+      )
       return false
     }
     throw error

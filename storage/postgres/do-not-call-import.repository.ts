@@ -58,20 +58,6 @@ export async function completeDoNotCallImport(
     .execute()
 }
 
-/** Fails an import with a reason (a file that cannot be read). */
-export async function failDoNotCallImport(
-  db: Kysely<Database>,
-  id: string,
-  error: string,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('do_not_call_import')
-    .set({ status: 'failed', error, completed_at: at })
-    .where('id', '=', id)
-    .execute()
-}
-
 /** Ids of imports accepted or interrupted, to queue again after Redis was lost. */
 export async function unfinishedDoNotCallImports(db: Kysely<Database>): Promise<string[]> {
   const rows = await db

@@ -49,3 +49,17 @@ export async function failFileJobsDeadLettered(
     WHERE j.id = f.id AND j.status IN ('accepted', 'processing')
   `.execute(db)
 }
+
+/** Fails a file job with a reason (its campaign was revoked, its file cannot be read). */
+export async function failFileJob(
+  db: Kysely<Database>,
+  table: FileJobTable,
+  id: string,
+  error: string,
+  at: Date,
+): Promise<void> {
+  await sql`
+    UPDATE ${sql.table(table)} SET status = 'failed', error = ${error}, completed_at = ${at}
+    WHERE id = ${id}::uuid
+  `.execute(db)
+}

@@ -121,20 +121,6 @@ export async function completeUpload(
     .execute()
 }
 
-/** Marks a request failed with a reason. */
-export async function failUpload(
-  db: Kysely<Database>,
-  id: string,
-  error: string,
-  at: Date,
-): Promise<void> {
-  await db
-    .updateTable('upload_request')
-    .set({ status: 'failed', error, completed_at: at })
-    .where('id', '=', id)
-    .execute()
-}
-
 /** Row errors to store (a repeated run stores each once). */
 export async function insertUploadErrors(
   db: Kysely<Database>,
