@@ -9,7 +9,7 @@ import {
 import { failFileJob, startFileJob } from '../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
-import { byteLimit, checkCsv, FileProblem, readCsv } from './csv-check.js'
+import { FileProblem, queueOrUndo, readCsv, storeCheckedCsv } from './csv-check.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
 /** Numbers written per statement. */
@@ -29,23 +29,14 @@ export async function acceptDoNotCall(
 ): Promise<DoNotCallImportRow> {
   const id = randomUUID()
   const fileKey = `do-not-call/${id}.csv`
-  let bytes: number
-  try {
-    bytes = await deps.files.write(fileKey, file, byteLimit(deps.maxUploadBytes))
-    await checkCsv(deps.files.read(fileKey), 'phone')
-  } catch (error) {
-    await deps.files.remove(fileKey)
-    throw error
-  }
+  const bytes = await storeCheckedCsv(deps.files, fileKey, file, deps.maxUploadBytes)
   const row = await insertDoNotCallImport(deps.db, { id, fileKey, bytes, createdBy })
-  try {
-    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'importId', id)
-  } catch (error) {
-    // Not queued: leave nothing behind, so the caller's retry is the only copy.
-    await deleteDoNotCallImport(deps.db, id)
-    await deps.files.remove(fileKey)
-    throw error
-  }
+  await queueOrUndo(
+    deps.files,
+    fileKey,
+    () => deps.redis.xadd(deps.keys.outreachUploads, '*', 'importId', id),
+    () => deleteDoNotCallImport(deps.db, id),
+  )
   return row
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../storage/postgres/upload-request.repository.js'
 import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import { campaignOf } from './campaign-of.js'
-import { byteLimit, checkCsv } from './csv-check.js'
+import { queueOrUndo, storeCheckedCsv } from './csv-check.js'
 import { DomainError } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
@@ -103,14 +103,7 @@ export async function acceptUpload(
   }
   const id = randomUUID()
   const fileKey = `uploads/${input.campaignId}/${id}.csv`
-  let bytes: number
-  try {
-    bytes = await deps.files.write(fileKey, input.file, byteLimit(deps.maxUploadBytes))
-    await checkCsv(deps.files.read(fileKey), 'phone')
-  } catch (error) {
-    await deps.files.remove(fileKey)
-    throw error
-  }
+  const bytes = await storeCheckedCsv(deps.files, fileKey, input.file, deps.maxUploadBytes)
   let row: UploadRequestRow
   try {
     row = await insertUploadRequest(deps.db, {
@@ -130,14 +123,12 @@ export async function acceptUpload(
     if (first === undefined) throw error
     return first
   }
-  try {
-    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
-  } catch (error) {
-    // Not queued (Redis unreachable, say): leave nothing behind, so the caller's retry is the
-    // only copy. Were the entry written after all, upload-split skips an unknown request.
-    await deleteUploadRequest(deps.db, id)
-    await deps.files.remove(fileKey)
-    throw error
-  }
+  // Were the entry written after all, upload-split skips an unknown request.
+  await queueOrUndo(
+    deps.files,
+    fileKey,
+    () => deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id),
+    () => deleteUploadRequest(deps.db, id),
+  )
   return { row, replayed: false }
 }
