@@ -33,7 +33,7 @@ const USAGE = `usage: campaign-streams <command>
   serve                                 HTTP only
   work [--actors a,b]                   actors only (${ACTOR_NAMES.join(', ')})
   migrate                               create the database if needed and apply migrations
-  rebuild                               restore leaderboards, timers and unfinished uploads in Redis from Postgres
+  rebuild                               restore leaderboards, timers, unfinished uploads and do-not-call imports in Redis from Postgres
   dead-letters list <stream>            print every dead letter as a JSON line
   dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
   dead-letters discard <stream> <id…>   delete those dead letters for good
@@ -278,7 +278,10 @@ async function run(command: string | undefined, args: string[], config: Config):
 
 const [command, ...args] = process.argv.slice(2)
 try {
-  await run(command, args, loadConfig())
+  // Help needs no environment: it works where a variable is still wrong.
+  if (command === 'help' || command === '--help' || command === '-h')
+    process.stdout.write(`${USAGE}\n`)
+  else await run(command, args, loadConfig())
 } catch (error) {
   const oneLine = error instanceof ConfigError || error instanceof ServiceUnreachable
   process.stderr.write(`${oneLine ? error.message : inspect(error)}\n`)

@@ -77,6 +77,13 @@ describe('campaign-streams dead-letters', () => {
     expect(usage?.stderr).toContain('dead-letters discard <stream> <id…>')
   })
 
+  it('should print the usage on --help, with exit code 0', async () => {
+    const help = await cli('--help')
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^usage: campaign-streams <command>\n/)
+    expect(help.stdout).toContain('dead-letters replay <stream> [id…]')
+  })
+
   it('should list every dead letter, discard and replay chosen ones', async () => {
     const dead = s.keys.dead(s.keys.outreachUploads)
     const tx = s.redis.multi()
