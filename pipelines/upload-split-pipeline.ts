@@ -20,6 +20,7 @@ import type { UploadRequestRow } from '../storage/postgres/upload-request.table.
 import {
   completeUpload,
   insertUploadErrors,
+  markSplitDay,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { FileProblem, readCsv } from './csv-check.js'
@@ -64,6 +65,8 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   }
   const s = outreachSettings(campaign)
   const today = dayOf(s, now)
+  // Today's creation (when it runs after this split) leaves this upload's records to it.
+  await markSplitDay(deps.db, requestId, today)
   const noSlots = s.slots.length === 0
   // With slots: today's open slots. Without: one task per record, due at its scheduled time
   // (or now, or the campaign's start), for as long as the campaign runs.

@@ -10,6 +10,7 @@ import * as retriggeredTasks from './migrations/2026-11-23T12-00-00-retriggered-
 import * as uploadIdempotencyKeys from './migrations/2026-11-24T10-00-00-upload-idempotency-keys.js'
 import * as retriggerIndexes from './migrations/2026-11-24T11-00-00-retrigger-indexes.js'
 import * as doNotCallImports from './migrations/2026-11-24T12-00-00-do-not-call-imports.js'
+import * as uploadSplitDay from './migrations/2026-11-24T13-00-00-upload-split-day.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24T10-00-00-upload-idempotency-keys': uploadIdempotencyKeys,
   '2026-11-24T11-00-00-retrigger-indexes': retriggerIndexes,
   '2026-11-24T12-00-00-do-not-call-imports': doNotCallImports,
+  '2026-11-24T13-00-00-upload-split-day': uploadSplitDay,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

@@ -91,8 +91,10 @@ export async function countRecords(db: Kysely<Database>, requestId: string): Pro
 
 /**
  * Creates `date`'s tasks for one page of the campaign's records (id > `afterRecordId`), one per
- * slot, leaving out numbers negative for their request or on the do-not-call list. Idempotent.
- * Returns the last record id of the page (undefined when there was none) and tasks created.
+ * slot, leaving out numbers negative for their request or on the do-not-call list, and records
+ * of uploads split on `date` (upload-split made their tasks for that day's slots not yet over).
+ * Idempotent. Returns the last record id of the page (undefined when there was none) and tasks
+ * created.
  */
 export async function createDayTasks(
   db: Kysely<Database>,
@@ -113,8 +115,11 @@ export async function createDayTasks(
     created AS (
       INSERT INTO flow_task (campaign_id, request_id, record_id, phone, task_date, slot)
       SELECT ${input.campaignId}, p.request_id, p.id, p.phone, ${input.date}::date, s
-      FROM page p CROSS JOIN unnest(${input.slots}::smallint[]) AS s
+      FROM page p
+      JOIN upload_request u ON u.id = p.request_id
+      CROSS JOIN unnest(${input.slots}::smallint[]) AS s
       WHERE NOT ${taskRules.negative('p.request_id', 'p.phone')}
+        AND u.split_day IS DISTINCT FROM ${input.date}::date
       ORDER BY p.id, s
       ON CONFLICT (record_id, task_date, slot) DO NOTHING
       RETURNING 1

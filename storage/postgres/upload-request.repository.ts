@@ -88,6 +88,18 @@ export async function listUploadRequests(
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute()
 }
 
+/**
+ * Records the campaign day a contacts upload is split on, before its records are stored; a
+ * split run again later keeps the first day.
+ */
+export async function markSplitDay(db: Kysely<Database>, id: string, day: string): Promise<void> {
+  await db
+    .updateTable('upload_request')
+    .set((eb) => ({ split_day: eb.fn.coalesce('split_day', eb.val(day)) }))
+    .where('id', '=', id)
+    .execute()
+}
+
 /** Final counts of a finished request. */
 export interface UploadCounts {
   total: number

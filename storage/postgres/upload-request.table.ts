@@ -28,6 +28,8 @@ export interface UploadRequestTable {
   completed_at: Date | null
   /** The client's `Idempotency-Key`, unique per campaign; null without one. */
   idempotency_key: string | null
+  /** The campaign day it was (first) split on, `YYYY-MM-DD`; null before. */
+  split_day: string | null
 }
 export type UploadRequestRow = Selectable<UploadRequestTable>
 

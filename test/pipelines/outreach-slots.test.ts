@@ -9,6 +9,8 @@ import {
 import type { flowServer } from '../support/flow-server.js'
 import { manualClock } from '../support/scoring.js'
 import { eventually, type TestServices } from '../support/services.js'
+import { createFields } from '../../pipelines/outreach-work-pipeline.js'
+import { compareIds, groupInfos } from '../../storage/redis/streams.js'
 
 let s: TestServices
 let t: ReturnType<typeof testApp>
@@ -108,5 +110,40 @@ describe('slots', () => {
       http_status: 500,
       slot: 1,
     })
+  })
+
+  it('should give records uploaded after a slot ended no task for it, even when the day is created later', async () => {
+    clock.set(kolkata('2026-11-25', '12:30')) // slot 1 (10:00–12:00) is over, slot 2 ahead
+    const campaignId = await createOutreach(t.app, h.admin, {
+      startDate: '2026-11-25',
+      days: 2,
+      flow: { url: flow.url, timeoutMs: 2000 },
+    })
+    const requestId = await h.upload(
+      `/campaigns/${campaignId}/uploads`,
+      'phone\n5100001\n5100002\n',
+    )
+    await h.completed(campaignId, requestId)
+    // The day's creation (its 00:00 timer, due since before the campaign existed) runs after
+    // the upload: it must not add tasks for the slot that ended before the upload.
+    const id = await s.redis.xadd(
+      s.keys.outreachWork,
+      '*',
+      ...createFields(campaignId, '2026-11-25', '0'),
+    )
+    await eventually(async () => {
+      const group = (await groupInfos(s.redis, s.keys.outreachWork)).find(
+        (g) => g.name === 'outreach-work',
+      )
+      return (
+        group !== undefined &&
+        compareIds(String(group['last-delivered-id']), id ?? '') >= 0 &&
+        Number(group.pending) === 0
+      )
+    })
+    expect(await statuses(campaignId, '2026-11-25')).toEqual([
+      '2 5100001 IN_PROGRESS',
+      '2 5100002 IN_PROGRESS',
+    ])
   })
 })
