@@ -20,7 +20,9 @@ export interface ChunkResult {
 
 /**
  * Stores a chunk of records (once per phone per request; numbers on the do-not-call list are
- * left out) and, in the same statement, one task per new record per slot of `date`.
+ * left out) and, in the same statement, one task per new record per slot of `date`. Each row
+ * left out gets a row error saying why: `do_not_call`, or `duplicate` naming the row where its
+ * phone is kept (a row stored by an earlier run of the same upload is not a duplicate of itself).
  */
 export async function insertRecordsAndTasks(
   db: Kysely<Database>,
@@ -67,9 +69,33 @@ export async function insertRecordsAndTasks(
       ORDER BY i.id, s
       -- records inserted by this statement are new: none of them has a task yet
       RETURNING 1
+    ),
+    -- Where each phone left out is kept: an earlier chunk's (or run's) record, else this chunk's.
+    conflicted AS (
+      SELECT k.phone, r.row FROM kept k
+      JOIN outreach_record r ON r.request_id = ${input.requestId}::uuid AND r.phone = k.phone
+      WHERE k.phone NOT IN (SELECT phone FROM inserted)
+    ),
+    dropped AS (
+      SELECT b.row, 'do_not_call' AS code,
+        format('phone %s is on the do-not-call list', i.phone) AS message
+      FROM blocked b JOIN input i USING (row)
+      UNION ALL
+      SELECT i.row, 'duplicate',
+        format('phone %s is also in row %s, where it is kept', i.phone, coalesce(c.row, k.row))
+      FROM input i
+      JOIN kept k USING (phone)
+      LEFT JOIN conflicted c USING (phone)
+      WHERE i.row NOT IN (SELECT row FROM blocked) AND i.row <> coalesce(c.row, k.row)
+    ),
+    reported AS (
+      INSERT INTO upload_error (request_id, row, "column", code, message)
+      SELECT ${input.requestId}::uuid, row, 'phone', code, message FROM dropped
+      ON CONFLICT DO NOTHING
+      RETURNING 1
     )
     SELECT (SELECT count(*) FROM blocked) AS negative, (SELECT count(*) FROM inserted) AS inserted,
-      (SELECT count(*) FROM tasks) AS tasks
+      (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM reported) AS reported
   `.execute(db)
   const row = result.rows[0]
   return {

@@ -113,6 +113,13 @@ describe('contact uploads', () => {
       rows: { total: 7, accepted: 2, invalid: 4, duplicate: 1, negative: 0 },
       errors: [
         { row: 3, column: 'phone', code: 'invalid_phone' },
+        // A row left out is told why, and where its number is kept.
+        {
+          row: 4,
+          column: 'phone',
+          code: 'duplicate',
+          message: 'phone +919876543210 is also in row 1, where it is kept',
+        },
         { row: 5, column: 'phone', code: 'missing' },
         // A row of more or fewer cells than the header cannot be trusted; the rest still count.
         {
@@ -148,7 +155,7 @@ describe('contact uploads', () => {
       })
     ).text()
     expect(errorsCsv).toBe(
-      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n5,phone,missing,phone is empty\n6,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,,ragged_row,"the row has 3 cells, the header 2 columns"\n',
+      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n4,phone,duplicate,"phone +919876543210 is also in row 1, where it is kept"\n5,phone,missing,phone is empty\n6,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,,ragged_row,"the row has 3 cells, the header 2 columns"\n',
     )
   })
 
@@ -356,7 +363,7 @@ describe('contact uploads', () => {
     const status = async () =>
       (await (
         await t.app.request(`/campaigns/${campaignId}/uploads/${request.id}`, { headers: admin })
-      ).json()) as { status: string; rows: Record<string, number> }
+      ).json()) as { status: string; rows: Record<string, number>; errors: unknown[] }
     await eventually(async () => (await status()).status === 'completed', 30_000)
     expect((await status()).rows).toEqual({
       total: rows,
@@ -365,6 +372,8 @@ describe('contact uploads', () => {
       duplicate: 0,
       negative: 0,
     })
+    // Rows stored before the hand-over are not duplicates of themselves.
+    expect((await status()).errors).toEqual([])
     // One task per record per slot still open today, none twice.
     const tasks = await s.db
       .selectFrom('flow_task')

@@ -38,8 +38,14 @@ describe('phones with PHONE_REGION', () => {
     )
     const status = await h.completed(id, contacts)
     expect(status.rows).toEqual({ total: 6, accepted: 3, invalid: 1, duplicate: 1, negative: 1 })
-    expect(status.errors.map((e) => e.message)).toEqual([
-      '"98765432" is not a phone number of IN, or one starting with + and its country code',
+    expect(status.errors.map((e) => [e.row, e.code, e.message])).toEqual([
+      [2, 'duplicate', 'phone +919876543210 is also in row 1, where it is kept'],
+      [4, 'do_not_call', 'phone +919876543212 is on the do-not-call list'],
+      [
+        5,
+        'invalid_phone',
+        '"98765432" is not a phone number of IN, or one starting with + and its country code',
+      ],
     ])
     const phones = await h.s.db
       .selectFrom('outreach_record')
