@@ -19,6 +19,7 @@ import {
 } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
+import { topTotals } from '../storage/postgres/purchase-total.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { assertAdmin, bearerCaller, requireAdmin } from './auth.js'
 import { MoneySchema, bearer, json, openApiApp, optionalBearer, problems } from './openapi-app.js'
@@ -213,13 +214,21 @@ export const campaignsRoutes = (deps: AppDeps) => {
         const campaign = await purchaseCampaignOf(deps.db, c.req.valid('param').id)
         const winner = await findWinner(deps.db, campaign.id)
         if (winner === undefined) {
-          const ended = campaign.end_at.getTime() <= deps.clock.now()
+          const now = deps.clock.now()
+          const decidedBy = campaign.end_at.getTime() + deps.settleSeconds * 1000
+          // Past the decision with no purchase counted: there is nobody to win, for good.
+          if (now >= decidedBy && (await topTotals(deps.db, campaign.id, 1)).length === 0)
+            throw new HttpProblem(
+              404,
+              'no_winner',
+              `Nobody qualified: no purchase counted for campaign ${campaign.id}`,
+            )
           throw new HttpProblem(
             404,
             'winner_not_decided',
-            ended
-              ? 'The winner is being decided, or nobody qualified'
-              : 'The campaign has not ended',
+            campaign.end_at.getTime() <= now
+              ? `The winner is being decided (from ${new Date(decidedBy).toISOString()})`
+              : `The campaign has not ended; its winner is decided from ${new Date(decidedBy).toISOString()}`,
           )
         }
         return c.json(winnerView(winner, deps.baseCurrency), 200)

@@ -238,6 +238,43 @@ describe('POST /campaigns', () => {
     ])
   })
 
+  it('should tell a winner not decided yet from a campaign nobody qualified in', async () => {
+    const created = (await (
+      await t.app.request(
+        '/campaigns',
+        jsonBody('POST', { ...campaign, endDateTime: '2099-01-01T00:00:00Z' }, admin),
+      )
+    ).json()) as { campaignId: string }
+    const id = created.campaignId
+    const winnerAt = async (iso: string) => {
+      const view = testApp(s, { now: () => Date.parse(iso) }, { settleSeconds: 5 })
+      try {
+        const res = await view.app.request(`/campaigns/${id}/winner`)
+        expect(res.status).toBe(404)
+        return (await res.json()) as { code: string; title: string }
+      } finally {
+        view.close()
+      }
+    }
+    expect(await winnerAt('2098-12-31T23:00:00Z')).toEqual(
+      expect.objectContaining({
+        code: 'winner_not_decided',
+        title: 'The campaign has not ended; its winner is decided from 2099-01-01T00:00:05.000Z',
+      }),
+    )
+    expect(await winnerAt('2099-01-01T00:00:03Z')).toMatchObject({ code: 'winner_not_decided' })
+    expect(await winnerAt('2099-01-01T01:00:00Z')).toMatchObject({
+      code: 'no_winner',
+      title: `Nobody qualified: no purchase counted for campaign ${id}`,
+    })
+    // With a total, a winner is owed: it is still being decided.
+    await s.db
+      .insertInto('purchase_total')
+      .values({ campaign_id: id, user_id: '5', total_minor: '100', reached_at: new Date() })
+      .execute()
+    expect(await winnerAt('2099-01-01T01:00:00Z')).toMatchObject({ code: 'winner_not_decided' })
+  })
+
   it('should answer 404 for an unknown campaign and route, 400 for the wrong kind of campaign', async () => {
     expect(await (await t.app.request('/campaigns/999999')).json()).toMatchObject({
       code: 'campaign_not_found',
