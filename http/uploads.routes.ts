@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
 import { csvCell } from '../pipelines/outreach-reports.js'
-import { outreachCampaignOf, uploadOf } from '../pipelines/outreach-uploads.js'
+import { outreachCampaignOf, uploadOf, withdrawContacts } from '../pipelines/outreach-uploads.js'
 import {
   allUploadErrors,
   listUploadErrors,
@@ -40,6 +40,8 @@ const UploadSchema = z.object({
   createdBy: z.string(),
   createdAt: z.string(),
   completedAt: z.string().optional(),
+  /** Contacts: when the upload was withdrawn. */
+  withdrawnAt: z.string().optional(),
 })
 const StatusSchema = UploadSchema.extend({ errors: z.array(ErrorSchema) })
 const FILE_DOC =
@@ -66,6 +68,7 @@ function uploadView(row: UploadRequestRow) {
     createdBy: row.created_by,
     createdAt: row.created_at.toISOString(),
     ...(row.completed_at === null ? {} : { completedAt: row.completed_at.toISOString() }),
+    ...(row.withdrawn_at === null ? {} : { withdrawnAt: row.withdrawn_at.toISOString() }),
   }
 }
 
@@ -160,6 +163,35 @@ export const uploadsRoutes = (deps: AppDeps) =>
         const { id, requestId } = c.req.valid('param')
         const row = await uploadOf(deps.db, id, requestId)
         return c.json(uploadStatus(row, await listUploadErrors(deps.db, requestId, 1000)), 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'delete',
+        path: '/campaigns/{id}/uploads/{requestId}',
+        summary: 'Withdraw a contacts upload (admin): its tasks waiting for a call are cancelled',
+        description:
+          'For the wrong file, say: its tasks waiting for a call become CANCELLED/UPLOAD_WITHDRAWN (a call in flight finishes), and no later day, retrigger or executor calls its records. 409 `upload_processing` while it is being split; withdrawing again changes nothing.',
+        security: bearer,
+        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        request: { params: RequestParams },
+        responses: {
+          200: {
+            description: 'Withdrawn',
+            content: json(
+              z.object({
+                requestId: z.string(),
+                withdrawnAt: z.string(),
+                cancelledTasks: z.number(),
+              }),
+            ),
+          },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => {
+        const { id, requestId } = c.req.valid('param')
+        return c.json(await withdrawContacts(deps, id, requestId), 200)
       },
     )
     .openapi(

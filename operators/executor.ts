@@ -23,6 +23,8 @@ export interface TaskCheck {
   retriggered: boolean
   customSlot: DayWindow | null
   campaignCancelled: boolean
+  /** Its upload was withdrawn. */
+  uploadWithdrawn: boolean
   negative: boolean
   schedule: OutreachSchedule
   /** When the campaign's last day ends (00:00 after it, in its zone). */
@@ -51,7 +53,8 @@ export function callWindow(task: TaskCheck): { startMs: number; endMs: number } 
 
 /**
  * Decides, right before a call, whether the task may be called now: still pending and not taken
- * by another executor, the campaign not revoked, the number not negative, and now inside its
+ * by another executor, the campaign not revoked, its upload not withdrawn, the number not
+ * negative, and now inside its
  * slot (retriggered tasks skip the slot check, unless they carry a custom slot), or without
  * slots inside the campaign. A task whose window has not opened yet waits for it.
  */
@@ -60,6 +63,8 @@ export function decide(task: TaskCheck, nowMs: number): Verdict {
     return { kind: 'skip' }
   if (task.campaignCancelled)
     return { kind: 'settle', status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED' }
+  if (task.uploadWithdrawn)
+    return { kind: 'settle', status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' }
   if (task.negative) return { kind: 'settle', status: 'NEGATIVE', reason: 'DO_NOT_CALL' }
   if (task.slot === 0 && task.customSlot === null) {
     // Without slots a task is called any time inside working hours while the campaign runs;

@@ -8,6 +8,7 @@ import {
   workingWindow,
 } from '../operators/outreach-schedule.js'
 import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
+import { taskRules } from '../storage/postgres/task-rules.js'
 import { execAll, type Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
@@ -103,6 +104,7 @@ export async function retrigger(
       WHERE campaign_id = ${campaignId} AND task_date = ${input.date}::date
         AND (${input.slot ?? null}::smallint IS NULL OR slot = ${input.slot ?? null}::smallint)
         AND status IN ('IN_PROGRESS', 'PARTIAL_COMPLETE', 'FAILED')
+        AND NOT ${taskRules.withdrawn('flow_task.request_id')}
       RETURNING slot
     )
     SELECT slot, count(*) AS n FROM moved GROUP BY slot ORDER BY slot

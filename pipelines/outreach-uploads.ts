@@ -9,6 +9,7 @@ import {
   deleteUploadRequest,
   insertUploadRequest,
   isIdempotencyKeyTaken,
+  withdrawUpload,
 } from '../storage/postgres/upload-request.repository.js'
 import type { UploadKind, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import { campaignOf } from './campaign-of.js'
@@ -131,4 +132,32 @@ export async function acceptUpload(
     () => deleteUploadRequest(deps.db, id),
   )
   return { row, replayed: false }
+}
+
+/**
+ * Withdraws a campaign's contacts upload (the wrong file, say): its tasks waiting for a call are
+ * cancelled, and no later day, retrigger or executor calls its records. Only once it is split
+ * (409 `upload_processing` before); withdrawing again changes nothing.
+ */
+export async function withdrawContacts(
+  deps: Pick<OutreachDeps, 'db' | 'clock'>,
+  campaignId: string,
+  requestId: string,
+): Promise<{ requestId: string; withdrawnAt: string; cancelledTasks: number }> {
+  await openOutreachCampaign(deps.db, campaignId)
+  const upload = await uploadOf(deps.db, campaignId, requestId)
+  if (upload.kind !== 'contacts')
+    throw new DomainError('invalid', 'not_contacts', `Upload ${requestId} is not a contacts upload`)
+  if (upload.status === 'accepted' || upload.status === 'processing')
+    throw new DomainError(
+      'conflict',
+      'upload_processing',
+      `Upload ${requestId} is being split; withdraw it once it is completed`,
+    )
+  const done = await withdrawUpload(deps.db, requestId, new Date(deps.clock.now()))
+  return {
+    requestId,
+    withdrawnAt: done.withdrawnAt.toISOString(),
+    cancelledTasks: done.cancelledTasks,
+  }
 }

@@ -117,8 +117,9 @@ export async function countRecords(db: Kysely<Database>, requestId: string): Pro
 
 /**
  * Creates `date`'s tasks for one page of the campaign's records (id > `afterRecordId`), one per
- * slot, leaving out numbers negative for their request or on the do-not-call list, and records
- * of uploads split on `date` (upload-split made their tasks for that day's slots not yet over).
+ * slot, leaving out numbers negative for their request or on the do-not-call list, records of
+ * uploads split on `date` (upload-split made their tasks for that day's slots not yet over), and
+ * records of withdrawn uploads.
  * Idempotent. Returns the last record id of the page (undefined when there was none) and tasks
  * created.
  */
@@ -145,7 +146,7 @@ export async function createDayTasks(
       JOIN upload_request u ON u.id = p.request_id
       CROSS JOIN unnest(${input.slots}::smallint[]) AS s
       WHERE NOT ${taskRules.negative('p.request_id', 'p.phone')}
-        AND u.split_day IS DISTINCT FROM ${input.date}::date
+        AND u.split_day IS DISTINCT FROM ${input.date}::date AND u.withdrawn_at IS NULL
       ORDER BY p.id, s
       ON CONFLICT (record_id, task_date, slot) DO NOTHING
       RETURNING 1

@@ -25,6 +25,8 @@ export type TaskForCall = Pick<
   settings: Record<string, unknown>
   /** Negative for its request or on the do-not-call list. */
   negative: boolean
+  /** Its upload was withdrawn. */
+  withdrawn: boolean
 }
 
 /** Loads tasks with their campaign, record data and do-not-call state, in one query. */
@@ -37,7 +39,8 @@ export async function loadTasksForCall(
     SELECT t.id, t.campaign_id, t.request_id, t.record_id, t.phone, t.task_date::text AS task_date,
       t.slot, t.status, t.attempts, t.retriggered, t.custom_slot, r.data,
       c.status AS campaign_status, c.end_at AS campaign_end, c.settings,
-      ${taskRules.negative('t.request_id', 't.phone')} AS negative
+      ${taskRules.negative('t.request_id', 't.phone')} AS negative,
+      ${taskRules.withdrawn('t.request_id')} AS withdrawn
     FROM flow_task t
     JOIN campaign c ON c.id = t.campaign_id
     JOIN outreach_record r ON r.id = t.record_id
@@ -76,6 +79,7 @@ export async function claimTasks(
       WHERE t.id = w.task_id AND t.attempts = w.attempts AND t.status = 'IN_PROGRESS'
         AND c.id = t.campaign_id AND c.status <> 'Cancelled'
         AND NOT ${taskRules.negative('t.request_id', 't.phone')}
+        AND NOT ${taskRules.withdrawn('t.request_id')}
         AND NOT ${taskRules.openAttempt('t')}
       RETURNING t.*, w.attempt_id
     )

@@ -12,6 +12,12 @@ export const taskRules = {
       OR EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = ${sql.ref(phone)}))`
   },
 
+  /** The task's upload was withdrawn: it must not be called again. */
+  withdrawn(requestId: string): RawBuilder<boolean> {
+    return sql<boolean>`EXISTS (SELECT 1 FROM upload_request u
+      WHERE u.id = ${sql.ref(requestId)} AND u.withdrawn_at IS NOT NULL)`
+  },
+
   /** The task was never attempted and is still pending: it can be cancelled or failed. */
   notYetExecuted(task: string): RawBuilder<boolean> {
     return sql<boolean>`(${sql.ref(`${task}.status`)} = 'IN_PROGRESS' AND ${sql.ref(`${task}.attempts`)} = 0)`

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from './database.js'
+import { taskRules } from './task-rules.js'
 import type { UploadErrorRow, UploadKind, UploadRequestRow } from './upload-request.table.js'
 
 /** Stores a new upload request in `accepted`. */
@@ -98,6 +99,40 @@ export async function markSplitDay(db: Kysely<Database>, id: string, day: string
     .set((eb) => ({ split_day: eb.fn.coalesce('split_day', eb.val(day)) }))
     .where('id', '=', id)
     .execute()
+}
+
+/**
+ * Withdraws a contacts upload: marks it (the first time counts) and cancels its tasks waiting
+ * for a call (`CANCELLED`/`UPLOAD_WITHDRAWN`, marked as cancelled by it); a call in flight
+ * finishes. Returns when it was withdrawn and how many tasks it cancelled in all.
+ */
+export async function withdrawUpload(
+  db: Kysely<Database>,
+  id: string,
+  at: Date,
+): Promise<{ withdrawnAt: Date; cancelledTasks: number }> {
+  return db.transaction().execute(async (trx) => {
+    const marked = await trx
+      .updateTable('upload_request')
+      .set((eb) => ({ withdrawn_at: eb.fn.coalesce('withdrawn_at', eb.val(at)) }))
+      .where('id', '=', id)
+      .returning('withdrawn_at')
+      .executeTakeFirstOrThrow()
+    await sql`
+      UPDATE flow_task t SET status = 'CANCELLED', reason = 'UPLOAD_WITHDRAWN',
+        cancelled_by = ${id}::uuid, updated_at = ${at}
+      FROM outreach_record r
+      WHERE r.request_id = ${id}::uuid AND t.record_id = r.id AND ${taskRules.awaitingCall('t')}
+    `.execute(trx)
+    const counted = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM flow_task t JOIN outreach_record r ON t.record_id = r.id
+      WHERE r.request_id = ${id}::uuid AND t.cancelled_by = ${id}::uuid
+    `.execute(trx)
+    return {
+      withdrawnAt: marked.withdrawn_at ?? at,
+      cancelledTasks: Number(counted.rows[0]?.n ?? 0),
+    }
+  })
 }
 
 /** Final counts of a finished request. */

@@ -30,6 +30,8 @@ export interface UploadRequestTable {
   idempotency_key: string | null
   /** The campaign day it was (first) split on, `YYYY-MM-DD`; null before. */
   split_day: string | null
+  /** When it was withdrawn; null while it stands. */
+  withdrawn_at: Date | null
 }
 export type UploadRequestRow = Selectable<UploadRequestTable>
 

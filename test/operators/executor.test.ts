@@ -20,6 +20,7 @@ const task = (over: Partial<TaskCheck> = {}): TaskCheck => ({
   retriggered: false,
   customSlot: null,
   campaignCancelled: false,
+  uploadWithdrawn: false,
   negative: false,
   schedule,
   campaignEndMs: kolkata('00:00', '2026-12-22'),
@@ -47,10 +48,14 @@ describe('decide', () => {
     expect(decide(task({ attempts: 1 }), kolkata('10:30'))).toEqual({ kind: 'skip' })
   })
 
-  it('should settle tasks of a revoked campaign and negative numbers without a call', () => {
+  it('should settle tasks of a revoked campaign, a withdrawn upload and negative numbers without a call', () => {
     expect(decide(task({ campaignCancelled: true }), kolkata('10:30'))).toMatchObject({
       status: 'CANCELLED',
       reason: 'CAMPAIGN_REVOKED',
+    })
+    expect(decide(task({ uploadWithdrawn: true }), kolkata('10:30'))).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'UPLOAD_WITHDRAWN',
     })
     expect(decide(task({ negative: true }), kolkata('10:30'))).toMatchObject({
       status: 'NEGATIVE',

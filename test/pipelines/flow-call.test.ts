@@ -45,6 +45,7 @@ const task = (id: string, phone: string): TaskForCall => ({
     flow: { url: flow.url, timeoutMs: 300, maxAttempts: 3, retryDelaySeconds: 600 },
   },
   negative: false,
+  withdrawn: false,
 })
 
 describe('callFlow', () => {

@@ -413,4 +413,76 @@ describe('outreach operations', () => {
       expect(problem.title).toMatch(/runs from 2026-11-22 to 2026-11-24 \(Asia\/Kolkata\)$/)
     }
   })
+
+  it('should withdraw an upload: its tasks cancelled, and no later day, retrigger or call for it', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(10)
+    const upload = async (phones: string) => {
+      const { requestId } = (await (
+        await csv(`/campaigns/${id}/uploads`, `phone\n${phones}\n`)
+      ).json()) as { requestId: string }
+      await uploadStatus(id, requestId)
+      return requestId
+    }
+    const wrong = await upload('6100001\n6100002')
+    const right = await upload('6100003')
+    const withdraw = (requestId: string) =>
+      t.app.request(`/campaigns/${id}/uploads/${requestId}`, { method: 'DELETE', headers: admin })
+
+    // Not while it is being split.
+    await s.db
+      .updateTable('upload_request')
+      .set({ status: 'processing' })
+      .where('id', '=', right)
+      .execute()
+    expect(await (await withdraw(right)).json()).toMatchObject({
+      status: 409,
+      code: 'upload_processing',
+    })
+    await s.db
+      .updateTable('upload_request')
+      .set({ status: 'completed' })
+      .where('id', '=', right)
+      .execute()
+
+    const first = (await (await withdraw(wrong)).json()) as { withdrawnAt: string }
+    expect(first).toMatchObject({ requestId: wrong, cancelledTasks: 2 })
+    expect(await (await withdraw(wrong)).json()).toEqual({
+      ...first,
+      requestId: wrong,
+      cancelledTasks: 2,
+    })
+    const shown = await t.app.request(`/campaigns/${id}/uploads/${wrong}`, { headers: admin })
+    expect(await shown.json()).toMatchObject({ withdrawnAt: first.withdrawnAt })
+
+    clock.set(kolkata('2026-11-22', '10:00'))
+    await eventually(async () => flow.calls.some((c) => c.phone === '6100003'))
+    clock.set(kolkata('2026-11-22', '12:00'))
+    await eventually(async () => (await dash(id)).pending === 0)
+    expect(flow.calls.filter((c) => c.phone.startsWith('610000')).map((c) => c.phone)).toEqual([
+      '6100003',
+    ])
+    // A task of the withdrawn upload that had failed is not retriggered.
+    await s.db
+      .updateTable('flow_task')
+      .set({ status: 'FAILED', reason: 'FLOW_ERROR' })
+      .where('request_id', '=', wrong)
+      .where('phone', '=', '6100001')
+      .execute()
+    const retriggered = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22' }, admin),
+    )
+    expect(await retriggered.json()).toEqual({ retriggered: 0 })
+    // The next day has tasks for the upload that stands only.
+    clock.set(kolkata('2026-11-23', '00:00'))
+    await eventually(async () => (await dash(id, '2026-11-23')).uploaded === 1)
+    const nextDay = await s.db
+      .selectFrom('flow_task')
+      .select('request_id')
+      .where('campaign_id', '=', id)
+      .where('task_date', '=', '2026-11-23')
+      .execute()
+    expect(nextDay.map((task) => task.request_id)).toEqual([right])
+  })
 })
