@@ -1,5 +1,6 @@
 import { concatMap } from 'rxjs'
 import { z } from 'zod'
+import { groupBy } from '../operators/group-by.js'
 import { dayOf, isCampaignDay, openSlots } from '../operators/outreach-schedule.js'
 import { uploadSplit, type CsvRow, type Split } from '../operators/upload-split.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
@@ -253,25 +254,12 @@ export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMess
     deadLettered: async (entries) => {
       const at = new Date(deps.clock.now())
       const failures = entries.map(({ value, error }) => ({
-        value,
+        table: 'requestId' in value ? ('upload_request' as const) : ('do_not_call_import' as const),
+        id: 'requestId' in value ? value.requestId : value.importId,
         error: `${error} (replay the dead letter of outreach:uploads to try again)`,
       }))
-      await failFileJobsDeadLettered(
-        deps.db,
-        'upload_request',
-        failures.flatMap(({ value, error }) =>
-          'requestId' in value ? [{ id: value.requestId, error }] : [],
-        ),
-        at,
-      )
-      await failFileJobsDeadLettered(
-        deps.db,
-        'do_not_call_import',
-        failures.flatMap(({ value, error }) =>
-          'importId' in value ? [{ id: value.importId, error }] : [],
-        ),
-        at,
-      )
+      for (const [table, list] of groupBy(failures, (f) => f.table))
+        await failFileJobsDeadLettered(deps.db, table, list, at)
     },
   }
 }
