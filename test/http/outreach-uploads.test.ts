@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { replayDeadLetters } from '../../pipelines/dead-letters.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { insertDoNotCallImport } from '../../storage/postgres/do-not-call-import.repository.js'
 import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { exampleOutreach } from '../support/example-outreach.js'
@@ -293,7 +294,7 @@ describe('contact uploads', () => {
     expect((await upload(campaignId, '{}', 'application/json')).status).toBe(415)
   })
 
-  it('should fail an upload whose entry was dead-lettered, and run it again when that is replayed', async () => {
+  it('should fail an upload or a do-not-call import whose entry was dead-lettered, and run it again when that is replayed', async () => {
     const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
     const fileKey = `uploads/${campaignId}/lost.csv` // accepted, then lost before the split
     const request = await insertUploadRequest(s.db, {
@@ -306,20 +307,38 @@ describe('contact uploads', () => {
       createdBy: '1',
     })
     await s.redis.xadd(s.keys.outreachUploads, '*', 'requestId', request.id)
+    // A do-not-call import whose file was lost too.
+    const listKey = 'do-not-call/lost.csv'
+    const list = await insertDoNotCallImport(s.db, {
+      id: '00000000-0000-4000-8000-000000000003',
+      fileKey: listKey,
+      bytes: 19,
+      createdBy: '1',
+    })
+    await s.redis.xadd(s.keys.outreachUploads, '*', 'importId', list.id)
     const status = async () =>
       (await (
         await t.app.request(`/campaigns/${campaignId}/uploads/${request.id}`, { headers: admin })
       ).json()) as { status: string; error?: string; rows: { accepted: number } }
+    const imported = async () =>
+      (await (
+        await t.app.request(`/do-not-call/imports/${list.id}`, { headers: admin })
+      ).json()) as { status: string; error?: string; rows: { added: number } }
+    const givenUp =
+      /^gave up after 4 deliveries: ENOENT.*\(replay the dead letter of outreach:uploads to try again\)$/
     await eventually(async () => (await status()).status === 'failed', 15_000)
-    expect((await status()).error).toMatch(
-      /^gave up after 4 deliveries: ENOENT.*\(replay the dead letter of outreach:uploads to try again\)$/,
-    )
+    expect((await status()).error).toMatch(givenUp)
+    await eventually(async () => (await imported()).status === 'failed', 15_000)
+    expect((await imported()).error).toMatch(givenUp)
 
     await s.files.write(fileKey, Readable.from(['phone\n9000000001\n']))
-    expect(await replayDeadLetters(s.redis, s.keys, 'outreach:uploads')).toBe(1)
+    await s.files.write(listKey, Readable.from(['phone\n9000000002\n']))
+    expect(await replayDeadLetters(s.redis, s.keys, 'outreach:uploads')).toBe(2)
     await eventually(async () => (await status()).status === 'completed')
     expect(await status()).toMatchObject({ rows: { accepted: 1 } })
     expect((await status()).error).toBeUndefined()
+    await eventually(async () => (await imported()).status === 'completed')
+    expect(await imported()).toMatchObject({ rows: { added: 1 } })
   })
 
   it('should hand a big upload over when its worker stops, and finish it exactly on the next', async () => {
