@@ -8,7 +8,10 @@ import {
 } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard } from '../pipelines/outreach-dashboard.js'
-import { findDoNotCallImport } from '../storage/postgres/do-not-call-import.repository.js'
+import {
+  findDoNotCallImport,
+  listDoNotCallImports,
+} from '../storage/postgres/do-not-call-import.repository.js'
 import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
@@ -105,6 +108,12 @@ function doNotCallImportView(row: DoNotCallImportRow): z.infer<typeof DoNotCallI
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
   const PhoneParams = phoneParams(deps.phoneRegion)
+  const importOr404 = async (importId: string) => {
+    const row = await findDoNotCallImport(deps.db, importId)
+    if (row === undefined)
+      throw new HttpProblem(404, 'import_not_found', `No do-not-call import ${importId}`)
+    return row
+  }
   return openApiApp()
     .openapi(
       createRoute({
@@ -157,6 +166,51 @@ export const outreachRoutes = (deps: AppDeps) => {
     .openapi(
       createRoute({
         method: 'get',
+        path: '/do-not-call/imports',
+        summary: 'Do-not-call imports, newest first, without their rows not taken (admin)',
+        description:
+          'Pages of `limit` (default 100); when there may be more, `next` is the `before` of the next page.',
+        security: bearer,
+        middleware: [admin] as const,
+        request: {
+          query: z.object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            before: z.uuid().optional(),
+          }),
+        },
+        responses: {
+          200: {
+            description: 'Imports',
+            content: json(
+              z.object({
+                imports: z.array(DoNotCallImportSchema.omit({ invalid: true })),
+                next: z.string().optional(),
+              }),
+            ),
+          },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const { limit, before } = c.req.valid('query')
+        const after = before === undefined ? undefined : await importOr404(before)
+        const rows = await listDoNotCallImports(deps.db, { before: after, limit })
+        const last = rows.length === limit ? rows[rows.length - 1] : undefined
+        return c.json(
+          {
+            imports: rows.map((row) => {
+              const { invalid: _rows, ...view } = doNotCallImportView(row)
+              return view
+            }),
+            ...(last === undefined ? {} : { next: last.id }),
+          },
+          200,
+        )
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
         path: '/do-not-call/imports/{importId}',
         summary:
           'Where a do-not-call import is, its counts and its first 1000 rows not taken (admin)',
@@ -169,11 +223,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         },
       }),
       async (c) => {
-        const { importId } = c.req.valid('param')
-        const row = await findDoNotCallImport(deps.db, importId)
-        if (row === undefined)
-          throw new HttpProblem(404, 'import_not_found', `No do-not-call import ${importId}`)
-        return c.json(doNotCallImportView(row), 200)
+        return c.json(doNotCallImportView(await importOr404(c.req.valid('param').importId)), 200)
       },
     )
     .openapi(

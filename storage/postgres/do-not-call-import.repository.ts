@@ -29,6 +29,20 @@ export async function findDoNotCallImport(
   return db.selectFrom('do_not_call_import').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** Imports newest first, those before `before` when given, at most `limit`. */
+export async function listDoNotCallImports(
+  db: Kysely<Database>,
+  input: { before?: DoNotCallImportRow | undefined; limit: number },
+): Promise<DoNotCallImportRow[]> {
+  let query = db.selectFrom('do_not_call_import').selectAll()
+  const { before } = input
+  if (before !== undefined)
+    query = query.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(before.created_at, before.id)),
+    )
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(input.limit).execute()
+}
+
 /** Deletes an import that was never queued. */
 export async function deleteDoNotCallImport(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('do_not_call_import').where('id', '=', id).execute()

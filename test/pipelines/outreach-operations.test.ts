@@ -274,6 +274,17 @@ describe('outreach operations', () => {
       (await t.app.request(`/do-not-call/imports/${crypto.randomUUID()}`, { headers: admin }))
         .status,
     ).toBe(404)
+    // Both imports, newest first, in pages.
+    type Listed = { imports: { importId: string; rows: object }[]; next?: string }
+    const page = async (query: string) =>
+      (await (
+        await t.app.request(`/do-not-call/imports${query}`, { headers: admin })
+      ).json()) as Listed
+    const firstPage = await page('?limit=1')
+    expect(firstPage.imports).toHaveLength(1)
+    expect(firstPage.imports[0]?.importId).not.toBe(added.importId)
+    const secondPage = await page(`?limit=1&before=${firstPage.next ?? ''}`)
+    expect(secondPage.imports.map((i) => i.importId)).toEqual([added.importId])
     // A file that cannot be read is refused whole, saying why.
     for (const [body, code] of [
       ['phone\n4000003\n"4000004\n', 'malformed_csv'],
