@@ -22,7 +22,16 @@ import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { topTotals } from '../storage/postgres/purchase-total.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { assertAdmin, bearerCaller, requireAdmin } from './auth.js'
-import { MoneySchema, bearer, json, openApiApp, optionalBearer, problems } from './openapi-app.js'
+import {
+  MoneySchema,
+  PageLimit,
+  bearer,
+  json,
+  nextPage,
+  openApiApp,
+  optionalBearer,
+  problems,
+} from './openapi-app.js'
 import { DayTotalsSchema, OutreachCampaignSchema } from './outreach.routes.js'
 import { HttpProblem } from './problem.js'
 
@@ -135,7 +144,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
           query: z.object({
             type: z.enum(['purchase', 'outreach']).optional(),
             status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']).optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            limit: PageLimit,
             after: IdParams.shape.id.optional(),
           }),
         },
@@ -176,8 +185,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
           if (totals === undefined) throw new Error(`No totals for campaign ${row.id}`)
           return { ...outreachCampaignView(row, now), today: totals }
         })
-        const last = rows.length === limit ? rows[rows.length - 1] : undefined
-        return c.json({ campaigns, ...(last === undefined ? {} : { next: last.id }) }, 200)
+        return c.json({ campaigns, ...nextPage(rows, limit) }, 200)
       },
     )
     .openapi(

@@ -43,6 +43,18 @@ export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 |
     ]),
   )
 
+/** The `limit` of a page of a list (1–1,000, default 100). */
+export const PageLimit = z.coerce.number().int().min(1).max(1000).default(100)
+
+/**
+ * `{next}` when a page of `limit` rows is full (there may be more): the id of its last row, which
+ * the next request passes as its cursor; `{}` otherwise.
+ */
+export function nextPage(rows: readonly { id: string }[], limit: number): { next?: string } {
+  const last = rows.length === limit ? rows[rows.length - 1] : undefined
+  return last === undefined ? {} : { next: last.id }
+}
+
 /** The bearer-token security requirement. */
 export const bearer = [{ bearer: [] }]
 /** A bearer token that may be left out (it shows more when given). */

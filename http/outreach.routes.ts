@@ -12,7 +12,6 @@ import {
   findDoNotCallImport,
   listDoNotCallImports,
 } from '../storage/postgres/do-not-call-import.repository.js'
-import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
@@ -21,7 +20,7 @@ import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, json, openApiApp, problems } from './openapi-app.js'
+import { PageLimit, bearer, json, nextPage, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 import {
   IdempotencyHeaders,
@@ -174,7 +173,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         middleware: [admin] as const,
         request: {
           query: z.object({
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            limit: PageLimit,
             before: z.uuid().optional(),
           }),
         },
@@ -195,14 +194,13 @@ export const outreachRoutes = (deps: AppDeps) => {
         const { limit, before } = c.req.valid('query')
         const after = before === undefined ? undefined : await importOr404(before)
         const rows = await listDoNotCallImports(deps.db, { before: after, limit })
-        const last = rows.length === limit ? rows[rows.length - 1] : undefined
         return c.json(
           {
             imports: rows.map((row) => {
               const { invalid: _rows, ...view } = doNotCallImportView(row)
               return view
             }),
-            ...(last === undefined ? {} : { next: last.id }),
+            ...nextPage(rows, limit),
           },
           200,
         )
@@ -366,15 +364,7 @@ export const outreachRoutes = (deps: AppDeps) => {
       async (c) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
         const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
-        return c.json(
-          await dashboard(
-            deps.db,
-            campaign,
-            date,
-            await dayWasRetriggered(deps.db, campaign.id, date),
-          ),
-          200,
-        )
+        return c.json(await dashboard(deps.db, campaign, date), 200)
       },
     )
     .openapi(

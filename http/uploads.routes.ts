@@ -10,7 +10,7 @@ import {
 import type { UploadErrorRow, UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, json, openApiApp, problems } from './openapi-app.js'
+import { PageLimit, bearer, json, nextPage, openApiApp, problems } from './openapi-app.js'
 import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
 
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
@@ -115,7 +115,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
           params: Params,
           query: z.object({
             kind: z.enum(['contacts', 'negatives']).optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            limit: PageLimit,
             before: z.uuid().optional(),
           }),
         },
@@ -139,11 +139,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
           ...(kind === undefined ? {} : { kind }),
           ...(before === undefined ? {} : { before: await uploadOf(deps.db, id, before) }),
         })
-        const last = rows.length === limit ? rows[rows.length - 1] : undefined
-        return c.json(
-          { uploads: rows.map(uploadView), ...(last === undefined ? {} : { next: last.id }) },
-          200,
-        )
+        return c.json({ uploads: rows.map(uploadView), ...nextPage(rows, limit) }, 200)
       },
     )
     .openapi(

@@ -6,14 +6,13 @@ import {
   deleteDoNotCallImport,
   insertDoNotCallImport,
 } from '../storage/postgres/do-not-call-import.repository.js'
-import { failFileJob, startFileJob } from '../storage/postgres/file-job.repository.js'
+import { startFileJob } from '../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
 import { addDoNotCall } from '../storage/postgres/negative-number.repository.js'
-import { FileProblem, queueOrUndo, readCsv, storeCheckedCsv } from './csv-check.js'
+import { queueOrUndo, storeCheckedCsv } from './csv-check.js'
+import { eachChunk } from './file-chunks.js'
 import type { OutreachDeps } from './outreach-deps.js'
 
-/** Numbers written per statement. */
-const CHUNK = 5000
 /** Rows whose number was not taken that an import keeps to show. */
 const INVALID_SHOWN = 1000
 
@@ -47,43 +46,26 @@ export async function acceptDoNotCall(
  * come from the whole file and the list.
  */
 export async function importDoNotCall(
-  deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock'>,
+  deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock' | 'stopping'>,
   importId: string,
 ): Promise<void> {
   const started = await startFileJob(deps.db, 'do_not_call_import', importId)
   if (started === undefined || started.status !== 'processing') return
   const out = { total: 0, invalid: 0, invalidRows: [] as { row: number; phone: string }[] }
-  try {
-    await readCsv(deps.files.read(started.file_key), undefined, async (records) => {
-      let phones = new Set<string>()
-      for await (const { cells, ragged } of records) {
-        out.total++
-        // A ragged row's phone cell may hold another column's value: it is not taken.
-        const phone =
-          ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
-        if (phone === undefined) {
-          out.invalid++
-          if (out.invalidRows.length < INVALID_SHOWN)
-            out.invalidRows.push({ row: out.total, phone: cells.phone ?? '' })
-        } else phones.add(phone)
-        if (phones.size === CHUNK) {
-          await addDoNotCall(deps.db, [...phones], started.created_by, importId)
-          phones = new Set()
-        }
-      }
-      await addDoNotCall(deps.db, [...phones], started.created_by, importId)
-    })
-  } catch (error) {
-    // Checked when accepted: only a file changed or lost since ends here.
-    if (!(error instanceof FileProblem)) throw error
-    await failFileJob(
-      deps.db,
-      'do_not_call_import',
-      importId,
-      error.message,
-      new Date(deps.clock.now()),
-    )
-    return
-  }
+  const job = { table: 'do_not_call_import', id: importId, fileKey: started.file_key } as const
+  const ok = await eachChunk(deps, job, async (rows) => {
+    const phones = new Set<string>()
+    for (const { row, cells, ragged } of rows) {
+      out.total++
+      // A ragged row's phone cell may hold another column's value: it is not taken.
+      const phone =
+        ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
+      if (phone !== undefined) phones.add(phone)
+      else if (++out.invalid <= INVALID_SHOWN)
+        out.invalidRows.push({ row, phone: cells.phone ?? '' })
+    }
+    await addDoNotCall(deps.db, [...phones], started.created_by, importId)
+  })
+  if (!ok) return
   await completeDoNotCallImport(deps.db, importId, out, new Date(deps.clock.now()))
 }

@@ -3,6 +3,7 @@ import { groupBy } from '../operators/group-by.js'
 import { dayOf, slotWindow } from '../operators/outreach-schedule.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
+import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
 import { outreachSettings } from './outreach-campaigns.js'
 
@@ -75,10 +76,10 @@ export async function dashboard(
   db: Kysely<Database>,
   campaign: CampaignRow,
   date: string,
-  retriggered: boolean,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
   const totals = dayTotals((await dayCounts(db, [campaign.id], date)).get(campaign.id))
+  const retriggered = await dayWasRetriggered(db, campaign.id, date)
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'
       ? 'Cancelled'

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely'
 import { slotWindow, type DayWindow } from '../operators/outreach-schedule.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
-import { unfinishedDoNotCallImports } from '../storage/postgres/do-not-call-import.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import {
@@ -9,6 +8,7 @@ import {
   slotsWithPendingTasks,
 } from '../storage/postgres/flow-task.repository.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
+import { unfinishedFileJobs } from '../storage/postgres/file-job.repository.js'
 import { allTotals } from '../storage/postgres/purchase-total.repository.js'
 import { execAll } from '../storage/redis/connection.js'
 import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
@@ -77,18 +77,19 @@ export async function rebuild(
     await scheduleTimers(deps.redis, deps.keys, timers)
     report.timers += timers.length
   }
-  // Uploads accepted or interrupted while Redis was lost are queued again (splitting is idempotent).
-  const unfinished = await deps.db
-    .selectFrom('upload_request')
-    .select('id')
-    .where('status', 'in', ['accepted', 'processing'])
-    .execute()
-  for (const { id } of unfinished)
-    await deps.redis.xadd(deps.keys.outreachUploads, '*', 'requestId', id)
-  // Do-not-call imports too (adding numbers is idempotent).
-  const imports = await unfinishedDoNotCallImports(deps.db)
-  for (const id of imports) await deps.redis.xadd(deps.keys.outreachUploads, '*', 'importId', id)
-  report.uploads = unfinished.length + imports.length
+  // Uploads and do-not-call imports accepted or interrupted while Redis was lost are queued
+  // again (splitting and adding numbers are idempotent).
+  const queue = deps.redis.multi()
+  for (const [table, field] of [
+    ['upload_request', 'requestId'],
+    ['do_not_call_import', 'importId'],
+  ] as const) {
+    for (const id of await unfinishedFileJobs(deps.db, table)) {
+      queue.xadd(deps.keys.outreachUploads, '*', field, id)
+      report.uploads++
+    }
+  }
+  await execAll(queue)
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')
   return report

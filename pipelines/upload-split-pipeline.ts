@@ -24,13 +24,12 @@ import {
   markSplitDay,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
-import { FileProblem, readCsv } from './csv-check.js'
 import { importDoNotCall } from './do-not-call.js'
+import { eachChunk } from './file-chunks.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { releaseFields } from './outreach-work-pipeline.js'
 import type { ActorDefinition, Effect } from './runtime/actor.js'
-import { StopRequestedError } from './runtime/errors.js'
 
 /** An entry of `outreach:uploads`: an accepted upload, or a do-not-call import. */
 export const UploadMessage = z.union([
@@ -39,13 +38,9 @@ export const UploadMessage = z.union([
 ])
 export type UploadMessage = z.infer<typeof UploadMessage>
 
-/** Rows stored per statement. */
-const CHUNK = 5000
-/**
- * Chunks written concurrently, each on its own connection: one Postgres backend per core here
- * (bench/upload: 2 → ~49,000 rows/s, 3 → ~40,000).
- */
-const STORES_IN_FLIGHT = 2
+/** An upload as the file job {@link eachChunk} reads. */
+const uploadJob = (request: UploadRequestRow) =>
+  ({ table: 'upload_request', id: request.id, fileKey: request.file_key }) as const
 
 /**
  * Splits one contacts upload: streams the file through csv-parse in chunks, stores records and
@@ -106,7 +101,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     totals.negative += stored.negative
   }
 
-  if (!(await eachChunk(deps, request, store))) return {}
+  if (!(await eachChunk(deps, uploadJob(request), store))) return {}
   const accepted = await countRecords(deps.db, requestId)
   await completeUpload(
     deps.db,
@@ -131,62 +126,6 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
 }
 
 /**
- * Feeds the request's file to `store` in chunks of rows; false when the file turned out
- * unusable (the request is then failed with the reason).
- */
-async function eachChunk(
-  deps: OutreachDeps,
-  request: UploadRequestRow,
-  store: (rows: CsvRow[]) => Promise<void>,
-): Promise<boolean> {
-  let seen = 0
-  try {
-    await readCsv(deps.files.read(request.file_key), undefined, async (records) => {
-      // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
-      // memory stays bounded by that many chunks.
-      const inFlight = new Set<Promise<void>>()
-      const launch = async (rows: CsvRow[]) => {
-        const write = store(rows).finally(() => inFlight.delete(write))
-        write.catch(() => undefined) // handled by the race or the final wait
-        inFlight.add(write)
-        if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
-      }
-      let rows: CsvRow[] = []
-      try {
-        for await (const record of records) {
-          rows.push({ row: ++seen, ...record })
-          if (rows.length === CHUNK) {
-            // Stopping: hand the upload over (what is stored stays; a rerun stores none twice).
-            if (deps.stopping?.aborted === true)
-              throw new StopRequestedError(
-                `stopping after ${seen} rows; the upload resumes elsewhere`,
-              )
-            await launch(rows)
-            rows = []
-          }
-        }
-        await launch(rows)
-      } finally {
-        await Promise.all(inFlight)
-      }
-    })
-    return true
-  } catch (error) {
-    if (error instanceof FileProblem) {
-      await failFileJob(
-        deps.db,
-        'upload_request',
-        request.id,
-        error.message,
-        new Date(deps.clock.now()),
-      )
-      return false
-    }
-    throw error
-  }
-}
-
-/**
  * Splits a negatives upload: its numbers are stored for the contacts request it names, and that
  * request's tasks not yet executed for them become NEGATIVE (later days create none).
  */
@@ -194,7 +133,7 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
   const parentId = request.parent_id ?? ''
   const split = uploadSplit({ phoneRegion: deps.phoneRegion })
   const totals = { rows: 0, invalid: 0 }
-  const ok = await eachChunk(deps, request, async (rows) => {
+  const ok = await eachChunk(deps, uploadJob(request), async (rows) => {
     const chunk = split(rows)
     totals.rows += chunk.rows
     totals.invalid += chunk.invalid

@@ -71,13 +71,3 @@ export async function completeDoNotCallImport(
     .where('id', '=', id)
     .execute()
 }
-
-/** Ids of imports accepted or interrupted, to queue again after Redis was lost. */
-export async function unfinishedDoNotCallImports(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db
-    .selectFrom('do_not_call_import')
-    .select('id')
-    .where('status', 'in', ['accepted', 'processing'])
-    .execute()
-  return rows.map((r) => r.id)
-}

@@ -50,6 +50,17 @@ export async function failFileJobsDeadLettered(
   `.execute(db)
 }
 
+/** Ids of the table's jobs accepted or interrupted, to queue again after Redis was lost. */
+export async function unfinishedFileJobs(
+  db: Kysely<Database>,
+  table: FileJobTable,
+): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    SELECT id FROM ${sql.table(table)} WHERE status IN ('accepted', 'processing')
+  `.execute(db)
+  return result.rows.map((r) => r.id)
+}
+
 /** Fails a file job with a reason (its campaign was revoked, its file cannot be read). */
 export async function failFileJob(
   db: Kysely<Database>,
