@@ -6,7 +6,18 @@ import type { FileStore } from '../storage/filestore.js'
 
 /** Why a file cannot be taken at all. */
 export type FileProblemCode =
-  'empty_file' | 'missing_column' | 'malformed_csv' | 'not_utf8' | 'file_too_large'
+  | 'empty_file'
+  | 'missing_column'
+  | 'malformed_csv'
+  | 'not_utf8'
+  | 'file_too_large'
+  | 'row_too_large'
+
+/**
+ * The longest row a CSV may hold, in bytes. Contact rows are short; past this, the parser would
+ * hold one row in memory up to the whole file (a quote left open makes the rest one cell).
+ */
+export const MAX_CSV_ROW_BYTES = 1024 * 1024
 
 /** A file-level problem, answered as problem+json. */
 export class FileProblem extends Error {
@@ -210,6 +221,14 @@ export function asFileProblem(error: unknown): unknown {
   if (cause instanceof FileProblem) return cause
   // Every parse error of csv-parse, whatever its code (`INVALID_OPENING_QUOTE` has no `CSV_`).
   const parsing = error instanceof CsvError ? error : cause instanceof CsvError ? cause : undefined
+  if (parsing?.code === 'CSV_MAX_RECORD_SIZE') {
+    const line = (parsing as { lines?: number }).lines
+    return new FileProblem(
+      'row_too_large',
+      `A row is longer than ${MAX_CSV_ROW_BYTES} bytes (at line ${line}); is a quote left open?`,
+      line,
+    )
+  }
   if (parsing !== undefined) {
     return new FileProblem(
       'malformed_csv',
@@ -240,7 +259,12 @@ export async function readCsv(
       utf8Only(),
       // Rows come as arrays and are named here, so a ragged row is told by its length for free
       // (csv-parse's per-record context for on_record costs ~3 µs a row).
-      parse({ bom: true, skip_empty_lines: true, relax_column_count: true }),
+      parse({
+        bom: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        max_record_size: MAX_CSV_ROW_BYTES,
+      }),
       async (rows: AsyncIterable<string[]>) => {
         try {
           await consume(named(rows))

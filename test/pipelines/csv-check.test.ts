@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { checkCsv, FileProblem, firstInvalidUtf8 } from '../../pipelines/csv-check.js'
+import {
+  checkCsv,
+  FileProblem,
+  firstInvalidUtf8,
+  MAX_CSV_ROW_BYTES,
+} from '../../pipelines/csv-check.js'
 
 const check = (content: string | Buffer) => checkCsv(Readable.from([Buffer.from(content)]), 'phone')
 const code = async (content: string | Buffer) =>
@@ -37,6 +42,26 @@ describe('checkCsv', () => {
     expect(await code(Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe, 0x0a]))).toBe(
       'not_utf8',
     )
+  })
+
+  it('should refuse a row longer than the limit as soon as it is read, naming the line', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x')
+    async function* openQuote() {
+      yield Buffer.from('phone,note\n1234567,ok\n7654321,"')
+      // Far more than the limit: the parser must stop long before the end.
+      for (let i = 0; i < (MAX_CSV_ROW_BYTES / chunk.length) * 64; i++) yield chunk
+    }
+    const problem = (await checkCsv(Readable.from(openQuote()), 'phone').catch(
+      (e: unknown) => e,
+    )) as FileProblem
+    expect(problem).toMatchObject({ code: 'row_too_large', line: 3 })
+    expect(problem.message).toBe(
+      `A row is longer than ${MAX_CSV_ROW_BYTES} bytes (at line 3); is a quote left open?`,
+    )
+    const wide = `phone,${'c,'.repeat(10)}note\n1234567,${'v,'.repeat(10)}${'y'.repeat(MAX_CSV_ROW_BYTES)}\n`
+    expect(await code(wide)).toBe('row_too_large')
+    const justUnder = `phone,note\n1234567,${'y'.repeat(MAX_CSV_ROW_BYTES - 20)}\n`
+    expect(await check(justUnder)).toBe(1)
   })
 
   it('should say on which line and at which byte a file stops being UTF-8, across chunks', async () => {
