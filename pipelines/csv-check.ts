@@ -12,6 +12,7 @@ export type FileProblemCode =
   | 'not_utf8'
   | 'file_too_large'
   | 'row_too_large'
+  | 'duplicate_column'
 
 /**
  * The longest row a CSV may hold, in bytes. Contact rows are short; past this, the parser would
@@ -166,7 +167,29 @@ export async function queueOrUndo(
 }
 
 /** Header names as compared: trimmed, lower case. */
-export const headerName = (name: string) => name.trim().toLowerCase()
+const headerName = (name: string) => name.trim().toLowerCase()
+
+/**
+ * The column names of a header row: {@link headerName}s, an empty one named after its position
+ * (`column_3`) so that its cells are kept. Two columns of one name would leave one's cells
+ * unread, so they make the file unusable.
+ */
+export function headerNames(row: string[]): string[] {
+  const names = row.map((cell, i) => headerName(cell) || `column_${i + 1}`)
+  const first = new Map<string, number>()
+  names.forEach((name, i) => {
+    const earlier = first.get(name)
+    if (earlier !== undefined) {
+      throw new FileProblem(
+        'duplicate_column',
+        `The header has two columns named ${JSON.stringify(name)} (columns ${earlier + 1} and ${i + 1}; names are compared ignoring case and spaces around them)`,
+        1,
+      )
+    }
+    first.set(name, i)
+  })
+  return names
+}
 
 /**
  * One data row: its cells by header name and, when it has more or fewer cells than the header
@@ -279,12 +302,12 @@ export async function readCsv(
   }
 }
 
-/** Rows after the first (the header, names as {@link headerName}) as records by header name. */
+/** Rows after the first (the header, names as {@link headerNames}) as records by header name. */
 async function* named(rows: AsyncIterable<string[]>): AsyncGenerator<CsvRecord> {
   let header: string[] | undefined
   for await (const row of rows) {
     if (header === undefined) {
-      header = row.map(headerName)
+      header = headerNames(row)
       continue
     }
     const cells: Record<string, string> = {}

@@ -282,6 +282,7 @@ describe('contact uploads', () => {
       ['name\nAsha\n', 400, 'missing_column'],
       ['phone,name\n1234567,"Asha\n', 400, 'malformed_csv'],
       ['phone,name\n1234567,As"ha\n', 400, 'malformed_csv'],
+      ['phone,name,Phone\n1234567,Asha,7654321\n', 400, 'duplicate_column'],
       [Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xc3, 0x28, 0x0a]), 400, 'not_utf8'],
       [`phone\n${'1234567\n'.repeat(10_000)}`, 413, 'file_too_large'],
     ]

@@ -4,6 +4,7 @@ import {
   checkCsv,
   FileProblem,
   firstInvalidUtf8,
+  headerNames,
   MAX_CSV_ROW_BYTES,
 } from '../../pipelines/csv-check.js'
 
@@ -42,6 +43,24 @@ describe('checkCsv', () => {
     expect(await code(Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xff, 0xfe, 0x0a]))).toBe(
       'not_utf8',
     )
+  })
+
+  it('should refuse a header naming one column twice, and name unnamed columns by position', async () => {
+    const problem = (await check('phone,Name,x, name \n1234567,a,b,c\n').catch(
+      (e: unknown) => e,
+    )) as FileProblem
+    expect(problem).toMatchObject({ code: 'duplicate_column', line: 1 })
+    expect(problem.message).toBe(
+      'The header has two columns named "name" (columns 2 and 4; names are compared ignoring case and spaces around them)',
+    )
+    expect(await code('Phone,name,PHONE\n1234567,a,7654321\n')).toBe('duplicate_column')
+    expect(headerNames([' Phone', '', 'Note', ' '])).toEqual([
+      'phone',
+      'column_2',
+      'note',
+      'column_4',
+    ])
+    expect(await check('phone,,\n1234567,a,\n')).toBe(1)
   })
 
   it('should refuse a row longer than the limit as soon as it is read, naming the line', async () => {
