@@ -33,7 +33,7 @@ const USAGE = `usage: campaign-streams <command>
   serve                                 HTTP only
   work [--actors a,b]                   actors only (${ACTOR_NAMES.join(', ')})
   migrate                               create the database if needed and apply migrations
-  rebuild                               restore leaderboards, timers, unfinished uploads and do-not-call imports in Redis from Postgres
+  rebuild                               restore leaderboards, timers, unfinished uploads and do-not-call imports, and dead letters in Redis from Postgres
   dead-letters list <stream>            print every dead letter as a JSON line
   dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
   dead-letters discard <stream> <id…>   delete those dead letters for good
@@ -249,24 +249,19 @@ async function run(command: string | undefined, args: string[], config: Config):
       const { deps, close } = context(config)
       if (action === 'list') {
         let listed = 0
-        let page = await listDeadLetters(deps.redis, deps.keys, stream, { count: 1000 })
+        let page = await listDeadLetters(deps, stream, { count: 1000 })
         while (page.deadLetters.length > 0) {
           process.stdout.write(page.deadLetters.map((d) => `${JSON.stringify(d)}\n`).join(''))
           listed += page.deadLetters.length
           const after = page.deadLetters[page.deadLetters.length - 1]?.id
-          page = await listDeadLetters(deps.redis, deps.keys, stream, { after, count: 1000 })
+          page = await listDeadLetters(deps, stream, { after, count: 1000 })
         }
         process.stderr.write(`${listed} dead letters\n`)
       } else if (action === 'replay') {
-        const replayed = await replayDeadLetters(
-          deps.redis,
-          deps.keys,
-          stream,
-          ids.length > 0 ? ids : undefined,
-        )
+        const replayed = await replayDeadLetters(deps, stream, ids.length > 0 ? ids : undefined)
         process.stdout.write(`replayed ${replayed}\n`)
       } else {
-        const discarded = await discardDeadLetters(deps.redis, deps.keys, stream, ids)
+        const discarded = await discardDeadLetters(deps, stream, ids)
         process.stdout.write(`discarded ${discarded}\n`)
       }
       return close()

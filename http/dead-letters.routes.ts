@@ -57,7 +57,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       async (c) => {
         const { stream } = c.req.valid('param')
         const { after, count } = c.req.valid('query')
-        const page = await listDeadLetters(deps.redis, deps.keys, stream, { after, count })
+        const page = await listDeadLetters(deps, stream, { after, count })
         return c.json(
           {
             stream,
@@ -96,7 +96,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
         const body =
           c.req.header('content-type')?.includes('json') === true ? c.req.valid('json') : {}
         const { stream } = c.req.valid('param')
-        const replayed = await replayDeadLetters(deps.redis, deps.keys, stream, body.ids)
+        const replayed = await replayDeadLetters(deps, stream, body.ids)
         deps.logger.info({ stream, replayed }, 'dead letters replayed')
         return c.json({ replayed }, 200)
       },
@@ -123,7 +123,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       async (c) => {
         const { stream } = c.req.valid('param')
         const { ids } = c.req.valid('json')
-        const discarded = await discardDeadLetters(deps.redis, deps.keys, stream, ids)
+        const discarded = await discardDeadLetters(deps, stream, ids)
         deps.logger.info({ stream, requested: ids.length, discarded }, 'dead letters discarded')
         return c.json({ discarded }, 200)
       },

@@ -14,6 +14,7 @@ import { execAll } from '../storage/redis/connection.js'
 import { queueLeaderboardUpdate } from '../storage/redis/leaderboard.js'
 import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
+import { restoreDeadLetters } from './dead-letters.js'
 import { outreachSettings, outreachTimers, slotEndTimer } from './outreach-campaigns.js'
 import { queueRetriggerRelease } from './outreach-commands.js'
 import { bumpConfigVersion } from './scoring-cache.js'
@@ -30,6 +31,8 @@ export interface RebuildReport {
   pastSlotEnds: number
   /** Groups of retriggered tasks (day and slot) whose release was queued again. */
   retriggerReleases: number
+  /** Dead letters put back into their Redis streams from Postgres. */
+  deadLetters: number
 }
 
 /**
@@ -37,7 +40,7 @@ export interface RebuildReport {
  * update only raises totals, so running workers may carry on meanwhile), pending timers (for
  * outreach, from today on, plus the ends of earlier slots that still have waiting tasks:
  * creation and slot handling are idempotent), the releases of retriggered tasks still waiting,
- * and unfinished uploads. Safe to run any number of times.
+ * unfinished uploads, and dead letters. Safe to run any number of times.
  */
 export async function rebuild(
   deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger' | 'clock'>,
@@ -49,6 +52,7 @@ export async function rebuild(
     uploads: 0,
     pastSlotEnds: 0,
     retriggerReleases: 0,
+    deadLetters: 0,
   }
   const now = deps.clock.now()
   for (const campaign of await listCampaigns(deps.db)) {
@@ -90,6 +94,7 @@ export async function rebuild(
     }
   }
   await execAll(queue)
+  report.deadLetters = (await restoreDeadLetters(deps)).restored
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')
   return report

@@ -51,6 +51,7 @@ export async function startWorkers(
 ): Promise<Workers> {
   const actorDeps = {
     redis: deps.redis,
+    db: deps.db,
     keys: deps.keys,
     logger: deps.logger,
     metrics: deps.metrics.actors,

@@ -48,6 +48,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
           ...process.env,
           KEY_PREFIX: s.namespace,
           REDIS_URL: testRedisUrl,
+          // This file's own schema (dead letters are kept in Postgres too).
+          DATABASE_URL: `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${s.schema}`)}`,
           LOG_LEVEL: 'silent',
         },
         maxBuffer: 64 * 1024 * 1024,

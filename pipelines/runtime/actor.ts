@@ -13,13 +13,19 @@ import {
   type OperatorFunction,
 } from 'rxjs'
 import type { z } from 'zod'
-import { isPostgresUnavailable } from '../../storage/postgres/database.js'
+import type { Kysely } from 'kysely'
+import { isPostgresUnavailable, type Database } from '../../storage/postgres/database.js'
+import {
+  keepDeadLetters,
+  type KeptDeadLetter,
+} from '../../storage/postgres/dead-letter.repository.js'
 import {
   execAll,
   isRedisUnavailable,
   logConnection,
   type Transaction,
 } from '../../storage/redis/connection.js'
+import { deadLetterEntry } from '../../storage/redis/dead-letter-entry.js'
 import type { Keys } from '../../storage/redis/keys.js'
 import { appendEntries, ensureGroup, flatten, touchPending } from '../../storage/redis/streams.js'
 import { Credits } from './credits.js'
@@ -85,6 +91,8 @@ export interface ActorDefinition<T> {
 export interface ActorDeps {
   /** The shared connection for writes. */
   redis: Redis
+  /** Where dead letters are kept beside their Redis stream. */
+  db: Kysely<Database>
   keys: Keys
   logger: Logger
   metrics: ActorMetrics
@@ -115,15 +123,16 @@ const defaults: ActorOptions = {
 const isServiceUnavailable = (error: unknown) =>
   isPostgresUnavailable(error) || isRedisUnavailable(error)
 
-/** Dead-letter fields: the original ones plus why, who and how often. */
-function deadLetterFields(entry: Delivered, error: string, actor: string): string[] {
-  return flatten({
-    ...entry.fields,
+/** A dead letter: the entry's original fields plus why, who and how often. */
+function deadLetter(stream: string, entry: Delivered, error: string, actor: string): KeptDeadLetter {
+  return {
+    stream,
+    sourceId: entry.id,
+    fields: flatten(entry.fields),
     error,
     actor,
-    attempts: String(entry.deliveries),
-    sourceId: entry.id,
-  })
+    attempts: entry.deliveries,
+  }
 }
 
 /** Starts an actor: creates its group, then reads, operates and commits until stopped. */
@@ -162,14 +171,17 @@ export async function startActor<T>(
       }
       if (given.length > 0) await definition.deadLettered(given)
     }
-    const tx = deps.redis.multi()
-    effect.commit?.(tx)
-    const letters: string[][] = []
+    const letters: KeptDeadLetter[] = []
     for (const entry of entries) {
       const reason = dead.get(entry.id)
-      if (reason !== undefined) letters.push(deadLetterFields(entry, reason, name))
+      if (reason !== undefined) letters.push(deadLetter(stream, entry, reason, name))
     }
-    appendEntries(tx, keys.dead(stream), letters)
+    // Kept in Postgres first: a crash before the MULTI leaves the entries pending, and their
+    // next dead letter finds the row already there.
+    await keepDeadLetters(deps.db, letters)
+    const tx = deps.redis.multi()
+    effect.commit?.(tx)
+    appendEntries(tx, keys.dead(stream), letters.map(deadLetterEntry))
     tx.xack(stream, group, ...entries.map((e) => e.id))
     if (entries.some((e) => e.deliveries > 1)) tx.hdel(errorsKey, ...entries.map((e) => e.id))
     await execAll(tx)

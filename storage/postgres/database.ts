@@ -3,6 +3,7 @@ import pg from 'pg'
 import type { CampaignTable } from './campaign.table.js'
 import type { CampaignWinnerTable } from './campaign-winner.table.js'
 import type { CurrencyRateTable } from './currency-rate.table.js'
+import type { DeadLetterTable } from './dead-letter.table.js'
 import type { PurchaseTotalTable } from './purchase-total.table.js'
 import type { ScoredPurchaseTable } from './scored-purchase.table.js'
 import type {
@@ -32,6 +33,7 @@ export interface Database {
   negative_number: NegativeNumberTable
   do_not_call: DoNotCallTable
   do_not_call_import: DoNotCallImportTable
+  dead_letter: DeadLetterTable
 }
 
 /** Options of {@link createDb}. */

@@ -12,6 +12,7 @@ import * as retriggerIndexes from './migrations/2026-11-24T11-00-00-retrigger-in
 import * as doNotCallImports from './migrations/2026-11-24T12-00-00-do-not-call-imports.js'
 import * as uploadSplitDay from './migrations/2026-11-24T13-00-00-upload-split-day.js'
 import * as uploadWithdrawal from './migrations/2026-11-24T14-00-00-upload-withdrawal.js'
+import * as deadLetters from './migrations/2026-11-25T10-00-00-dead-letters.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24T12-00-00-do-not-call-imports': doNotCallImports,
   '2026-11-24T13-00-00-upload-split-day': uploadSplitDay,
   '2026-11-24T14-00-00-upload-withdrawal': uploadWithdrawal,
+  '2026-11-25T10-00-00-dead-letters': deadLetters,
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */

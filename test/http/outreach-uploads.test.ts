@@ -334,7 +334,7 @@ describe('contact uploads', () => {
 
     await s.files.write(fileKey, Readable.from(['phone\n9000000001\n']))
     await s.files.write(listKey, Readable.from(['phone\n9000000002\n']))
-    expect(await replayDeadLetters(s.redis, s.keys, 'outreach:uploads')).toBe(2)
+    expect(await replayDeadLetters(s, 'outreach:uploads')).toBe(2)
     await eventually(async () => (await status()).status === 'completed')
     expect(await status()).toMatchObject({ rows: { accepted: 1 } })
     expect((await status()).error).toBeUndefined()

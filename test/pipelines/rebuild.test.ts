@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listDeadLetters } from '../../pipelines/dead-letters.js'
 import { rebuild } from '../../pipelines/rebuild.js'
 import { startWorkers } from '../../pipelines/workers.js'
 import { readPosition, readTop } from '../../storage/redis/leaderboard.js'
@@ -14,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => s.close())
 
 describe('rebuild', () => {
-  it('should restore leaderboards and timers after Redis loses everything', async () => {
+  it('should restore leaderboards, timers and dead letters after Redis loses everything', async () => {
     const deps = scoringDeps(s)
     const campaignId = await purchaseCampaign(s, {
       itemId: '5',
@@ -36,12 +37,20 @@ describe('rebuild', () => {
     })
     const position = await readPosition(s.redis, s.keys, campaignId, '13')
     await workers.stop()
+    const deadLetters = async () =>
+      (await listDeadLetters(s, 'purchase_events')).deadLetters.map(({ id: _id, ...letter }) => letter)
+    const dead = await eventually(async () => {
+      const letters = await deadLetters()
+      return letters.length === 4 ? letters : undefined
+    })
+    expect(dead.map((d) => d.fields.userId)).toEqual(['7', '14', '21', '28'])
 
     await deleteKeys(s.redis, s.namespace) // Redis restarted empty
     expect(await readTop(s.redis, s.keys, campaignId, 100)).toEqual([])
 
     const report = await rebuild(deps)
-    expect(report).toMatchObject({ campaigns: 1, leaderboardEntries: 26 })
+    expect(report).toMatchObject({ campaigns: 1, leaderboardEntries: 26, deadLetters: 4 })
+    expect(await deadLetters()).toEqual(dead)
     expect(await readTop(s.redis, s.keys, campaignId, 100)).toEqual(before)
     expect(await readPosition(s.redis, s.keys, campaignId, '13')).toEqual(position)
     expect(await timerDue(s.redis, s.keys, `campaign:${campaignId}:end`)).toBe(
@@ -51,7 +60,8 @@ describe('rebuild', () => {
       Date.parse('2099-01-01T00:00:00Z'),
     )
     // Running it again changes nothing.
-    await rebuild(deps)
+    expect(await rebuild(deps)).toMatchObject({ deadLetters: 0 })
     expect(await readTop(s.redis, s.keys, campaignId, 100)).toEqual(before)
+    expect(await deadLetters()).toEqual(dead)
   })
 })

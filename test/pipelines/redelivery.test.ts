@@ -75,7 +75,7 @@ describe('redelivery', () => {
     await s.redis.hset(s.keys.entryErrors(s.keys.purchaseEvents), id!, 'postgres was down')
     workers = await startWorkers(scoringDeps(s), ['purchase-qualify', 'reduce-to-leaderboard'])
     const page = await eventually(async () => {
-      const p = await listDeadLetters(s.redis, s.keys, 'purchase_events')
+      const p = await listDeadLetters(s, 'purchase_events')
       return p.total === 1 ? p : undefined
     })
     expect(page.deadLetters[0]).toMatchObject({
@@ -89,18 +89,15 @@ describe('redelivery', () => {
 
   it('should count a dead-lettered purchase once replayed after its rate was added', async () => {
     await buyItem2('3', '10.00', 'CHF', 'r4')
-    await eventually(
-      async () => (await listDeadLetters(s.redis, s.keys, 'purchase_events')).total === 2,
-    )
+    await eventually(async () => (await listDeadLetters(s, 'purchase_events')).total === 2)
     await upsertRate(s.db, 'CHF', '1.1', 'admin')
     await bumpConfigVersion(s.redis, s.keys)
-    const chf = (await listDeadLetters(s.redis, s.keys, 'purchase_events')).deadLetters.filter(
+    const chf = (await listDeadLetters(s, 'purchase_events')).deadLetters.filter(
       (d) => d.fields.currency === 'CHF',
     )
     expect(
       await replayDeadLetters(
-        s.redis,
-        s.keys,
+        s,
         'purchase_events',
         chf.map((d) => d.id),
       ),
@@ -108,6 +105,6 @@ describe('redelivery', () => {
     expect(await eventually(async () => ((await total('3')) === 1100n ? 1100n : undefined))).toBe(
       1100n,
     )
-    expect((await listDeadLetters(s.redis, s.keys, 'purchase_events')).total).toBe(1)
+    expect((await listDeadLetters(s, 'purchase_events')).total).toBe(1)
   })
 })

@@ -42,7 +42,13 @@ function copier(
     options,
     ...hooks,
   }
-  const deps = { redis: s.redis, keys: s.keys, logger: s.logger, metrics: s.metrics.actors }
+  const deps = {
+    redis: s.redis,
+    db: s.db,
+    keys: s.keys,
+    logger: s.logger,
+    metrics: s.metrics.actors,
+  }
   const fast = { blockMs: 50, visibilityTimeoutMs: 500, reclaimEveryMs: 100, maxDeliveries: 2 }
   return {
     stream,
@@ -194,6 +200,19 @@ describe('startActor', () => {
       ]),
     )
     expect(await c.pending()).toBe(0)
+    // Postgres keeps each one too, with its source id, original fields and reason.
+    const kept = await s.db
+      .selectFrom('dead_letter')
+      .select(['stream', 'source_id', 'fields', 'error', 'actor', 'attempts'])
+      .where('stream', '=', c.stream)
+      .orderBy('seq')
+      .execute()
+    expect(kept.map((k) => k.source_id).sort()).toEqual(dead.map((d) => d.sourceId).sort())
+    expect(kept.find((k) => k.fields[1] === '13')).toMatchObject({
+      fields: ['n', '13'],
+      error: 'n: 13 is unlucky',
+      attempts: 1,
+    })
   })
 
   it('should retry a transient failure and then succeed', async () => {

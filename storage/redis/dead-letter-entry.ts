@@ -1,0 +1,37 @@
+import type { KeptDeadLetter } from '../postgres/dead-letter.repository.js'
+import type { StreamEntry } from './streams.js'
+
+/** Fields the runtime adds to a dead letter's original ones; a replay strips them again. */
+const ADDED = ['error', 'actor', 'attempts', 'sourceId'] as const
+const ADDED_SET = new Set<string>(ADDED)
+
+/** The fields of a dead letter's entry in `<stream>:dead`: the original ones, then why and who. */
+export function deadLetterEntry(letter: KeptDeadLetter): string[] {
+  return [
+    ...letter.fields,
+    'error',
+    letter.error,
+    'actor',
+    letter.actor,
+    'attempts',
+    String(letter.attempts),
+    'sourceId',
+    letter.sourceId,
+  ]
+}
+
+/** An entry of `<stream>:dead` read back; `stream` is the key of the stream it came from. */
+export function fromDeadLetterEntry(stream: string, entry: StreamEntry): KeptDeadLetter {
+  const fields: string[] = []
+  for (const [name, value] of Object.entries(entry.fields))
+    if (!ADDED_SET.has(name)) fields.push(name, value)
+  const attempts = Number(entry.fields.attempts)
+  return {
+    stream,
+    sourceId: entry.fields.sourceId ?? entry.id,
+    fields,
+    error: entry.fields.error ?? 'unknown error',
+    actor: entry.fields.actor ?? 'unknown',
+    attempts: Number.isInteger(attempts) ? attempts : 0,
+  }
+}
