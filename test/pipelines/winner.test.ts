@@ -3,7 +3,13 @@ import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { findWinner } from '../../storage/postgres/campaign-winner.repository.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { toEntries } from '../../storage/redis/streams.js'
-import { buy, manualClock, purchaseCampaign, scoringDeps } from '../support/scoring.js'
+import {
+  buy,
+  manualClock,
+  purchaseCampaign,
+  runningClock,
+  scoringDeps,
+} from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -80,5 +86,54 @@ describe('campaign end and winner', () => {
       user_id: '7',
       tie_break: 'userId',
     })
+  })
+})
+
+describe('winner settlement', () => {
+  it('should not decide while purchases that arrived before the end are still uncounted', async () => {
+    const own = await isolatedServices()
+    const now = Date.now()
+    const running = runningClock(now)
+    const campaignId = await purchaseCampaign(
+      own,
+      {
+        itemId: '13',
+        startDateTime: new Date(now - 60_000).toISOString(),
+        endDateTime: new Date(now + 60_000).toISOString(),
+      },
+      running,
+    )
+    const timers = await startWorkers(scoringDeps(own, running), ['timers'])
+    try {
+      // Arrives (stream entry id) and is stamped before the end, but nobody counts it yet.
+      await buy(own, {
+        userId: '3',
+        itemId: '13',
+        amount: '5.00',
+        timestamp: new Date(now).toISOString(),
+      })
+      running.set(now + 61_000)
+      await eventually(async () =>
+        (await stream(own.keys.lifecycle)).some((e) => e.status === 'End'),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 2500)) // two rechecks of the decision
+      expect(await findWinner(own.db, campaignId)).toBeUndefined()
+
+      const scorers = await startWorkers(scoringDeps(own, running), [
+        'purchase-qualify',
+        'reduce-to-leaderboard',
+      ])
+      try {
+        expect(await eventually(() => findWinner(own.db, campaignId))).toMatchObject({
+          user_id: '3',
+          total_minor: '500',
+        })
+      } finally {
+        await scorers.stop()
+      }
+    } finally {
+      await timers.stop()
+      await own.close()
+    }
   })
 })
