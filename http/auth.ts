@@ -13,9 +13,51 @@ export interface AuthEnv {
   Variables: { caller: Caller }
 }
 
+/** The `WWW-Authenticate` challenge of a 401 (RFC 6750): `invalid_token` when one was sent. */
+const challenge = (invalid?: string): Record<string, string> => ({
+  'www-authenticate':
+    invalid === undefined
+      ? 'Bearer realm="campaign-streams"'
+      : `Bearer realm="campaign-streams", error="invalid_token", error_description="${invalid.replaceAll('"', "'")}"`,
+})
+
+/** A 401 for a request without a bearer token. */
+export const tokenRequired = () =>
+  new HttpProblem(401, 'unauthorized', 'A bearer token is required', {}, challenge())
+
+/** A 401 for a token that was sent and is not valid: `title`, and `detail` when there is more. */
+const invalidToken = (title: string, detail?: string) =>
+  new HttpProblem(
+    401,
+    'unauthorized',
+    title,
+    detail === undefined ? {} : { detail },
+    challenge(detail ?? title),
+  )
+
+/**
+ * Why hono/jwt refused a token, without the token itself (its messages quote it whole, and a
+ * bearer token belongs in no answer or log).
+ */
+function tokenFault(error: unknown): string {
+  if (!(error instanceof Error)) return 'it could not be verified'
+  switch (error.name) {
+    case 'JwtTokenExpired':
+      return 'it has expired (exp)'
+    case 'JwtTokenNotBefore':
+      return 'it is not valid yet (nbf)'
+    case 'JwtTokenSignatureMismatched':
+      return 'its signature does not match (signed with another secret?)'
+    case 'JwtTokenInvalid':
+      return 'it is not a JWT'
+    default:
+      return error.message.replace(/token ?\([^)]*\)/g, 'the token')
+  }
+}
+
 /**
  * The caller named by `Authorization: Bearer <JWT>` (HS256), or undefined without the header;
- * 401 when the token is malformed or not valid.
+ * 401 (with a `WWW-Authenticate` challenge) when the token is malformed or not valid.
  */
 export async function bearerCaller(
   header: string | undefined,
@@ -24,21 +66,19 @@ export async function bearerCaller(
   if (header === undefined || header === '') return undefined
   const match = /^Bearer\s+(\S+)$/i.exec(header)
   if (match?.[1] === undefined)
-    throw new HttpProblem(401, 'unauthorized', 'The authorization header must be Bearer <token>')
+    throw invalidToken('The authorization header must be Bearer <token>')
   const payload = await verify(match[1], secret, 'HS256').catch((error: unknown) => {
-    throw new HttpProblem(401, 'unauthorized', 'The bearer token is not valid', {
-      detail: error instanceof Error ? error.message : undefined,
-    })
+    throw invalidToken('The bearer token is not valid', tokenFault(error))
   })
   if (typeof payload.sub !== 'string' || payload.sub === '') {
-    throw new HttpProblem(401, 'unauthorized', 'The bearer token has no subject')
+    throw invalidToken('The bearer token has no subject')
   }
   return { userId: payload.sub, admin: payload.role === 'admin' }
 }
 
 /** 401 without a caller, 403 unless the caller is an admin. */
 export function assertAdmin(caller: Caller | undefined): asserts caller is Caller {
-  if (caller === undefined) throw new HttpProblem(401, 'unauthorized', 'A bearer token is required')
+  if (caller === undefined) throw tokenRequired()
   if (!caller.admin) throw new HttpProblem(403, 'forbidden', 'This needs the admin role')
 }
 
@@ -46,8 +86,7 @@ export function assertAdmin(caller: Caller | undefined): asserts caller is Calle
 export function requireAuth(secret: string) {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const caller = await bearerCaller(c.req.header('authorization'), secret)
-    if (caller === undefined)
-      throw new HttpProblem(401, 'unauthorized', 'A bearer token is required')
+    if (caller === undefined) throw tokenRequired()
     c.set('caller', caller)
     await next()
   })

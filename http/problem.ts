@@ -23,6 +23,8 @@ export class HttpProblem extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that go with it (`WWW-Authenticate` on a 401, say). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message)
   }
@@ -30,6 +32,7 @@ export class HttpProblem extends Error {
 
 /** The problem+json answer for a problem. */
 export function problemResponse(c: Context, problem: HttpProblem): Response {
+  for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
   return c.body(
     JSON.stringify({
       type: `https://campaign-streams.dev/problems/${problem.code}`,

@@ -1,7 +1,8 @@
+import { sign } from 'hono/jwt'
 import { finalize, interval, map } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { bearer, testApp } from '../support/app.js'
+import { bearer, TEST_SECRET, testApp } from '../support/app.js'
 import { buy, purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
 
@@ -82,6 +83,32 @@ describe('leaderboard queries', () => {
     })
     expect(none.status).toBe(404)
     expect(await none.json()).toMatchObject({ code: 'no_qualified_purchase' })
+  })
+
+  it('should say why a token is refused, with a challenge, and never echo the token', async () => {
+    const url = `/records/position/${campaignId}/30`
+    const missing = await t.app.request(url)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="campaign-streams"')
+    const now = Math.floor(Date.now() / 1000)
+    const refused = async (payload: Record<string, unknown>, secret = TEST_SECRET) => {
+      const token = await sign(payload, secret, 'HS256')
+      const res = await t.app.request(url, { headers: { authorization: `Bearer ${token}` } })
+      const text = await res.text()
+      expect(res.status).toBe(401)
+      expect(text).not.toContain(token.split('.')[1])
+      const { detail } = JSON.parse(text) as { detail: string }
+      expect(res.headers.get('www-authenticate')).toBe(
+        `Bearer realm="campaign-streams", error="invalid_token", error_description="${detail}"`,
+      )
+      return detail
+    }
+    expect(await refused({ sub: '30', exp: now - 10 })).toBe('it has expired (exp)')
+    expect(await refused({ sub: '30', nbf: now + 600 })).toBe('it is not valid yet (nbf)')
+    expect(await refused({ sub: '30' }, 'another-secret-of-length')).toBe(
+      'its signature does not match (signed with another secret?)',
+    )
+    const garbage = await t.app.request(url, { headers: { authorization: 'Bearer nonsense' } })
+    expect(await garbage.json()).toMatchObject({ detail: 'it is not a JWT' })
   })
 
   it('should stream a snapshot, then the positions that changed, with resumable ids', async () => {
