@@ -92,9 +92,13 @@ export function flowOutcome(
     return { status: 'FAILED', reason: 'FLOW_ERROR' }
   const said =
     typeof body === 'object' && body !== null ? (body as { status?: unknown }).status : undefined
-  if (said === 'PARTIAL_COMPLETE') return { status: 'PARTIAL_COMPLETE', reason: null }
-  if (said === 'FAILED') return { status: 'FAILED', reason: 'FLOW_FAILED' }
-  return { status: 'COMPLETED', reason: null }
+  if (said === undefined || said === null) return { status: 'COMPLETED', reason: null }
+  const word = typeof said === 'string' ? said.trim().toUpperCase() : undefined
+  if (word === 'COMPLETED') return { status: 'COMPLETED', reason: null }
+  if (word === 'PARTIAL_COMPLETE') return { status: 'PARTIAL_COMPLETE', reason: null }
+  if (word === 'FAILED') return { status: 'FAILED', reason: 'FLOW_FAILED' }
+  // The flow answered, so the contact is not called again; the reason shows the flow's bug.
+  return { status: 'COMPLETED', reason: 'UNKNOWN_FLOW_STATUS' }
 }
 
 /**

@@ -89,7 +89,7 @@ describe('decide', () => {
 })
 
 describe('flowOutcome', () => {
-  it('should read the status of a 2xx answer, COMPLETED by default, and fail anything else', () => {
+  it('should read the status of a 2xx answer (any case), COMPLETED by default or when unknown (with a reason), and fail anything else', () => {
     expect(flowOutcome(200, {})).toEqual({ status: 'COMPLETED', reason: null })
     expect(flowOutcome(204, undefined)).toEqual({ status: 'COMPLETED', reason: null })
     expect(flowOutcome(200, { status: 'PARTIAL_COMPLETE' })).toEqual({
@@ -100,6 +100,17 @@ describe('flowOutcome', () => {
       status: 'FAILED',
       reason: 'FLOW_FAILED',
     })
+    expect(flowOutcome(200, { status: ' partial_complete ' })).toEqual({
+      status: 'PARTIAL_COMPLETE',
+      reason: null,
+    })
+    expect(flowOutcome(200, { status: null })).toEqual({ status: 'COMPLETED', reason: null })
+    for (const status of ['DONE', 42, { ok: true }]) {
+      expect(flowOutcome(200, { status })).toEqual({
+        status: 'COMPLETED',
+        reason: 'UNKNOWN_FLOW_STATUS',
+      })
+    }
     expect(flowOutcome(500, {})).toEqual({ status: 'FAILED', reason: 'FLOW_ERROR' })
     expect(flowOutcome(undefined, undefined)).toEqual({ status: 'FAILED', reason: 'FLOW_ERROR' })
   })
