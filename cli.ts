@@ -23,7 +23,7 @@ import {
   ensureDatabase,
   waitForPostgres,
 } from './storage/postgres/database.js'
-import { migrateToLatest } from './storage/postgres/migrate.js'
+import { migrateToLatest, untilMigrated } from './storage/postgres/migrate.js'
 import { createRedis, createRequestRedis, logConnection } from './storage/redis/connection.js'
 import { CONSUMED_STREAMS, createKeys } from './storage/redis/keys.js'
 import { ENTRY_ID } from './storage/redis/streams.js'
@@ -209,6 +209,18 @@ async function run(command: string | undefined, args: string[], config: Config):
           `unknown actor: ${unknown.join(', ')}; known: ${ACTOR_NAMES.join(', ')}`,
         )
       const { deps, close } = context(config)
+      // Code newer than the schema would answer 500s and fail batches: wait for `migrate`.
+      await untilMigrated(deps.db, {
+        url: config.DATABASE_URL,
+        onWait: (waiting) => {
+          if ('pending' in waiting)
+            deps.logger.warn(
+              { pending: waiting.pending },
+              'waiting for migrations: run campaign-streams migrate',
+            )
+          else deps.logger.warn({ reason: waiting.reason }, 'waiting for postgres')
+        },
+      })
       // HTTP: every route on PORT (start, serve); a work process's health and own metrics on
       // METRICS_PORT, when set.
       const [name, port] =

@@ -17,11 +17,12 @@ beforeAll(async () => {
 })
 afterAll(() => s.close())
 
+/** This file's environment: its key namespace, and its own (migrated) schema. */
 const env = (more: Record<string, string> = {}) => ({
   ...process.env,
   KEY_PREFIX: s.namespace,
   REDIS_URL: testRedisUrl,
-  DATABASE_URL: testDatabaseUrl,
+  DATABASE_URL: `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${s.schema}`)}`,
   LOG_LEVEL: 'silent',
   ...more,
 })
@@ -44,14 +45,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
       process.execPath,
       ['--import', 'tsx', 'cli.ts', ...args],
       {
-        env: {
-          ...process.env,
-          KEY_PREFIX: s.namespace,
-          REDIS_URL: testRedisUrl,
-          // This file's own schema (dead letters are kept in Postgres too).
-          DATABASE_URL: `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${s.schema}`)}`,
-          LOG_LEVEL: 'silent',
-        },
+        env: env(),
         maxBuffer: 64 * 1024 * 1024,
       },
     )

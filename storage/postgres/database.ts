@@ -145,6 +145,15 @@ export function describePostgres(url: string): string {
   return `${user}${parsed.host}${parsed.pathname}`
 }
 
+/** One line for a connection to `url` that Postgres refused (a missing user, say). */
+export function refusal(url: string, error: unknown): ServiceUnreachable {
+  const { code } = error as { code?: string }
+  return new ServiceUnreachable(
+    `postgres at ${describePostgres(url)} refused the connection: ${(error as Error).message}${code === undefined ? '' : ` (${code})`}`,
+    { cause: error },
+  )
+}
+
 /**
  * Waits until the Postgres server of `url` answers (its `postgres` database), trying every
  * second for up to `waitMs`; `onWait` hears each reason at most every 5 s. Errors other than
@@ -166,11 +175,7 @@ export async function waitForPostgres(
       return
     } catch (error) {
       const code = String((error as { code?: unknown }).code)
-      if (!NOT_UP.has(code))
-        throw new ServiceUnreachable(
-          `postgres at ${describePostgres(url)} refused the connection: ${(error as Error).message}${code === 'undefined' ? '' : ` (${code})`}`,
-          { cause: error },
-        )
+      if (!NOT_UP.has(code)) throw refusal(url, error)
       const reason = (error as Error).message || code
       const waited = performance.now() - started
       if (waited >= options.waitMs)

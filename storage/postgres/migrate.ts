@@ -1,5 +1,6 @@
-import type { Database } from './database.js'
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { isPostgresUnavailable, refusal, type Database } from './database.js'
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
 import * as outreach from './migrations/2026-11-22T12-00-00-outreach.js'
 import * as taskIndexes from './migrations/2026-11-22T20-00-00-task-indexes.js'
@@ -44,4 +45,67 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     throw new Error(`migration ${failed} failed`, { cause: result.error })
   }
   return (result.results ?? []).map((r) => r.migrationName)
+}
+
+/**
+ * The migrations this code knows that the database (the first schema on its search path) has
+ * not applied, in order: all of them before the first `migrate`.
+ */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{
+    found: boolean
+  }>`SELECT to_regclass('kysely_migration') IS NOT NULL AS found`.execute(db)
+  const applied = new Set<string>()
+  if (rows[0]?.found === true) {
+    const done = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db)
+    for (const { name } of done.rows) applied.add(name)
+  }
+  return Object.keys(migrations)
+    .sort()
+    .filter((name) => !applied.has(name))
+}
+
+/** What {@link untilMigrated} is waiting for. */
+export type SchemaWait = { pending: string[] } | { reason: string }
+
+/** Postgres error code of a database that does not exist (yet: `migrate` creates it). */
+const NO_DATABASE = '3D000'
+
+/**
+ * Waits until the database has every migration this code knows (a `migrate` run elsewhere, a
+ * rolling deployment's migration job), asking every `pollMs`; `onWait` hears what it waits for
+ * at most every 5 s: the pending migrations, or why Postgres could not be asked (unreachable,
+ * or the database not created yet). A connection refused for another reason (a wrong
+ * password, say) throws one line naming the server.
+ */
+export async function untilMigrated(
+  db: Kysely<Database>,
+  options: {
+    url: string
+    onWait: (waiting: SchemaWait) => void
+    pollMs?: number
+    /** Ends the wait, rejecting with the signal's reason. */
+    signal?: AbortSignal
+  },
+): Promise<void> {
+  let told = -Infinity
+  for (;;) {
+    options.signal?.throwIfAborted()
+    let waiting: SchemaWait
+    try {
+      const pending = await pendingMigrations(db)
+      if (pending.length === 0) return
+      waiting = { pending }
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code)
+      if (code === NO_DATABASE) waiting = { pending: Object.keys(migrations).sort() }
+      else if (isPostgresUnavailable(error)) waiting = { reason: (error as Error).message || code }
+      else throw refusal(options.url, error)
+    }
+    if (performance.now() - told >= 5000) {
+      options.onWait(waiting)
+      told = performance.now()
+    }
+    await sleep(options.pollMs ?? 1000, undefined, { signal: options.signal })
+  }
 }
