@@ -6,7 +6,7 @@ import type { HttpMetrics } from '../pipelines/runtime/metrics.js'
 /** Routes polled by probes and scrapers: logged at debug so they do not drown the log. */
 const QUIET = new Set(['/healthz', '/readyz', '/metrics'])
 /** Routes whose path holds personal data (a phone number): logged by their pattern only. */
-const PRIVATE = new Set(['/do-not-call/:phone'])
+const PRIVATE = new Set(['/do-not-call/:phone', '/campaigns/:id/contacts/:phone'])
 
 /**
  * The route pattern that answered (`/campaigns/:id`), or `unmatched` (a 404 of no route). Read

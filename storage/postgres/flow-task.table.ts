@@ -1,8 +1,16 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 
+/** Every status of a flow task. */
+export const TASK_STATUSES = [
+  'IN_PROGRESS',
+  'COMPLETED',
+  'PARTIAL_COMPLETE',
+  'FAILED',
+  'NEGATIVE',
+  'CANCELLED',
+] as const
 /** Status of a flow task. */
-export type TaskStatus =
-  'IN_PROGRESS' | 'COMPLETED' | 'PARTIAL_COMPLETE' | 'FAILED' | 'NEGATIVE' | 'CANCELLED'
+export type TaskStatus = (typeof TASK_STATUSES)[number]
 
 /** `outreach_record`: one accepted contact of an upload. */
 export interface OutreachRecordTable {
