@@ -167,7 +167,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         path: '/campaigns/{id}/uploads/{requestId}',
         summary: 'Withdraw a contacts upload (admin): its tasks waiting for a call are cancelled',
         description:
-          'For the wrong file, say: its tasks waiting for a call become CANCELLED/UPLOAD_WITHDRAWN (a call in flight finishes), and no later day, retrigger or executor calls its records. 409 `upload_processing` while it is being split; withdrawing again changes nothing.',
+          'For the wrong file, say: its tasks waiting for a call become CANCELLED/UPLOAD_WITHDRAWN (a call in flight finishes), and no later day, retrigger or executor calls its records. One still being split goes on storing its records, without tasks; withdrawing again changes nothing. 409 `campaign_revoked`.',
         security: bearer,
         middleware: [requireAdmin(deps.jwtSecret)] as const,
         request: { params: RequestParams },

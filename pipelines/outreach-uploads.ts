@@ -136,8 +136,9 @@ export async function acceptUpload(
 
 /**
  * Withdraws a campaign's contacts upload (the wrong file, say): its tasks waiting for a call are
- * cancelled, and no later day, retrigger or executor calls its records. Only once it is split
- * (409 `upload_processing` before); withdrawing again changes nothing.
+ * cancelled, and no later day, retrigger or executor calls its records. One still being split
+ * (or waiting to be) goes on storing its records, without tasks. Withdrawing again changes
+ * nothing.
  */
 export async function withdrawContacts(
   deps: Pick<OutreachDeps, 'db' | 'clock'>,
@@ -148,12 +149,6 @@ export async function withdrawContacts(
   const upload = await uploadOf(deps.db, campaignId, requestId)
   if (upload.kind !== 'contacts')
     throw new DomainError('invalid', 'not_contacts', `Upload ${requestId} is not a contacts upload`)
-  if (upload.status === 'accepted' || upload.status === 'processing')
-    throw new DomainError(
-      'conflict',
-      'upload_processing',
-      `Upload ${requestId} is being split; withdraw it once it is completed`,
-    )
   const done = await withdrawUpload(deps.db, requestId, new Date(deps.clock.now()))
   return {
     requestId,

@@ -21,7 +21,9 @@ import type { UploadRequestRow } from '../storage/postgres/upload-request.table.
 import {
   completeUpload,
   insertUploadErrors,
+  isWithdrawn,
   markSplitDay,
+  withdrawUpload,
 } from '../storage/postgres/upload-request.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { importDoNotCall } from './do-not-call.js'
@@ -90,18 +92,24 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
       deps.db,
       chunk.errors.map((e) => ({ request_id: requestId, ...e })),
     )
+    // An upload withdrawn meanwhile keeps its records (every row is accounted for) but gets
+    // no more tasks.
+    const taskSlots = (await isWithdrawn(deps.db, requestId)) ? [] : slots
     const stored = await insertRecordsAndTasks(deps.db, {
       campaignId: campaign.id,
       requestId,
       records: chunk.records,
-      date: slots.length > 0 ? today : null,
-      slots,
+      date: taskSlots.length > 0 ? today : null,
+      slots: taskSlots,
       ...(noSlot === undefined ? {} : { noSlot }),
     })
     totals.negative += stored.negative
   }
 
   if (!(await eachChunk(deps, uploadJob(request), store))) return {}
+  // Withdrawn while a chunk was being written: that chunk's tasks are cancelled too.
+  const withdrawn = await isWithdrawn(deps.db, requestId)
+  if (withdrawn) await withdrawUpload(deps.db, requestId, new Date(deps.clock.now()))
   const accepted = await countRecords(deps.db, requestId)
   await completeUpload(
     deps.db,
@@ -116,7 +124,9 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     new Date(deps.clock.now()),
   )
   // Tasks made for a slot already being released must reach the executor: release it again.
-  const running = releasingSlots(s, today, now).filter((n) => slots.includes(n))
+  const running = withdrawn
+    ? []
+    : releasingSlots(s, today, now).filter((n) => slots.includes(n))
   return {
     commit: (tx: Transaction) => {
       for (const slot of running)

@@ -68,6 +68,16 @@ export async function findUploadRequest(
   return db.selectFrom('upload_request').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** Whether an upload was withdrawn. */
+export async function isWithdrawn(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('upload_request')
+    .select('withdrawn_at')
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return row?.withdrawn_at !== null && row?.withdrawn_at !== undefined
+}
+
 /**
  * A campaign's upload requests, newest first (by creation, then id), optionally of one kind and
  * created before the request `before`; at most `limit`.

@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importDoNotCall } from '../../pipelines/do-not-call.js'
+import { CHUNK } from '../../pipelines/file-chunks.js'
+import { splitUpload } from '../../pipelines/upload-split-pipeline.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { flowServer } from '../support/flow-server.js'
 import { importDoNotCallList } from '../support/outreach.js'
@@ -440,22 +446,6 @@ describe('outreach operations', () => {
     const withdraw = (requestId: string) =>
       t.app.request(`/campaigns/${id}/uploads/${requestId}`, { method: 'DELETE', headers: admin })
 
-    // Not while it is being split.
-    await s.db
-      .updateTable('upload_request')
-      .set({ status: 'processing' })
-      .where('id', '=', right)
-      .execute()
-    expect(await (await withdraw(right)).json()).toMatchObject({
-      status: 409,
-      code: 'upload_processing',
-    })
-    await s.db
-      .updateTable('upload_request')
-      .set({ status: 'completed' })
-      .where('id', '=', right)
-      .execute()
-
     const first = (await (await withdraw(wrong)).json()) as { withdrawnAt: string }
     expect(first).toMatchObject({ requestId: wrong, cancelledTasks: 2 })
     expect(await (await withdraw(wrong)).json()).toEqual({
@@ -495,6 +485,157 @@ describe('outreach operations', () => {
       .where('task_date', '=', '2026-11-23')
       .execute()
     expect(nextDay.map((task) => task.request_id)).toEqual([right])
+  })
+})
+
+/** A promise (`opened`) and what resolves it (`open`). */
+function latch(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { open, opened }
+}
+
+describe('withdrawing an upload that is not split yet', () => {
+  /** An accepted upload of `phones` that no worker has seen (its entry is not queued). */
+  const unqueued = async (campaignId: string, phones: string[]) => {
+    const id = randomUUID()
+    const fileKey = `uploads/${campaignId}/${id}.csv`
+    await s.files.write(fileKey, Readable.from([`phone\n${phones.join('\n')}\n`]))
+    await insertUploadRequest(s.db, {
+      id,
+      campaignId,
+      kind: 'contacts',
+      parentId: null,
+      fileKey,
+      bytes: 0,
+      createdBy: '1',
+    })
+    return id
+  }
+  const tasksOf = async (requestId: string) =>
+    s.db
+      .selectFrom('flow_task')
+      .select(['status', 'reason'])
+      .where('request_id', '=', requestId)
+      .execute()
+  const deps = () => ({ ...scoringDeps(s, clock), stopping: new AbortController().signal })
+
+  it('should store its records without tasks when it was withdrawn before the split', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(10)
+    const requestId = await unqueued(id, ['6200001', '6200002'])
+    const withdrawn = await t.app.request(`/campaigns/${id}/uploads/${requestId}`, {
+      method: 'DELETE',
+      headers: admin,
+    })
+    expect(await withdrawn.json()).toMatchObject({ requestId, cancelledTasks: 0 })
+    await splitUpload(deps(), requestId)
+    expect(await tasksOf(requestId)).toEqual([])
+    const status = await uploadStatus(id, requestId)
+    expect(status).toMatchObject({ rows: { total: 2, accepted: 2 } })
+    expect(status).toHaveProperty('withdrawnAt')
+  })
+
+  it('should cancel the tasks of chunks stored before a withdrawal that came during the split', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(10)
+    const phones = Array.from({ length: CHUNK + 10 }, (_, i) => String(6300000 + i))
+    const requestId = await unqueued(id, phones)
+    // The file pauses after its first chunk (and a few rows: the parser holds the last line
+    // back until it sees more) until the upload is withdrawn.
+    const { open: resume, opened: paused } = latch()
+    const lines = ['phone', ...phones].map((p) => `${p}\n`)
+    async function* file() {
+      yield Buffer.from(lines.slice(0, CHUNK + 6).join(''))
+      await paused
+      yield Buffer.from(lines.slice(CHUNK + 6).join(''))
+    }
+    const splitting = splitUpload(
+      { ...deps(), files: { ...s.files, read: () => Readable.from(file()) } },
+      requestId,
+    )
+    await eventually(async () => (await tasksOf(requestId)).length === CHUNK)
+    const res = await t.app.request(`/campaigns/${id}/uploads/${requestId}`, {
+      method: 'DELETE',
+      headers: admin,
+    })
+    expect(res.status).toBe(200)
+    resume()
+    await splitting
+    const tasks = await tasksOf(requestId)
+    expect(tasks).toHaveLength(CHUNK) // none for the chunk read after the withdrawal
+    expect(new Set(tasks.map((t) => `${t.status}/${t.reason}`))).toEqual(
+      new Set(['CANCELLED/UPLOAD_WITHDRAWN']),
+    )
+    expect(await uploadStatus(id, requestId)).toMatchObject({
+      rows: { total: CHUNK + 10, accepted: CHUNK + 10 },
+    })
+  })
+})
+
+describe('withdrawing an upload while a chunk of it is being written', () => {
+  it('should cancel the tasks that chunk made once the split ends', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(10)
+    const requestId = randomUUID()
+    const fileKey = `uploads/${id}/${requestId}.csv`
+    await s.files.write(fileKey, Readable.from([Buffer.from('phone\n6400001\n6400002\n')]))
+    await insertUploadRequest(s.db, {
+      id: requestId,
+      campaignId: id,
+      kind: 'contacts',
+      parentId: null,
+      fileKey,
+      bytes: 0,
+      createdBy: '1',
+    })
+    // The chunk's statement reads the do-not-call list: holding that table keeps it waiting
+    // after it found the upload not withdrawn.
+    const { open: release, opened: held } = latch()
+    const { open: locked, opened: isLocked } = latch()
+    const holder = s.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE do_not_call IN ACCESS EXCLUSIVE MODE`.execute(trx)
+      locked()
+      await held
+    })
+    await isLocked
+    try {
+      const splitting = splitUpload(
+        { ...scoringDeps(s, clock), stopping: new AbortController().signal },
+        requestId,
+      )
+      // The split's statement waits for the table (the workers' reads of it may wait too).
+      await eventually(async () => {
+        const { rows } = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM pg_locks l
+          JOIN pg_class c ON c.oid = l.relation
+          JOIN pg_stat_activity a ON a.pid = l.pid
+          WHERE c.relname = 'do_not_call' AND c.relnamespace = ${s.schema}::regnamespace
+            AND NOT l.granted AND a.query LIKE '%INSERT INTO outreach_record%'`.execute(s.db)
+        return rows[0]?.n === 1
+      })
+      const withdrawn = await t.app.request(`/campaigns/${id}/uploads/${requestId}`, {
+        method: 'DELETE',
+        headers: admin,
+      })
+      expect(await withdrawn.json()).toMatchObject({ cancelledTasks: 0 }) // none made yet
+      release()
+      await splitting
+    } finally {
+      release()
+      await holder
+    }
+    const tasks = await s.db
+      .selectFrom('flow_task')
+      .select(['status', 'reason'])
+      .where('request_id', '=', requestId)
+      .execute()
+    expect(tasks).toEqual([
+      { status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' },
+      { status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' },
+    ])
   })
 })
 
