@@ -222,6 +222,12 @@ export const campaignsRoutes = (deps: AppDeps) => {
         const campaign = await purchaseCampaignOf(deps.db, c.req.valid('param').id)
         const winner = await findWinner(deps.db, campaign.id)
         if (winner === undefined) {
+          if (campaign.status === 'Cancelled')
+            throw new HttpProblem(
+              404,
+              'no_winner',
+              `Campaign ${campaign.id} was cancelled: it has no winner`,
+            )
           const now = deps.clock.now()
           const decidedBy = campaign.end_at.getTime() + deps.settleSeconds * 1000
           // Past the decision with no purchase counted: there is nobody to win, for good.

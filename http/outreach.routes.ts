@@ -8,6 +8,8 @@ import {
 } from '../pipelines/outreach-campaigns.js'
 import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
 import { dashboard } from '../pipelines/outreach-dashboard.js'
+import { cancelPurchaseCampaign } from '../pipelines/purchase-campaigns.js'
+import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import {
   findDoNotCallImport,
   listDoNotCallImports,
@@ -396,7 +398,10 @@ export const outreachRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'delete',
         path: '/campaigns/{id}',
-        summary: 'Revoke an outreach campaign (admin): unexecuted tasks become CANCELLED',
+        summary:
+          'Revoke a campaign (admin): an outreach one’s unexecuted tasks become CANCELLED; a purchase one counts no more purchases and gets no winner',
+        description:
+          'An outreach campaign answers `cancelledTasks`. A purchase campaign whose winner is decided answers 409 `winner_decided`; one that had started publishes its `End` now. Revoking again changes nothing.',
         security: bearer,
         middleware: [admin] as const,
         request: { params: Params },
@@ -407,7 +412,7 @@ export const outreachRoutes = (deps: AppDeps) => {
               z.object({
                 campaignId: z.string(),
                 status: z.literal('Cancelled'),
-                cancelledTasks: z.number(),
+                cancelledTasks: z.number().optional(),
               }),
             ),
           },
@@ -416,6 +421,14 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { id } = c.req.valid('param')
+        if ((await findCampaign(deps.db, id))?.type === 'purchase') {
+          const cancelled = await cancelPurchaseCampaign(deps, id)
+          deps.logger.info(
+            { campaignId: id, by: c.var.caller.userId },
+            'purchase campaign cancelled',
+          )
+          return c.json(cancelled, 200)
+        }
         const { cancelledTasks } = await revoke(deps, id)
         return c.json({ campaignId: id, status: 'Cancelled' as const, cancelledTasks }, 200)
       },

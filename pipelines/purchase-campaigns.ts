@@ -4,14 +4,17 @@ import { CurrencyCode, DigitId } from '../operators/purchase-messages.js'
 import { money, toMinor, type Money } from '../operators/money.js'
 import { insertCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
+import { cancelUnlessWon } from '../storage/postgres/campaign-winner.repository.js'
 import type { CampaignWinnerRow } from '../storage/postgres/campaign-winner.table.js'
 import type { Database } from '../storage/postgres/database.js'
+import { execAll } from '../storage/redis/connection.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
 import { campaignOf } from './campaign-of.js'
 import { campaignTimers } from './campaign-timers.js'
-import { fieldsInvalid } from './domain-error.js'
+import { DomainError, fieldsInvalid } from './domain-error.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
+import { queueLifecycle } from './scoring-timers.js'
 
 /** Money as JSON: `{"value":"12.50","currency":"EUR"}`. */
 export const MoneyInput = z.object({
@@ -110,4 +113,33 @@ export async function createPurchaseCampaign(
   )
   await bumpConfigVersion(deps.redis, deps.keys)
   return purchaseCampaignView(row)
+}
+
+/**
+ * Cancels a purchase campaign (admin): it counts no more purchases, publishes no `Start`, and
+ * gets no winner and no prize transfer; one that had started publishes its `End` now. Refused
+ * (409 `winner_decided`) once its winner is decided. Cancelling again changes nothing.
+ */
+export async function cancelPurchaseCampaign(
+  deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys'>,
+  id: string,
+): Promise<{ campaignId: string; status: 'Cancelled' }> {
+  await purchaseCampaignOf(deps.db, id)
+  const result = await cancelUnlessWon(deps.db, id)
+  if (result === undefined)
+    throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
+  if (result.outcome === 'won')
+    throw new DomainError(
+      'conflict',
+      'winner_decided',
+      `Campaign ${id} has its winner and prize transfer: it can no longer be cancelled`,
+    )
+  // Also when it was cancelled before: a retry after Redis failed here publishes what is missing.
+  if (result.before.started_at !== null) {
+    const tx = deps.redis.multi()
+    queueLifecycle(tx, deps.keys, id, 'End')
+    await execAll(tx)
+  }
+  await bumpConfigVersion(deps.redis, deps.keys)
+  return { campaignId: id, status: 'Cancelled' }
 }

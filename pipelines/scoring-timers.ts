@@ -3,6 +3,8 @@ import { findCampaign, markLifecycle } from '../storage/postgres/campaign.reposi
 import { decideWinner, findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import type { TieBreak } from '../storage/postgres/campaign-winner.table.js'
 import { topTotals, type Total } from '../storage/postgres/purchase-total.repository.js'
+import type { Transaction } from '../storage/redis/connection.js'
+import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { CampaignTimerKind } from './campaign-timers.js'
 import { bumpConfigVersion } from './scoring-cache.js'
@@ -14,6 +16,24 @@ import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
 const ONCE_TTL_SECONDS = 90 * 24 * 3600
 /** How soon an unsettled winner decision is looked at again. */
 const SETTLE_RECHECK_MS = 1000
+
+/** Queues a campaign's `Start` or `End` on `campaigns_lifecycle`: published once, whoever queues it. */
+export function queueLifecycle(
+  tx: Transaction,
+  keys: Keys,
+  campaignId: string,
+  status: 'Start' | 'End',
+): void {
+  tx.publishOnce(
+    keys.once(`lifecycle:${campaignId}:${status}`),
+    keys.lifecycle,
+    ONCE_TTL_SECONDS,
+    'campaignId',
+    campaignId,
+    'status',
+    status,
+  )
+}
 
 /** Which rule separated the winner from the runner-up. */
 export function tieBreakOf(first: Total, second: Total | undefined): TieBreak {
@@ -34,17 +54,7 @@ export function scoringTimerHandlers(deps: ScoringDeps): Record<string, TimerHan
       const id = campaignIdOf(timer)
       const row = await markLifecycle(db, id, status, new Date(clock.now()))
       if (row === undefined || row.status === 'Cancelled') return undefined
-      return (tx) => {
-        tx.publishOnce(
-          keys.once(`lifecycle:${id}:${status}`),
-          keys.lifecycle,
-          ONCE_TTL_SECONDS,
-          'campaignId',
-          id,
-          'status',
-          status,
-        )
-      }
+      return (tx) => queueLifecycle(tx, keys, id, status)
     }
 
   /** Decides once every purchase that arrived before the end has been counted. */
@@ -88,6 +98,7 @@ export function scoringTimerHandlers(deps: ScoringDeps): Record<string, TimerHan
         tieBreak: tieBreakOf(first, second),
       })
       await bumpConfigVersion(redis, keys)
+      if (winner === undefined) return undefined // cancelled meanwhile: no winner, no prize
     }
     const prize = money(campaign.prize_minor ?? '0', campaign.prize_currency ?? deps.baseCurrency)
     const userId = winner.user_id

@@ -124,9 +124,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     new Date(deps.clock.now()),
   )
   // Tasks made for a slot already being released must reach the executor: release it again.
-  const running = withdrawn
-    ? []
-    : releasingSlots(s, today, now).filter((n) => slots.includes(n))
+  const running = withdrawn ? [] : releasingSlots(s, today, now).filter((n) => slots.includes(n))
   return {
     commit: (tx: Transaction) => {
       for (const slot of running)

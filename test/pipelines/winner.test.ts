@@ -3,6 +3,7 @@ import { startWorkers, type Workers } from '../../pipelines/workers.js'
 import { findWinner } from '../../storage/postgres/campaign-winner.repository.js'
 import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
 import { toEntries } from '../../storage/redis/streams.js'
+import { bearer, testApp } from '../support/app.js'
 import {
   buy,
   manualClock,
@@ -135,5 +136,82 @@ describe('winner settlement', () => {
       await timers.stop()
       await own.close()
     }
+  })
+})
+
+describe('cancelling a purchase campaign', () => {
+  let t: ReturnType<typeof testApp>
+  beforeAll(() => {
+    t = testApp(s, clock)
+  })
+  afterAll(() => t.close())
+  const cancel = async (id: string) =>
+    t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: await bearer('1', true) })
+
+  it('should count no more purchases, publish its End now, and decide no winner', async () => {
+    clock.set(Date.parse('2026-05-10T00:00:00Z'))
+    const id = await purchaseCampaign(
+      s,
+      {
+        itemId: '21',
+        startDateTime: '2026-05-01T00:00:00Z',
+        endDateTime: '2026-06-01T00:00:00Z',
+      },
+      clock,
+    )
+    const events = async () =>
+      (await stream(s.keys.lifecycle)).filter((e) => e.campaignId === id).map((e) => e.status)
+    await eventually(async () => (await events()).length === 1)
+    await buy(s, { userId: '1', itemId: '21', amount: '5.00', timestamp: '2026-05-09T00:00:00Z' })
+    await eventually(async () => (await topTotals(s.db, id, 10)).length === 1)
+
+    const res = await cancel(id)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ campaignId: id, status: 'Cancelled' })
+    expect(await events()).toEqual(['Start', 'End'])
+    // Counted no more, though stamped inside its time.
+    await buy(s, { userId: '2', itemId: '21', amount: '9.00', timestamp: '2026-05-11T00:00:00Z' })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect((await topTotals(s.db, id, 10)).map((t) => t.userId)).toEqual(['1'])
+
+    clock.set(Date.parse('2026-06-01T00:00:05Z'))
+    await new Promise((resolve) => setTimeout(resolve, 1000)) // the end and settle timers fire
+    expect(await findWinner(s.db, id)).toBeUndefined()
+    expect((await stream(s.keys.prizeTransfers)).filter((p) => p.campaignId === id)).toEqual([])
+    expect(await events()).toEqual(['Start', 'End'])
+    const winner = await t.app.request(`/campaigns/${id}/winner`)
+    expect(await winner.json()).toMatchObject({
+      status: 404,
+      code: 'no_winner',
+      title: `Campaign ${id} was cancelled: it has no winner`,
+    })
+    expect(await (await cancel(id)).json()).toEqual({ campaignId: id, status: 'Cancelled' })
+    expect(await (await t.app.request(`/campaigns/${id}`)).json()).toMatchObject({
+      status: 'Cancelled',
+    })
+  })
+
+  it('should publish nothing for a campaign cancelled before its start, and refuse once it has a winner', async () => {
+    clock.set(Date.parse('2026-07-01T00:00:00Z'))
+    const later = await purchaseCampaign(
+      s,
+      { itemId: '22', startDateTime: '2026-07-10T00:00:00Z', endDateTime: '2026-07-20T00:00:00Z' },
+      clock,
+    )
+    expect((await cancel(later)).status).toBe(200)
+    clock.set(Date.parse('2026-07-10T00:00:01Z'))
+    await new Promise((resolve) => setTimeout(resolve, 800)) // its start timer fires
+    expect((await stream(s.keys.lifecycle)).filter((e) => e.campaignId === later)).toEqual([])
+
+    const won = await purchaseCampaign(
+      s,
+      { itemId: '23', startDateTime: '2026-07-01T00:00:00Z', endDateTime: '2026-07-15T00:00:00Z' },
+      clock,
+    )
+    await buy(s, { userId: '3', itemId: '23', amount: '1.00', timestamp: '2026-07-02T00:00:00Z' })
+    await eventually(async () => (await topTotals(s.db, won, 10)).length === 1)
+    clock.set(Date.parse('2026-07-15T00:00:01Z'))
+    await eventually(() => findWinner(s.db, won))
+    expect(await (await cancel(won)).json()).toMatchObject({ status: 409, code: 'winner_decided' })
   })
 })
