@@ -2,8 +2,7 @@ import type { KeptDeadLetter } from '../postgres/dead-letter.repository.js'
 import type { StreamEntry } from './streams.js'
 
 /** Fields the runtime adds to a dead letter's original ones; a replay strips them again. */
-const ADDED = ['error', 'actor', 'attempts', 'sourceId'] as const
-const ADDED_SET = new Set<string>(ADDED)
+const ADDED = new Set(['error', 'actor', 'attempts', 'sourceId'])
 
 /** The fields of a dead letter's entry in `<stream>:dead`: the original ones, then why and who. */
 export function deadLetterEntry(letter: KeptDeadLetter): string[] {
@@ -24,7 +23,7 @@ export function deadLetterEntry(letter: KeptDeadLetter): string[] {
 export function fromDeadLetterEntry(stream: string, entry: StreamEntry): KeptDeadLetter {
   const fields: string[] = []
   for (const [name, value] of Object.entries(entry.fields))
-    if (!ADDED_SET.has(name)) fields.push(name, value)
+    if (!ADDED.has(name)) fields.push(name, value)
   const attempts = Number(entry.fields.attempts)
   return {
     stream,
