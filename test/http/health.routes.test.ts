@@ -69,16 +69,16 @@ describe('health and metrics', () => {
     expect(text).not.toContain('stream="prize_transfers:dead"')
   })
 
-  it('should export every series the Grafana dashboard draws', async () => {
-    const dashboard = readFileSync(
-      new URL('../../monitoring/grafana-dashboard.json', import.meta.url),
-      'utf8',
-    )
+  it('should export every series the Grafana dashboard draws and the alerting rules watch', async () => {
+    const monitoring = ['grafana-dashboard.json', 'alerts.yml']
+      .map((file) => readFileSync(new URL(`../../monitoring/${file}`, import.meta.url), 'utf8'))
+      .join('\n')
     const used = new Set(
-      [...dashboard.matchAll(/campaign_streams_[a-z_]+/g)].map((m) =>
+      [...monitoring.matchAll(/campaign_streams_[a-z_]+/g)].map((m) =>
         m[0].replace(/_(bucket|sum|count)$/, ''),
       ),
     )
+    expect(used.size).toBeGreaterThan(10)
     const text = await metrics()
     const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]))
     expect([...used].filter((name) => !exported.has(name))).toEqual([])
