@@ -115,34 +115,38 @@ export async function markSplitDay(db: Kysely<Database>, id: string, day: string
  * Withdraws a contacts upload: marks it (the first time counts) and cancels its tasks waiting
  * for a call (`CANCELLED`/`UPLOAD_WITHDRAWN`, marked as cancelled by it); a call in flight
  * finishes. Returns when it was withdrawn and how many tasks it cancelled in all.
+ *
+ * The mark is committed on its own, before the cancelling (which takes seconds for a big
+ * upload): a split under way sees it at its next chunk and makes no more tasks, and the tasks
+ * it made meanwhile are cancelled by this statement or by the split's own call of this when it
+ * ends. Should the cancelling fail, the mark stands (the executor calls none of the upload's
+ * tasks) and withdrawing again finishes it.
  */
 export async function withdrawUpload(
   db: Kysely<Database>,
   id: string,
   at: Date,
 ): Promise<{ withdrawnAt: Date; cancelledTasks: number }> {
-  return db.transaction().execute(async (trx) => {
-    const marked = await trx
-      .updateTable('upload_request')
-      .set((eb) => ({ withdrawn_at: eb.fn.coalesce('withdrawn_at', eb.val(at)) }))
-      .where('id', '=', id)
-      .returning('withdrawn_at')
-      .executeTakeFirstOrThrow()
-    await sql`
-      UPDATE flow_task t SET status = 'CANCELLED', reason = 'UPLOAD_WITHDRAWN',
-        cancelled_by = ${id}::uuid, updated_at = ${at}
-      FROM outreach_record r
-      WHERE r.request_id = ${id}::uuid AND t.record_id = r.id AND ${taskRules.awaitingCall('t')}
-    `.execute(trx)
-    const counted = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM flow_task t JOIN outreach_record r ON t.record_id = r.id
-      WHERE r.request_id = ${id}::uuid AND t.cancelled_by = ${id}::uuid
-    `.execute(trx)
-    return {
-      withdrawnAt: marked.withdrawn_at ?? at,
-      cancelledTasks: Number(counted.rows[0]?.n ?? 0),
-    }
-  })
+  const marked = await db
+    .updateTable('upload_request')
+    .set((eb) => ({ withdrawn_at: eb.fn.coalesce('withdrawn_at', eb.val(at)) }))
+    .where('id', '=', id)
+    .returning('withdrawn_at')
+    .executeTakeFirstOrThrow()
+  await sql`
+    UPDATE flow_task t SET status = 'CANCELLED', reason = 'UPLOAD_WITHDRAWN',
+      cancelled_by = ${id}::uuid, updated_at = ${at}
+    FROM outreach_record r
+    WHERE r.request_id = ${id}::uuid AND t.record_id = r.id AND ${taskRules.awaitingCall('t')}
+  `.execute(db)
+  const counted = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM flow_task t JOIN outreach_record r ON t.record_id = r.id
+    WHERE r.request_id = ${id}::uuid AND t.cancelled_by = ${id}::uuid
+  `.execute(db)
+  return {
+    withdrawnAt: marked.withdrawn_at ?? at,
+    cancelledTasks: Number(counted.rows[0]?.n ?? 0),
+  }
 }
 
 /** Final counts of a finished request. */

@@ -6,7 +6,10 @@ import { importDoNotCall } from '../../pipelines/do-not-call.js'
 import { CHUNK } from '../../pipelines/file-chunks.js'
 import { splitUpload } from '../../pipelines/upload-split-pipeline.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
+import {
+  insertUploadRequest,
+  isWithdrawn,
+} from '../../storage/postgres/upload-request.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { flowServer } from '../support/flow-server.js'
 import { importDoNotCallList } from '../support/outreach.js'
@@ -636,6 +639,39 @@ describe('withdrawing an upload while a chunk of it is being written', () => {
       { status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' },
       { status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' },
     ])
+  })
+})
+
+describe('withdrawing a big upload', () => {
+  it('should make the withdrawal seen before its tasks are cancelled, so a split under way stops making tasks', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(10)
+    const { requestId } = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n6500001\n6500002\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, requestId)
+    // Cancelling reads the open calls: holding that table holds the cancelling, as the
+    // cancelling of a million tasks takes seconds.
+    const { open: release, opened: held } = latch()
+    const { open: locked, opened: isLocked } = latch()
+    const holder = s.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE task_attempt IN ACCESS EXCLUSIVE MODE`.execute(trx)
+      locked()
+      await held
+    })
+    await isLocked
+    const answer = t.app.request(`/campaigns/${id}/uploads/${requestId}`, {
+      method: 'DELETE',
+      headers: admin,
+    })
+    try {
+      // What a split checks before each chunk.
+      await eventually(() => isWithdrawn(s.db, requestId))
+    } finally {
+      release()
+      await holder
+    }
+    expect(await (await answer).json()).toMatchObject({ requestId, cancelledTasks: 2 })
   })
 })
 
