@@ -137,6 +137,8 @@ export async function cancelPurchaseCampaign(
   // Also when it was cancelled before: a retry after Redis failed here publishes what is missing.
   if (result.before.started_at !== null) {
     const tx = deps.redis.multi()
+    // Its Start first, should the start timer not have published it yet (each goes out once).
+    queueLifecycle(tx, deps.keys, id, 'Start')
     queueLifecycle(tx, deps.keys, id, 'End')
     await execAll(tx)
   }
