@@ -500,6 +500,22 @@ function latch(): { open: () => void; opened: Promise<void> } {
   return { open, opened }
 }
 
+/**
+ * Locks `table` (ACCESS EXCLUSIVE) in a transaction of its own until `release`; `holder`
+ * settles when that transaction has ended.
+ */
+async function holdTable(table: string): Promise<{ release: () => void; holder: Promise<void> }> {
+  const { open: release, opened: held } = latch()
+  const { open: locked, opened: isLocked } = latch()
+  const holder = s.db.transaction().execute(async (trx) => {
+    await sql`LOCK TABLE ${sql.table(table)} IN ACCESS EXCLUSIVE MODE`.execute(trx)
+    locked()
+    await held
+  })
+  await isLocked
+  return { release, holder }
+}
+
 describe('withdrawing an upload that is not split yet', () => {
   /** An accepted upload of `phones` that no worker has seen (its entry is not queued). */
   const unqueued = async (campaignId: string, phones: string[]) => {
@@ -596,14 +612,7 @@ describe('withdrawing an upload while a chunk of it is being written', () => {
     })
     // The chunk's statement reads the do-not-call list: holding that table keeps it waiting
     // after it found the upload not withdrawn.
-    const { open: release, opened: held } = latch()
-    const { open: locked, opened: isLocked } = latch()
-    const holder = s.db.transaction().execute(async (trx) => {
-      await sql`LOCK TABLE do_not_call IN ACCESS EXCLUSIVE MODE`.execute(trx)
-      locked()
-      await held
-    })
-    await isLocked
+    const { release, holder } = await holdTable('do_not_call')
     try {
       const splitting = splitUpload(
         { ...scoringDeps(s, clock), stopping: new AbortController().signal },
@@ -652,14 +661,7 @@ describe('withdrawing a big upload', () => {
     await uploadStatus(id, requestId)
     // Cancelling reads the open calls: holding that table holds the cancelling, as the
     // cancelling of a million tasks takes seconds.
-    const { open: release, opened: held } = latch()
-    const { open: locked, opened: isLocked } = latch()
-    const holder = s.db.transaction().execute(async (trx) => {
-      await sql`LOCK TABLE task_attempt IN ACCESS EXCLUSIVE MODE`.execute(trx)
-      locked()
-      await held
-    })
-    await isLocked
+    const { release, holder } = await holdTable('task_attempt')
     const answer = t.app.request(`/campaigns/${id}/uploads/${requestId}`, {
       method: 'DELETE',
       headers: admin,
