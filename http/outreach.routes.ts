@@ -421,8 +421,9 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { id } = c.req.valid('param')
-        if ((await findCampaign(deps.db, id))?.type === 'purchase') {
-          const cancelled = await cancelPurchaseCampaign(deps, id)
+        const campaign = await findCampaign(deps.db, id)
+        if (campaign?.type === 'purchase') {
+          const cancelled = await cancelPurchaseCampaign(deps, campaign)
           deps.logger.info(
             { campaignId: id, by: c.var.caller.userId },
             'purchase campaign cancelled',

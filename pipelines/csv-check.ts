@@ -244,22 +244,16 @@ export function asFileProblem(error: unknown): unknown {
   if (cause instanceof FileProblem) return cause
   // Every parse error of csv-parse, whatever its code (`INVALID_OPENING_QUOTE` has no `CSV_`).
   const parsing = error instanceof CsvError ? error : cause instanceof CsvError ? cause : undefined
-  if (parsing?.code === 'CSV_MAX_RECORD_SIZE') {
-    const line = (parsing as { lines?: number }).lines
+  if (parsing === undefined) return error
+  const line = (parsing as { lines?: number }).lines
+  if (parsing.code === 'CSV_MAX_RECORD_SIZE') {
     return new FileProblem(
       'row_too_large',
       `A row is longer than ${MAX_CSV_ROW_BYTES} bytes (at line ${line}); is a quote left open?`,
       line,
     )
   }
-  if (parsing !== undefined) {
-    return new FileProblem(
-      'malformed_csv',
-      `The file is not valid CSV: ${parsing.message}`,
-      (parsing as { lines?: number }).lines,
-    )
-  }
-  return error
+  return new FileProblem('malformed_csv', `The file is not valid CSV: ${parsing.message}`, line)
 }
 
 /**

@@ -5,10 +5,13 @@ import {
   forgetDeadLetters,
   keepDeadLetters,
   keptDeadLetters,
-  type KeptDeadLetter,
 } from '../storage/postgres/dead-letter.repository.js'
 import { execAll } from '../storage/redis/connection.js'
-import { deadLetterEntry, fromDeadLetterEntry } from '../storage/redis/dead-letter-entry.js'
+import {
+  deadLetterEntry,
+  fromDeadLetterEntry,
+  originalFields,
+} from '../storage/redis/dead-letter-entry.js'
 import { CONSUMED_STREAMS, type ConsumedStream, type Keys } from '../storage/redis/keys.js'
 import { appendEntries, toEntries, type StreamEntry } from '../storage/redis/streams.js'
 
@@ -34,14 +37,6 @@ export function isDeadLetterStream(name: string): name is ConsumedStream {
   return (CONSUMED_STREAMS as readonly string[]).includes(name)
 }
 
-/** The original fields of a dead letter's entry as an object. */
-const originalFields = (letter: KeptDeadLetter): Record<string, string> => {
-  const fields: Record<string, string> = {}
-  for (let i = 0; i + 1 < letter.fields.length; i += 2)
-    fields[letter.fields[i] as string] = letter.fields[i + 1] as string
-  return fields
-}
-
 function toDeadLetter(entry: StreamEntry): DeadLetter {
   const attempts = entry.fields.attempts
   return {
@@ -50,7 +45,7 @@ function toDeadLetter(entry: StreamEntry): DeadLetter {
     error: entry.fields.error,
     actor: entry.fields.actor,
     attempts: attempts === undefined ? undefined : Number(attempts),
-    fields: originalFields(fromDeadLetterEntry('', entry)),
+    fields: originalFields(entry),
   }
 }
 
@@ -173,24 +168,11 @@ export async function restoreDeadLetters(deps: DeadLetterDeps): Promise<Restored
       result.kept += await keepDeadLetters(deps.db, letters)
       for (const letter of letters) inRedis.add(letter.sourceId)
     }
-    for await (const rows of keptDeadLetters(deps.db, source)) {
-      const missing = rows.filter((row) => !inRedis.has(row.source_id))
+    for await (const kept of keptDeadLetters(deps.db, source)) {
+      const missing = kept.filter((letter) => !inRedis.has(letter.sourceId))
       if (missing.length === 0) continue
       const tx = deps.redis.multi()
-      appendEntries(
-        tx,
-        key,
-        missing.map((row) =>
-          deadLetterEntry({
-            stream: source,
-            sourceId: row.source_id,
-            fields: row.fields,
-            error: row.error,
-            actor: row.actor,
-            attempts: row.attempts,
-          }),
-        ),
-      )
+      appendEntries(tx, key, missing.map(deadLetterEntry))
       await execAll(tx)
       result.restored += missing.length
     }

@@ -122,9 +122,10 @@ export async function createPurchaseCampaign(
  */
 export async function cancelPurchaseCampaign(
   deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys'>,
-  id: string,
+  campaign: CampaignRow,
 ): Promise<{ campaignId: string; status: 'Cancelled' }> {
-  await purchaseCampaignOf(deps.db, id)
+  if (campaign.type !== 'purchase') await purchaseCampaignOf(deps.db, campaign.id) // 400 not_purchase
+  const { id } = campaign
   const result = await cancelUnlessWon(deps.db, id)
   if (result === undefined)
     throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)

@@ -58,14 +58,21 @@ export async function* keptDeadLetters(
   db: Kysely<Database>,
   stream: string,
   pageSize = 1000,
-): AsyncGenerator<DeadLetterRow[]> {
+): AsyncGenerator<KeptDeadLetter[]> {
   let after: string | undefined
   for (;;) {
     let query = db.selectFrom('dead_letter').selectAll().where('stream', '=', stream)
     if (after !== undefined) query = query.where('seq', '>', after)
-    const page = await query.orderBy('seq').limit(pageSize).execute()
+    const page: DeadLetterRow[] = await query.orderBy('seq').limit(pageSize).execute()
     if (page.length === 0) return
-    yield page
+    yield page.map((row) => ({
+      stream: row.stream,
+      sourceId: row.source_id,
+      fields: row.fields,
+      error: row.error,
+      actor: row.actor,
+      attempts: row.attempts,
+    }))
     after = page[page.length - 1]?.seq
   }
 }

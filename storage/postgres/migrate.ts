@@ -32,6 +32,9 @@ const migrations: Record<string, Migration> = {
   '2026-11-25T10-00-00-dead-letters': deadLetters,
 }
 
+/** Every migration's name, in the order they apply. */
+const MIGRATION_NAMES = Object.keys(migrations).sort()
+
 /** Brings the schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<Database>, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
@@ -60,9 +63,7 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[]>
     const done = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db)
     for (const { name } of done.rows) applied.add(name)
   }
-  return Object.keys(migrations)
-    .sort()
-    .filter((name) => !applied.has(name))
+  return MIGRATION_NAMES.filter((name) => !applied.has(name))
 }
 
 /** What {@link untilMigrated} is waiting for. */
@@ -98,7 +99,7 @@ export async function untilMigrated(
       waiting = { pending }
     } catch (error) {
       const code = String((error as { code?: unknown }).code)
-      if (code === NO_DATABASE) waiting = { pending: Object.keys(migrations).sort() }
+      if (code === NO_DATABASE) waiting = { pending: MIGRATION_NAMES }
       else if (isPostgresUnavailable(error)) waiting = { reason: (error as Error).message || code }
       else throw refusal(options.url, error)
     }

@@ -19,16 +19,18 @@ export function deadLetterEntry(letter: KeptDeadLetter): string[] {
   ]
 }
 
+/** The fields a dead letter's entry had on its own stream (what a replay puts back). */
+export function originalFields(entry: StreamEntry): Record<string, string> {
+  return Object.fromEntries(Object.entries(entry.fields).filter(([name]) => !ADDED.has(name)))
+}
+
 /** An entry of `<stream>:dead` read back; `stream` is the key of the stream it came from. */
 export function fromDeadLetterEntry(stream: string, entry: StreamEntry): KeptDeadLetter {
-  const fields: string[] = []
-  for (const [name, value] of Object.entries(entry.fields))
-    if (!ADDED.has(name)) fields.push(name, value)
   const attempts = Number(entry.fields.attempts)
   return {
     stream,
     sourceId: entry.fields.sourceId ?? entry.id,
-    fields,
+    fields: Object.entries(originalFields(entry)).flat(),
     error: entry.fields.error ?? 'unknown error',
     actor: entry.fields.actor ?? 'unknown',
     attempts: Number.isInteger(attempts) ? attempts : 0,
