@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { verify } from 'hono/jwt'
 import { HttpProblem } from './problem.js'
@@ -74,6 +75,16 @@ export async function bearerCaller(
     throw invalidToken('The bearer token has no subject')
   }
   return { userId: payload.sub, admin: payload.role === 'admin' }
+}
+
+/**
+ * The caller of a route where a token is optional (undefined without one), kept on the context
+ * for the access log; 401 for a token that is not valid.
+ */
+export async function optionalCaller(c: Context<AuthEnv>, secret: string) {
+  const caller = await bearerCaller(c.req.header('authorization'), secret)
+  if (caller !== undefined) c.set('caller', caller)
+  return caller
 }
 
 /** 401 without a caller, 403 unless the caller is an admin. */

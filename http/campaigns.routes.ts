@@ -21,7 +21,7 @@ import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { topTotals } from '../storage/postgres/purchase-total.repository.js'
 import type { AppDeps } from './app-deps.js'
-import { assertAdmin, bearerCaller, requireAdmin } from './auth.js'
+import { assertAdmin, optionalCaller, requireAdmin } from './auth.js'
 import {
   MoneySchema,
   PageLimit,
@@ -168,7 +168,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const now = deps.clock.now()
-        const caller = await bearerCaller(c.req.header('authorization'), deps.jwtSecret)
+        const caller = await optionalCaller(c, deps.jwtSecret)
         const { status, limit, after, ...query } = c.req.valid('query')
         let type = query.type
         if (type === 'outreach') assertAdmin(caller)
@@ -203,7 +203,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       async (c) => {
         const row = await campaignOr404(c.req.valid('param').id)
         if (row.type === 'outreach')
-          assertAdmin(await bearerCaller(c.req.header('authorization'), deps.jwtSecret))
+          assertAdmin(await optionalCaller(c, deps.jwtSecret))
         return c.json(campaignView(row, deps.clock.now()), 200)
       },
     )

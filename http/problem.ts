@@ -7,6 +7,14 @@ import { FileProblem } from '../pipelines/csv-check.js'
 import { DomainError, type DomainErrorKind } from '../pipelines/domain-error.js'
 import { isPostgresUnavailable } from '../storage/postgres/database.js'
 import { isRedisUnavailable } from '../storage/redis/connection.js'
+import { loggedPath } from './route-label.js'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The `code` of the problem a request was answered with, for the access log. */
+    problemCode?: string
+  }
+}
 
 /** One field error inside a problem. */
 export interface FieldError {
@@ -33,6 +41,7 @@ export class HttpProblem extends Error {
 /** The problem+json answer for a problem. */
 export function problemResponse(c: Context, problem: HttpProblem): Response {
   for (const [name, value] of Object.entries(problem.headers)) c.header(name, value)
+  c.set('problemCode', problem.code)
   return c.body(
     JSON.stringify({
       type: `https://campaign-streams.dev/problems/${problem.code}`,
@@ -115,14 +124,14 @@ export function errorHandler(logger: Logger) {
         ? 'Postgres'
         : undefined
     if (down !== undefined) {
-      logger.warn({ err: error, path: c.req.path }, 'request failed: service unavailable')
+      logger.warn({ err: error, path: loggedPath(c) }, 'request failed: service unavailable')
       c.header('retry-after', String(RETRY_AFTER_SECONDS))
       return problemResponse(
         c,
         new HttpProblem(503, 'service_unavailable', `${down} is unavailable; try again shortly`),
       )
     }
-    logger.error({ err: error, path: c.req.path }, 'request failed')
+    logger.error({ err: error, path: loggedPath(c) }, 'request failed')
     return problemResponse(c, new HttpProblem(500, 'internal_error', 'Internal server error'))
   }
 }
