@@ -202,8 +202,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const row = await campaignOr404(c.req.valid('param').id)
-        if (row.type === 'outreach')
-          assertAdmin(await optionalCaller(c, deps.jwtSecret))
+        if (row.type === 'outreach') assertAdmin(await optionalCaller(c, deps.jwtSecret))
         return c.json(campaignView(row, deps.clock.now()), 200)
       },
     )

@@ -431,6 +431,10 @@ export const outreachRoutes = (deps: AppDeps) => {
           return c.json(cancelled, 200)
         }
         const { cancelledTasks } = await revoke(deps, id)
+        deps.logger.info(
+          { campaignId: id, cancelledTasks, by: c.var.caller.userId },
+          'outreach campaign revoked',
+        )
         return c.json({ campaignId: id, status: 'Cancelled' as const, cancelledTasks }, 200)
       },
     )
@@ -447,7 +451,16 @@ export const outreachRoutes = (deps: AppDeps) => {
           ...problems(400, 401, 403, 404, 409, 415),
         },
       }),
-      async (c) => c.json(await retrigger(deps, c.req.valid('param').id, c.req.valid('json')), 202),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const request = c.req.valid('json')
+        const { retriggered } = await retrigger(deps, id, request)
+        deps.logger.info(
+          { campaignId: id, ...request, retriggered, by: c.var.caller.userId },
+          'tasks retriggered',
+        )
+        return c.json({ retriggered }, 202)
+      },
     )
     .openapi(
       createRoute({

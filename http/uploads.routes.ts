@@ -187,7 +187,12 @@ export const uploadsRoutes = (deps: AppDeps) =>
       }),
       async (c) => {
         const { id, requestId } = c.req.valid('param')
-        return c.json(await withdrawContacts(deps, id, requestId), 200)
+        const withdrawn = await withdrawContacts(deps, id, requestId)
+        deps.logger.info(
+          { campaignId: id, ...withdrawn, by: c.var.caller.userId },
+          'contacts upload withdrawn',
+        )
+        return c.json(withdrawn, 200)
       },
     )
     .openapi(

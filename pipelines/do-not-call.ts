@@ -46,7 +46,7 @@ export async function acceptDoNotCall(
  * come from the whole file and the list.
  */
 export async function importDoNotCall(
-  deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock' | 'stopping'>,
+  deps: Pick<OutreachDeps, 'db' | 'files' | 'phoneRegion' | 'clock' | 'stopping' | 'logger'>,
   importId: string,
 ): Promise<void> {
   const started = await startFileJob(deps.db, 'do_not_call_import', importId)
@@ -68,4 +68,8 @@ export async function importDoNotCall(
   })
   if (!ok) return
   await completeDoNotCallImport(deps.db, importId, out, new Date(deps.clock.now()))
+  deps.logger.info(
+    { importId, rows: { total: out.total, invalid: out.invalid } },
+    'do-not-call import finished',
+  )
 }

@@ -47,11 +47,16 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
    * comes once more after it to close those whose executor died (and anything left).
    */
   const endSlotless = async (campaign: CampaignRow, timerId: string, now: number) => {
-    await failUncalledSlotless(deps.db, {
+    const failed = await failUncalledSlotless(deps.db, {
       campaignId: campaign.id,
       reason: CAMPAIGN_ENDED,
       at: new Date(now),
     })
+    if (failed > 0)
+      deps.logger.info(
+        { campaignId: campaign.id, failed, reason: CAMPAIGN_ENDED },
+        'campaign ended: tasks still waiting for a call failed',
+      )
     const lastMs = slotlessLastTickMs(campaign)
     if (now >= lastMs) return undefined
     const last = {
@@ -73,6 +78,14 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
     },
     [OutreachTimerKind.slotStart]: async (t) => {
       if (!(await live(t))) return undefined
+      deps.logger.info(
+        {
+          campaignId: field(t, 'campaignId'),
+          date: field(t, 'date'),
+          slot: Number(field(t, 'slot')),
+        },
+        'slot starting: its tasks are released',
+      )
       return (tx) =>
         tx.xadd(
           keys.outreachWork,
@@ -87,7 +100,12 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         slot: Number(field(t, 'slot')),
       }
       const now = deps.clock.now()
-      await failUnattempted(deps.db, { ...slot, reason: OUT_OF_SLOT_TIME, at: new Date(now) })
+      const failed = await failUnattempted(deps.db, {
+        ...slot,
+        reason: OUT_OF_SLOT_TIME,
+        at: new Date(now),
+      })
+      deps.logger.info({ ...slot, failed, reason: OUT_OF_SLOT_TIME }, 'slot ended')
       // Calls still running may take up to the flow timeout; after that, any left are orphans.
       const campaign = await findCampaign(deps.db, slot.campaignId)
       const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
@@ -104,13 +122,21 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
       return (tx) => queueTimers(tx, keys, [sweep])
     },
     [OutreachTimerKind.slotSweep]: async (t) => {
-      await failInterrupted(deps.db, {
+      const slot = {
         campaignId: field(t, 'campaignId'),
         date: field(t, 'date'),
         slot: Number(field(t, 'slot')),
+      }
+      const failed = await failInterrupted(deps.db, {
+        ...slot,
         reason: INTERRUPTED,
         at: new Date(deps.clock.now()),
       })
+      if (failed > 0)
+        deps.logger.warn(
+          { ...slot, failed, reason: INTERRUPTED },
+          'calls that never reported (their executor stopped) failed',
+        )
       return undefined
     },
     [OutreachTimerKind.tick]: async (t) => {
@@ -118,12 +144,17 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
       if (campaign === undefined || campaign.status === 'Cancelled') return undefined
       const now = deps.clock.now()
       const s = outreachSettings(campaign)
-      await failStaleSlotless(deps.db, {
+      const interrupted = await failStaleSlotless(deps.db, {
         campaignId: campaign.id,
         startedBefore: new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS),
         reason: INTERRUPTED,
         at: new Date(now),
       })
+      if (interrupted > 0)
+        deps.logger.warn(
+          { campaignId: campaign.id, failed: interrupted, reason: INTERRUPTED },
+          'calls that never reported (their executor stopped) failed',
+        )
       if (now >= campaign.end_at.getTime()) return endSlotless(campaign, t.timerId, now)
       const today = dayOf(s, now)
       const working = workingWindow(s, today)

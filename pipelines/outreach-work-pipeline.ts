@@ -7,6 +7,7 @@ import type { Transaction } from '../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../storage/redis/streams.js'
 import { queueTimers, type Timer } from '../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
+import { dayCounts } from './outreach-dashboard.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 
@@ -92,6 +93,11 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
       limit: CREATE_PAGE,
     })
     const next = page.lastRecordId
+    if (next === undefined) {
+      const counts = (await dayCounts(deps.db, [m.campaignId], m.date)).get(m.campaignId)
+      const tasks = [...(counts?.values() ?? [])].reduce((a, b) => a + b, 0)
+      deps.logger.info({ campaignId: m.campaignId, date: m.date, tasks }, 'day tasks created')
+    }
     // Once the day is created, a slot whose release already began (one opening at 00:00 starts
     // releasing before its day exists) is released again so that it sees the new tasks.
     const begun = next === undefined ? releasingSlots(s, m.date, deps.clock.now()) : []

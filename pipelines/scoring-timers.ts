@@ -54,6 +54,10 @@ export function scoringTimerHandlers(deps: ScoringDeps): Record<string, TimerHan
       const id = campaignIdOf(timer)
       const row = await markLifecycle(db, id, status, new Date(clock.now()))
       if (row === undefined || row.status === 'Cancelled') return undefined
+      logger.info(
+        { campaignId: id, status },
+        `purchase campaign ${status === 'Start' ? 'started' : 'ended'}`,
+      )
       return (tx) => queueLifecycle(tx, keys, id, status)
     }
 
@@ -99,6 +103,10 @@ export function scoringTimerHandlers(deps: ScoringDeps): Record<string, TimerHan
       })
       await bumpConfigVersion(redis, keys)
       if (winner === undefined) return undefined // cancelled meanwhile: no winner, no prize
+      logger.info(
+        { campaignId: id, userId: winner.user_id, tieBreak: winner.tie_break },
+        'winner decided',
+      )
     }
     const prize = money(campaign.prize_minor ?? '0', campaign.prize_currency ?? deps.baseCurrency)
     const userId = winner.user_id

@@ -59,6 +59,10 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   const now = deps.clock.now()
   if (campaign === undefined || campaign.status === 'Cancelled') {
     await failFileJob(deps.db, 'upload_request', requestId, 'campaign_revoked', new Date(now))
+    deps.logger.info(
+      { requestId, campaignId: request.campaign_id },
+      'upload failed: its campaign is revoked',
+    )
     return {}
   }
   const s = outreachSettings(campaign)
@@ -82,7 +86,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     phoneRegion: deps.phoneRegion,
     ...(noSlots ? { scheduledTime: { zone: s.timezone, endMs: campaign.end_at.getTime() } } : {}),
   })
-  const totals = { rows: 0, invalid: 0, negative: 0 }
+  const totals = { rows: 0, invalid: 0, negative: 0, tasks: 0 }
 
   const store = async (rows: CsvRow[]) => {
     const chunk: Split = split(rows)
@@ -104,6 +108,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
       ...(noSlot === undefined ? {} : { noSlot }),
     })
     totals.negative += stored.negative
+    totals.tasks += stored.tasks
   }
 
   if (!(await eachChunk(deps, uploadJob(request), store))) return {}
@@ -111,17 +116,17 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
   const withdrawn = await isWithdrawn(deps.db, requestId)
   if (withdrawn) await withdrawUpload(deps.db, requestId, new Date(deps.clock.now()))
   const accepted = await countRecords(deps.db, requestId)
-  await completeUpload(
-    deps.db,
-    requestId,
-    {
-      total: totals.rows,
-      accepted,
-      invalid: totals.invalid,
-      negative: totals.negative,
-      duplicate: totals.rows - totals.invalid - totals.negative - accepted,
-    },
-    new Date(deps.clock.now()),
+  const rows = {
+    total: totals.rows,
+    accepted,
+    invalid: totals.invalid,
+    negative: totals.negative,
+    duplicate: totals.rows - totals.invalid - totals.negative - accepted,
+  }
+  await completeUpload(deps.db, requestId, rows, new Date(deps.clock.now()))
+  deps.logger.info(
+    { requestId, campaignId: campaign.id, rows, tasks: totals.tasks, date: today, withdrawn },
+    'upload split',
   )
   // Tasks made for a slot already being released must reach the executor: release it again.
   const running = withdrawn ? [] : releasingSlots(s, today, now).filter((n) => slots.includes(n))
@@ -162,18 +167,17 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
     parentId,
     uploadId: request.id,
   })
-  await completeUpload(
-    deps.db,
-    request.id,
-    {
-      total: totals.rows,
-      accepted: numbers,
-      invalid: totals.invalid,
-      duplicate: totals.rows - totals.invalid - numbers,
-      negative: 0,
-      cancelledTasks,
-    },
-    new Date(deps.clock.now()),
+  const rows = {
+    total: totals.rows,
+    accepted: numbers,
+    invalid: totals.invalid,
+    duplicate: totals.rows - totals.invalid - numbers,
+    negative: 0,
+  }
+  await completeUpload(deps.db, request.id, { ...rows, cancelledTasks }, new Date(deps.clock.now()))
+  deps.logger.info(
+    { requestId: request.id, parentId, campaignId: request.campaign_id, rows, cancelledTasks },
+    'negatives applied',
   )
   return {}
 }

@@ -124,7 +124,12 @@ const isServiceUnavailable = (error: unknown) =>
   isPostgresUnavailable(error) || isRedisUnavailable(error)
 
 /** A dead letter: the entry's original fields plus why, who and how often. */
-function deadLetter(stream: string, entry: Delivered, error: string, actor: string): KeptDeadLetter {
+function deadLetter(
+  stream: string,
+  entry: Delivered,
+  error: string,
+  actor: string,
+): KeptDeadLetter {
   return {
     stream,
     sourceId: entry.id,

@@ -33,6 +33,9 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
+/** The lines logged with `msg`. */
+const logged = (msg: string) => s.logged.filter((line) => line.msg === msg)
+
 const statuses = async (campaignId: string, date: string) =>
   (
     await s.db
@@ -95,9 +98,26 @@ describe('slots', () => {
       '2 3333333 FAILED OUT_OF_SLOT_TIME',
     ])
     expect(flow.calls).toHaveLength(3 + 0)
+    expect(logged('upload split')).toEqual([
+      expect.objectContaining({
+        campaignId,
+        rows: { total: 3, accepted: 3, invalid: 0, negative: 0, duplicate: 0 },
+        tasks: 6,
+      }),
+    ])
+    expect(logged('slot ended').map(({ slot, failed }) => ({ slot, failed }))).toEqual([
+      { slot: 1, failed: 0 },
+      { slot: 2, failed: 3 },
+    ])
 
     clock.set(kolkata('2026-11-23', '00:00'))
     await eventually(async () => (await statuses(campaignId, '2026-11-23')).length === 6)
+    // The first day was created with the campaign, before any upload: no task then.
+    await eventually(async () => logged('day tasks created').length === 2)
+    expect(logged('day tasks created').map(({ date, tasks }) => ({ date, tasks }))).toEqual([
+      { date: '2026-11-22', tasks: 0 },
+      { date: '2026-11-23', tasks: 6 },
+    ])
     const attempts = await s.db
       .selectFrom('task_attempt')
       .selectAll()

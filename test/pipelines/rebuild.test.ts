@@ -38,7 +38,9 @@ describe('rebuild', () => {
     const position = await readPosition(s.redis, s.keys, campaignId, '13')
     await workers.stop()
     const deadLetters = async () =>
-      (await listDeadLetters(s, 'purchase_events')).deadLetters.map(({ id: _id, ...letter }) => letter)
+      (await listDeadLetters(s, 'purchase_events')).deadLetters.map(
+        ({ id: _id, ...letter }) => letter,
+      )
     const dead = await eventually(async () => {
       const letters = await deadLetters()
       return letters.length === 4 ? letters : undefined

@@ -64,6 +64,14 @@ describe('campaign end and winner', () => {
       { campaignId: id, status: 'Start' },
       { campaignId: id, status: 'End' },
     ])
+    // Operators read the same in the log; the winner is logged once, by the set that decided.
+    const lines = s.logged.filter((line) => line.campaignId === id)
+    expect(lines.map((line) => line.msg)).toEqual([
+      'purchase campaign started',
+      'purchase campaign ended',
+      'winner decided',
+    ])
+    expect(lines[2]).toMatchObject({ userId: '9', tieBreak: 'reachedAt' })
   })
 
   it('should break a tie of total and moment by the lower user id', async () => {

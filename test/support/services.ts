@@ -27,6 +27,8 @@ export interface TestServices {
   namespace: string
   metrics: Metrics
   logger: pino.Logger
+  /** The lines `logger` wrote at info and above (printed instead when TEST_LOG_LEVEL is set). */
+  logged: Record<string, unknown>[]
   files: FileStore
   filesDir: string
   close(): Promise<void>
@@ -68,6 +70,14 @@ export async function isolatedServices(): Promise<TestServices> {
   const redis = createRedis(testRedisUrl)
   const keys = createKeys(namespace)
   const dir = await mkdtemp(join(tmpdir(), `cs-${id}-`))
+  const logged: Record<string, unknown>[] = []
+  const logger =
+    process.env.TEST_LOG_LEVEL === undefined
+      ? pino(
+          { level: 'info' },
+          { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) },
+        )
+      : pino({ level: process.env.TEST_LOG_LEVEL })
   return {
     files: localFileStore(dir),
     filesDir: dir,
@@ -77,7 +87,8 @@ export async function isolatedServices(): Promise<TestServices> {
     schema,
     namespace,
     metrics: createMetrics(),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
+    logged,
     close: async () => {
       await deleteKeys(redis, namespace)
       redis.disconnect()
