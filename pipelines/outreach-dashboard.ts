@@ -27,7 +27,7 @@ export interface Dashboard extends DayTotals {
 }
 
 /** A day's totals from its counts by status (uploaded = attempted + pending + negative + cancelled). */
-function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
+export function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
   const n = (status: TaskStatus) => counts?.get(status) ?? 0
   const completed = n('COMPLETED')
   const partial = n('PARTIAL_COMPLETE')
@@ -48,21 +48,25 @@ function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
   }
 }
 
-/** Task counts of one day by status, from the trigger-kept counters (never by counting tasks). */
+/**
+ * Task counts of one day (or of one of its slots) by status, from the trigger-kept counters
+ * (never by counting tasks).
+ */
 export async function dayCounts(
   db: Kysely<Database>,
   campaignIds: string[],
   date: string,
+  slot?: number,
 ): Promise<Map<string, Map<TaskStatus, number>>> {
   const out = new Map<string, Map<TaskStatus, number>>()
   if (campaignIds.length === 0) return out
-  const rows = await db
+  let query = db
     .selectFrom('task_counter')
     .select(['campaign_id', 'status', (eb) => eb.fn.sum<string>('count').as('n')])
     .where('campaign_id', 'in', campaignIds)
     .where('task_date', '=', date)
-    .groupBy(['campaign_id', 'status'])
-    .execute()
+  if (slot !== undefined) query = query.where('slot', '=', slot)
+  const rows = await query.groupBy(['campaign_id', 'status']).execute()
   for (const row of rows) {
     const counts = out.get(row.campaign_id) ?? new Map<TaskStatus, number>()
     counts.set(row.status, Number(row.n))

@@ -16,6 +16,7 @@ import {
   outreachSettings,
   slotlessLastTickMs,
 } from './outreach-campaigns.js'
+import { dayCounts, dayTotals } from './outreach-dashboard.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { createFields, releaseFields } from './outreach-work-pipeline.js'
 import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
@@ -105,7 +106,11 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         reason: OUT_OF_SLOT_TIME,
         at: new Date(now),
       })
-      deps.logger.info({ ...slot, failed, reason: OUT_OF_SLOT_TIME }, 'slot ended')
+      // The executor fails tasks it holds past the end too: the slot's counts say it all.
+      const counts = (await dayCounts(deps.db, [slot.campaignId], slot.date, slot.slot)).get(
+        slot.campaignId,
+      )
+      deps.logger.info({ ...slot, unattempted: failed, tasks: dayTotals(counts) }, 'slot ended')
       // Calls still running may take up to the flow timeout; after that, any left are orphans.
       const campaign = await findCampaign(deps.db, slot.campaignId)
       const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs

@@ -7,7 +7,7 @@ import type { Transaction } from '../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../storage/redis/streams.js'
 import { queueTimers, type Timer } from '../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
-import { dayCounts } from './outreach-dashboard.js'
+import { dayCounts, dayTotals } from './outreach-dashboard.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 
@@ -95,7 +95,7 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     const next = page.lastRecordId
     if (next === undefined) {
       const counts = (await dayCounts(deps.db, [m.campaignId], m.date)).get(m.campaignId)
-      const tasks = [...(counts?.values() ?? [])].reduce((a, b) => a + b, 0)
+      const tasks = dayTotals(counts).uploaded
       deps.logger.info({ campaignId: m.campaignId, date: m.date, tasks }, 'day tasks created')
     }
     // Once the day is created, a slot whose release already began (one opening at 00:00 starts

@@ -105,10 +105,20 @@ describe('slots', () => {
         tasks: 6,
       }),
     ])
-    expect(logged('slot ended').map(({ slot, failed }) => ({ slot, failed }))).toEqual([
-      { slot: 1, failed: 0 },
-      { slot: 2, failed: 3 },
+    expect(logged('slot ended').map(({ slot, unattempted }) => ({ slot, unattempted }))).toEqual([
+      { slot: 1, unattempted: 0 },
+      { slot: 2, unattempted: 3 },
     ])
+    expect(logged('slot ended')[1]?.tasks).toEqual({
+      uploaded: 3,
+      attempted: 3,
+      negative: 0,
+      pending: 0,
+      cancelled: 0,
+      completed: 0,
+      partial: 0,
+      failed: 3,
+    })
 
     clock.set(kolkata('2026-11-23', '00:00'))
     await eventually(async () => (await statuses(campaignId, '2026-11-23')).length === 6)
