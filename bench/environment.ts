@@ -11,10 +11,13 @@ import { createKeys } from '../storage/redis/keys.js'
 import { deleteKeys } from '../storage/redis/streams.js'
 import { cli, exited, freshDatabase } from './support.js'
 
+/** The benchmarks' database (dropped and created afresh by each). */
+export const benchDatabaseUrl =
+  process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/campaign_streams_bench`
+
 /** One benchmark's services: a fresh database, its own key prefix and file directory. */
 export async function benchEnvironment(name: string) {
-  const DATABASE_URL =
-    process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/campaign_streams_bench`
+  const DATABASE_URL = benchDatabaseUrl
   const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
   const KEY_PREFIX = `bench:${name}:${randomBytes(3).toString('hex')}:`
   const FILESTORE_DIR = `.data/bench-${name}`

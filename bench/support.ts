@@ -153,3 +153,44 @@ export function percentile(sorted: number[], q: number): number {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The middle one of three. */
+const median3 = (values: number[]) => [...values].sort((a, b) => a - b)[1] ?? Number.NaN
+
+/**
+ * Fixed work timed on this machine, to tell a slower hour of the machine from a slower change
+ * of the code: one core's JSON round trips, and Postgres inserting indexed rows in one backend
+ * (WAL-logged, rolled back). Each is the median of three runs.
+ */
+export async function machineReference(databaseUrl: string): Promise<string> {
+  const entry = { userId: '123456', itemId: '7', amount: '12.50', currency: 'EUR', n: 1 }
+  const nodeRuns: number[] = []
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now()
+    for (let i = 0; i < 300_000; i++) JSON.parse(JSON.stringify({ ...entry, n: i }))
+    nodeRuns.push(performance.now() - started)
+  }
+  const admin = new URL(databaseUrl)
+  admin.pathname = '/postgres'
+  const client = new pg.Client({ connectionString: admin.toString() })
+  await client.connect()
+  const rows = 300_000
+  const pgRuns: number[] = []
+  try {
+    for (let run = 0; run < 3; run++) {
+      await client.query('BEGIN')
+      await client.query(
+        'CREATE TABLE bench_reference (id bigint PRIMARY KEY, phone text, slot int, UNIQUE (phone, slot))',
+      )
+      const started = performance.now()
+      await client.query(
+        `INSERT INTO bench_reference SELECT g, '+91' || (9800000000 + g), g % 2 FROM generate_series(1, ${rows}) g`,
+      )
+      pgRuns.push(((performance.now() - started) * 1000) / rows)
+      await client.query('ROLLBACK')
+    }
+  } finally {
+    await client.end()
+  }
+  return `node ${median3(nodeRuns).toFixed(0)} ms for 300,000 JSON round trips on one core; Postgres ${median3(pgRuns).toFixed(1)} µs per indexed row inserted by one backend`
+}
