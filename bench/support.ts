@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
+
+/** The compiled CLI's arguments; throws when it has not been built. */
+function compiledCli(): string[] {
+  if (!existsSync('dist/cli.js')) throw new Error('BENCH_COMPILED=1: run `npm run build` first')
+  return ['dist/cli.js']
+}
 
 /** Drops and creates a database for one benchmark run. */
 export async function freshDatabase(url: string): Promise<void> {
@@ -18,7 +24,8 @@ export async function freshDatabase(url: string): Promise<void> {
 /**
  * Runs `cli.ts` with `args` and `env` in a child process. `BENCH_CPU_PROF=dir` writes a CPU
  * profile of each child there; `BENCH_LOG_DIR=dir` keeps each child's stdout as `<pid>.log`;
- * `BENCH_NODE_FLAGS` adds Node flags (such as `--trace-gc`) to each child.
+ * `BENCH_NODE_FLAGS` adds Node flags (such as `--trace-gc`) to each child; `BENCH_COMPILED=1`
+ * runs `dist/cli.js` (`npm run build`), as the Docker image does, instead of `cli.ts` under tsx.
  */
 export function cli(args: string[], env: Record<string, string>): ChildProcess {
   const profile =
@@ -26,9 +33,10 @@ export function cli(args: string[], env: Record<string, string>): ChildProcess {
       ? []
       : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  const entry = process.env.BENCH_COMPILED === '1' ? compiledCli() : ['--import', 'tsx', 'cli.ts']
   const child = spawn(
     process.execPath,
-    [...profile, ...flags, '--import', 'tsx', 'cli.ts', ...args],
+    [...profile, ...flags, ...entry, ...args],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -39,16 +39,15 @@ async function port(
 }
 
 /** Runs `cli.ts` in its own process on this file's key namespace. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+const cli = (...args: string[]) => run(['--import', 'tsx', 'cli.ts', ...args])
+
+/** Runs Node with `args` on this file's key namespace; resolves with its exit code and output. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'cli.ts', ...args],
-      {
-        env: env(),
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    )
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+      env: env(),
+      maxBuffer: 64 * 1024 * 1024,
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -110,6 +109,16 @@ describe('campaign-streams dead-letters', () => {
       { fields: { requestId: '5' } },
     ])
     expect(await s.redis.xlen(dead)).toBe(998)
+  })
+})
+
+describe('the compiled CLI (npm run build, as the Docker image runs it)', () => {
+  it('should run from dist/ with the Lua scripts beside it', { timeout: 120_000 }, async () => {
+    await promisify(execFile)('npm', ['run', '--silent', 'build'])
+    const migrate = await run(['dist/cli.js', 'migrate'])
+    expect(migrate.code).toBe(0)
+    const list = await run(['dist/cli.js', 'dead-letters', 'list', 'purchase_events'])
+    expect(list).toEqual({ code: 0, stdout: '', stderr: '0 dead letters\n' })
   })
 })
 
