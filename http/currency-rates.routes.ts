@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { isCurrencyCode } from '../operators/money.js'
+import { positiveDecimal } from '../operators/purchase-messages.js'
 import { bumpConfigVersion } from '../pipelines/scoring-cache.js'
 import { listRates, upsertRate } from '../storage/postgres/currency-rate.repository.js'
 import type { CurrencyRateRow } from '../storage/postgres/currency-rate.table.js'
@@ -8,7 +9,6 @@ import { requireAdmin } from './auth.js'
 import { bearer, json, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
 
-const DECIMAL = /^\d{1,12}(\.\d{1,12})?$/
 const RateSchema = z.object({ currency: z.string(), rate: z.string(), updatedAt: z.string() })
 const view = (row: CurrencyRateRow) => ({
   currency: row.currency,
@@ -34,10 +34,7 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
             required: true,
             content: json(
               z.object({
-                rate: z
-                  .string()
-                  .regex(DECIMAL, { message: 'must be a decimal such as 1.25', abort: true })
-                  .refine((r) => Number(r) > 0, 'must be greater than zero'),
+                rate: positiveDecimal('1.25', 12, 12),
               }),
             ),
           },

@@ -7,11 +7,31 @@ export const DigitId = z
   .regex(/^\d{1,20}$/, 'must be 1 to 20 decimal digits')
   .transform((id) => BigInt(id).toString())
 
+/**
+ * A positive decimal string such as `example`, with at most `integer` digits before the point
+ * and `fraction` after; each way to miss says which (not a decimal, negative, too many digits,
+ * zero).
+ */
+export function positiveDecimal(example: string, integer: number, fraction: number) {
+  return z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, { message: `must be a decimal such as ${example}`, abort: true })
+    .refine((value) => !value.startsWith('-'), { message: 'must be positive', abort: true })
+    .refine(
+      (value) => {
+        const [whole = '', part = ''] = value.split('.')
+        return whole.length <= integer && part.length <= fraction
+      },
+      {
+        message: `must have at most ${integer} digits before the point and ${fraction} after`,
+        abort: true,
+      },
+    )
+    .refine((value) => (parseDecimal(value)?.units ?? 0n) > 0n, 'must be greater than zero')
+}
+
 /** A positive decimal amount such as `12.50`. */
-export const PositiveAmount = z
-  .string()
-  .regex(/^\d{1,15}(\.\d{1,8})?$/, { message: 'must be a decimal such as 12.50', abort: true })
-  .refine((value) => (parseDecimal(value)?.units ?? 0n) > 0n, 'must be greater than zero')
+export const PositiveAmount = positiveDecimal('12.50', 15, 8)
 
 /** An ISO 4217 currency code. */
 export const CurrencyCode = z

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
-import { CurrencyCode, DigitId } from '../operators/purchase-messages.js'
+import { CurrencyCode, DigitId, positiveDecimal } from '../operators/purchase-messages.js'
 import { money, toMinor, type Money } from '../operators/money.js'
 import { insertCampaign } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
@@ -18,7 +18,7 @@ import { queueLifecycle } from './scoring-timers.js'
 
 /** Money as JSON: `{"value":"12.50","currency":"EUR"}`. */
 export const MoneyInput = z.object({
-  value: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'must be a decimal such as 100.00'),
+  value: positiveDecimal('100.00', 15, 4),
   currency: CurrencyCode,
 })
 

@@ -230,8 +230,14 @@ describe('POST /campaigns', () => {
           await t.app.request('/campaigns', jsonBody('POST', { ...campaign, prize }, admin))
         ).json()) as { errors: unknown[] }
       ).errors
-    expect(await errors({ value: '-1', currency: 'USD' })).toEqual([
+    expect(await errors({ value: 'ten', currency: 'USD' })).toEqual([
       { field: 'prize.value', message: 'must be a decimal such as 100.00' },
+    ])
+    expect(await errors({ value: '-1', currency: 'USD' })).toEqual([
+      { field: 'prize.value', message: 'must be positive' },
+    ])
+    expect(await errors({ value: '1.00001', currency: 'USD' })).toEqual([
+      { field: 'prize.value', message: 'must have at most 15 digits before the point and 4 after' },
     ])
     expect(await errors({ value: '1.5', currency: 'JPY' })).toEqual([
       { field: 'prize.value', message: 'has more decimals than the currency allows' },
@@ -313,6 +319,9 @@ describe('currency rates', () => {
       errors: [{ field: 'rate', message: 'must be greater than zero' }],
     })
     expect(await refused('EUR', '-1')).toMatchObject({
+      errors: [{ field: 'rate', message: 'must be positive' }],
+    })
+    expect(await refused('EUR', '1,25')).toMatchObject({
       errors: [{ field: 'rate', message: 'must be a decimal such as 1.25' }],
     })
     expect(await refused('USD', '2')).toMatchObject({

@@ -83,8 +83,12 @@ describe('scoring pipeline', () => {
     }
     const bad: [Record<string, string>, RegExp][] = [
       [{ ...ok, userId: 'abc' }, /userId/],
-      [{ ...ok, amount: '-1' }, /^amount: must be a decimal such as 12\.50$/],
+      [{ ...ok, amount: '-1' }, /^amount: must be positive$/],
       [{ ...ok, amount: '1e3' }, /^amount: must be a decimal such as 12\.50$/],
+      [
+        { ...ok, amount: '1234567890123456.5' },
+        /^amount: must have at most 15 digits before the point and 8 after$/,
+      ],
       [{ ...ok, amount: '0' }, /^amount: must be greater than zero$/],
       [{ ...ok, timestamp: 'yesterday' }, /timestamp/],
       [{ ...ok, currency: 'GBP' }, /currency: no rate for GBP/],
