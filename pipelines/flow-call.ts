@@ -31,6 +31,10 @@ export const MAX_FLOW_ANSWER_BYTES = 64 * 1024
 const TOO_LARGE = Symbol('too large')
 const NO_ANSWER = Symbol('no answer')
 
+/** The class of an HTTP status for metrics (`2xx`…), or `none` without an answer. */
+const httpClass = (status: number | undefined) =>
+  status === undefined ? 'none' : `${String(status).charAt(0)}xx`
+
 /** The answer as JSON (undefined when it is not JSON), or TOO_LARGE past `limit` bytes. */
 async function readAnswer(body: Dispatcher.ResponseData['body'], limit: number): Promise<unknown> {
   const chunks: Buffer[] = []
@@ -56,7 +60,7 @@ async function readAnswer(body: Dispatcher.ResponseData['body'], limit: number):
  * with the time of its retry while attempts are left. Never throws.
  */
 export async function callFlow(
-  deps: Pick<OutreachDeps, 'clock'>,
+  deps: Pick<OutreachDeps, 'clock' | 'metrics'>,
   dispatcher: Dispatcher,
   task: TaskForCall,
   attemptId: string,
@@ -77,6 +81,7 @@ export async function callFlow(
   }
   let httpStatus: number | undefined
   let answer: unknown
+  const started = performance.now()
   try {
     const response = await request(settings.flow.url, {
       method: 'POST',
@@ -95,6 +100,9 @@ export async function callFlow(
     answer === TOO_LARGE || answer === NO_ANSWER
       ? { status: 'FAILED' as const, reason: 'FLOW_ERROR' }
       : flowOutcome(httpStatus, answer)
+  const http = httpClass(answer === NO_ANSWER ? undefined : httpStatus)
+  deps.metrics?.flow.duration.observe({ http }, (performance.now() - started) / 1000)
+  deps.metrics?.flow.calls.inc({ status: outcome.status, reason: outcome.reason ?? 'none', http })
   const endedAt = deps.clock.now()
   // Tasks without a slot are tried again after a failure, while attempts are left.
   const retry =

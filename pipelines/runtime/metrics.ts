@@ -21,14 +21,21 @@ export interface HttpMetrics {
   duration: Histogram<'method' | 'route'>
 }
 
-/** Metrics of one process: a registry plus the actor and HTTP series registered on it. */
+/** The calls of the outreach flow endpoint, by what the flow answered. */
+export interface FlowMetrics {
+  calls: Counter<'status' | 'reason' | 'http'>
+  duration: Histogram<'http'>
+}
+
+/** Metrics of one process: a registry plus the actor, HTTP and flow series registered on it. */
 export interface Metrics {
   registry: Registry
   actors: ActorMetrics
   http: HttpMetrics
+  flow: FlowMetrics
 }
 
-/** Creates the registry with process metrics, the per-actor and the HTTP series. */
+/** Creates the registry with process metrics, the per-actor, HTTP and flow series. */
 export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
@@ -81,6 +88,21 @@ export function createMetrics(): Metrics {
         help: 'Time from a request to its answer (to the start of a streamed body)',
         labelNames: ['method', 'route'],
         buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+    },
+    flow: {
+      calls: new Counter({
+        name: `${PREFIX}flow_calls_total`,
+        help: 'Calls of outreach flow endpoints, by the status and reason they gave the task and the HTTP status class (none: no answer in time, or no connection)',
+        labelNames: ['status', 'reason', 'http'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: `${PREFIX}flow_call_duration_seconds`,
+        help: 'Time from a flow call to its whole answer (or its timeout), by HTTP status class',
+        labelNames: ['http'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
         registers,
       }),
     },

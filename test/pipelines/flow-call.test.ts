@@ -2,6 +2,7 @@ import { Agent } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_FLOW_ANSWER_BYTES, callFlow, sharedDeadlines } from '../../pipelines/flow-call.js'
 import { systemClock } from '../../pipelines/runtime/clock.js'
+import { createMetrics } from '../../pipelines/runtime/metrics.js'
 import type { TaskForCall } from '../../storage/postgres/task-attempt.repository.js'
 import { flowServer } from '../support/flow-server.js'
 
@@ -79,5 +80,31 @@ describe('callFlow', () => {
     expect(deadline(300)).toBe(deadline(300))
     expect(deadline(300)).not.toBe(deadline(500))
     expect(sharedDeadlines()(300)).not.toBe(deadline(300))
+  })
+
+  it('should count each call by the status it gave, its reason and HTTP status class, and time it', async () => {
+    const metrics = createMetrics()
+    const deps = { clock: systemClock, metrics }
+    const deadline = sharedDeadlines()
+    await Promise.all(
+      [task('4', '1110001'), task('5', '1110001'), task('6', '1110002'), task('7', '1110003')].map(
+        (t) => callFlow(deps, dispatcher, t, `a-${t.id}`, deadline),
+      ),
+    )
+    const calls = (await metrics.flow.calls.get()).values.map(({ labels, value }) => ({
+      ...labels,
+      value,
+    }))
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        { status: 'PARTIAL_COMPLETE', reason: 'none', http: '2xx', value: 2 },
+        { status: 'FAILED', reason: 'FLOW_ERROR', http: 'none', value: 1 },
+        { status: 'FAILED', reason: 'FLOW_ERROR', http: '2xx', value: 1 },
+      ]),
+    )
+    expect(calls).toHaveLength(3)
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('campaign_streams_flow_call_duration_seconds_count{http="2xx"} 3')
+    expect(text).toContain('campaign_streams_flow_call_duration_seconds_count{http="none"} 1')
   })
 })
