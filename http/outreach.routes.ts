@@ -26,6 +26,7 @@ import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { PageLimit, bearer, json, nextPage, openApiApp, problems } from './openapi-app.js'
 import { HttpProblem } from './problem.js'
+import { FileProgressSchema, fileProgress } from './uploads.routes.js'
 import {
   IdempotencyHeaders,
   acceptUploadedFile,
@@ -170,6 +171,7 @@ function contactView(
 const DoNotCallImportSchema = z.object({
   importId: z.string(),
   status: z.enum(['accepted', 'processing', 'completed', 'failed']),
+  ...FileProgressSchema.shape,
   rows: z.object({ total: z.number(), added: z.number(), invalid: z.number() }),
   invalid: z.array(z.object({ row: z.number(), phone: z.string() })),
   error: z.string().optional(),
@@ -183,6 +185,7 @@ function doNotCallImportView(row: DoNotCallImportRow): z.infer<typeof DoNotCallI
   return {
     importId: row.id,
     status: row.status,
+    ...fileProgress(row),
     rows: { total: row.total, added: row.added, invalid: row.invalid },
     invalid: row.invalid_rows,
     ...(row.error === null ? {} : { error: row.error }),

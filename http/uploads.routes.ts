@@ -21,12 +21,34 @@ const ErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
 })
+/** How far a file job (an upload, a do-not-call import) has come. */
+export const FileProgressSchema = z.object({
+  /** The file's size. */
+  bytes: z.number(),
+  /** Rows stored so far while `processing` (recorded every second); every row once `completed`. */
+  rowsRead: z.number(),
+})
+
+/** The progress of a file job's row. */
+export function fileProgress(row: {
+  bytes: string
+  status: string
+  total: number
+  rows_read: number
+}): z.infer<typeof FileProgressSchema> {
+  return {
+    bytes: Number(row.bytes),
+    rowsRead: row.status === 'completed' ? row.total : row.rows_read,
+  }
+}
+
 const UploadSchema = z.object({
   requestId: z.string(),
   kind: z.enum(['contacts', 'negatives']),
   /** Negatives: the contacts upload they apply to. */
   parentId: z.string().optional(),
   status: z.enum(['accepted', 'processing', 'completed', 'failed']),
+  ...FileProgressSchema.shape,
   rows: z.object({
     total: z.number(),
     accepted: z.number(),
@@ -54,6 +76,7 @@ function uploadView(row: UploadRequestRow) {
     kind: row.kind,
     ...(row.parent_id === null ? {} : { parentId: row.parent_id }),
     status: row.status,
+    ...fileProgress(row),
     rows: {
       total: row.total,
       accepted: row.accepted,

@@ -23,6 +23,7 @@ export async function startFileJob<T extends FileJobTable>(
       status = CASE WHEN ${again} THEN 'processing' ELSE status END,
       error = CASE WHEN ${again} THEN NULL ELSE error END,
       completed_at = CASE WHEN ${again} THEN NULL ELSE completed_at END,
+      rows_read = CASE WHEN ${again} THEN 0 ELSE rows_read END,
       dead_lettered = false
     WHERE id = ${id}::uuid
     RETURNING *
@@ -59,6 +60,19 @@ export async function unfinishedFileJobs(
     SELECT id FROM ${sql.table(table)} WHERE status IN ('accepted', 'processing')
   `.execute(db)
   return result.rows.map((r) => r.id)
+}
+
+/** Records how many rows of a file job the run under way has stored. */
+export async function recordFileJobProgress(
+  db: Kysely<Database>,
+  table: FileJobTable,
+  id: string,
+  rowsRead: number,
+): Promise<void> {
+  await sql`
+    UPDATE ${sql.table(table)} SET rows_read = ${rowsRead}
+    WHERE id = ${id}::uuid AND status = 'processing'
+  `.execute(db)
 }
 
 /** Fails a file job with a reason (its campaign was revoked, its file cannot be read). */

@@ -99,6 +99,8 @@ export interface DoNotCallImportTable {
   total: Generated<number>
   added: Generated<number>
   invalid: Generated<number>
+  /** Rows stored so far by the run under way (the progress of a big file). */
+  rows_read: Generated<number>
   /** The first 1,000 rows whose number was not taken. */
   invalid_rows: ColumnType<{ row: number; phone: string }[], string | undefined, string>
   error: string | null

@@ -14,6 +14,7 @@ import * as doNotCallImports from './migrations/2026-11-24T12-00-00-do-not-call-
 import * as uploadSplitDay from './migrations/2026-11-24T13-00-00-upload-split-day.js'
 import * as uploadWithdrawal from './migrations/2026-11-24T14-00-00-upload-withdrawal.js'
 import * as deadLetters from './migrations/2026-11-25T10-00-00-dead-letters.js'
+import * as fileJobProgress from './migrations/2026-11-26T10-00-00-file-job-progress.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24T13-00-00-upload-split-day': uploadSplitDay,
   '2026-11-24T14-00-00-upload-withdrawal': uploadWithdrawal,
   '2026-11-25T10-00-00-dead-letters': deadLetters,
+  '2026-11-26T10-00-00-file-job-progress': fileJobProgress,
 }
 
 /** Every migration's name, in the order they apply. */

@@ -20,6 +20,8 @@ export interface UploadRequestTable {
   duplicate: Generated<number>
   negative: Generated<number>
   cancelled_tasks: Generated<number>
+  /** Rows stored so far by the run under way (the progress of a big file). */
+  rows_read: Generated<number>
   error: string | null
   /** Failed because its queue entry was dead-lettered: a replay of that entry runs it again. */
   dead_lettered: Generated<boolean>

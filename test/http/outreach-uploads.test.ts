@@ -111,6 +111,8 @@ describe('contact uploads', () => {
       return body.status === 'completed' ? body : undefined
     })
     expect(status).toMatchObject({
+      bytes: Buffer.byteLength(csv),
+      rowsRead: 7,
       rows: { total: 7, accepted: 2, invalid: 4, duplicate: 1, negative: 0 },
       errors: [
         { row: 3, column: 'phone', code: 'invalid_phone' },

@@ -3,9 +3,11 @@ import { Readable } from 'node:stream'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { importDoNotCall } from '../../pipelines/do-not-call.js'
-import { CHUNK } from '../../pipelines/file-chunks.js'
+import { CHUNK, eachChunk } from '../../pipelines/file-chunks.js'
 import { splitUpload } from '../../pipelines/upload-split-pipeline.js'
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
+import { insertDoNotCallImport } from '../../storage/postgres/do-not-call-import.repository.js'
+import { startFileJob } from '../../storage/postgres/file-job.repository.js'
 import {
   insertUploadRequest,
   isWithdrawn,
@@ -259,6 +261,8 @@ describe('outreach operations', () => {
     const added = await importDoNotCallList(t.app, admin, numbers)
     expect(added).toMatchObject({
       status: 'completed',
+      bytes: numbers.length,
+      rowsRead: 3,
       rows: { total: 3, added: 1, invalid: 2 },
       invalid: [
         { row: 2, phone: 'nope' },
@@ -515,6 +519,40 @@ async function holdTable(table: string): Promise<{ release: () => void; holder: 
   await isLocked
   return { release, holder }
 }
+
+describe('a big file being processed', () => {
+  it('should record the rows stored so far, which its status shows while processing', async () => {
+    const importId = randomUUID()
+    const fileKey = `progress/${importId}.csv`
+    const rows = 2 * CHUNK + 2000
+    const phones = Array.from({ length: rows }, (_, i) => String(5_000_000 + i))
+    const bytes = await s.files.write(fileKey, Readable.from([`phone\n${phones.join('\n')}\n`]))
+    await insertDoNotCallImport(s.db, { id: importId, fileKey, bytes, createdBy: '1' })
+    await startFileJob(s.db, 'do_not_call_import', importId)
+    const status = async () =>
+      (await (
+        await t.app.request(`/do-not-call/imports/${importId}`, { headers: admin })
+      ).json()) as { status: string; bytes: number; rowsRead: number }
+    const atChunkStart: number[] = []
+    const job = { table: 'do_not_call_import', id: importId, fileKey } as const
+    const read = await eachChunk(
+      scoringDeps(s, clock),
+      job,
+      async () => {
+        atChunkStart.push((await status()).rowsRead)
+      },
+      0, // every chunk recorded
+    )
+    expect(read).toBe(true)
+    // Two chunks are stored at once: the third starts once one of the first two is recorded.
+    expect(atChunkStart).toHaveLength(3)
+    expect(atChunkStart[0]).toBe(0)
+    expect(atChunkStart[2]).toBeGreaterThanOrEqual(CHUNK)
+    expect(await status()).toEqual(
+      expect.objectContaining({ status: 'processing', bytes, rowsRead: rows }),
+    )
+  })
+})
 
 describe('withdrawing an upload that is not split yet', () => {
   /** An accepted upload of `phones` that no worker has seen (its entry is not queued). */
