@@ -2,6 +2,7 @@ import { concatMap } from 'rxjs'
 import { z } from 'zod'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
 import { pendingTasks } from '../storage/postgres/flow-task.repository.js'
+import { analyzeAfterBulkLoad } from '../storage/postgres/database.js'
 import { createDayTasks } from '../storage/postgres/outreach-record.repository.js'
 import type { Transaction } from '../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../storage/redis/streams.js'
@@ -97,6 +98,7 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
       const counts = (await dayCounts(deps.db, [m.campaignId], m.date)).get(m.campaignId)
       const tasks = dayTotals(counts).uploaded
       deps.logger.info({ campaignId: m.campaignId, date: m.date, tasks }, 'day tasks created')
+      await analyzeAfterBulkLoad(deps.db, ['flow_task'], tasks)
     }
     // Once the day is created, a slot whose release already began (one opening at 00:00 starts
     // releasing before its day exists) is released again so that it sees the new tasks.

@@ -17,6 +17,7 @@ import {
   countRecords,
   insertRecordsAndTasks,
 } from '../storage/postgres/outreach-record.repository.js'
+import { analyzeAfterBulkLoad } from '../storage/postgres/database.js'
 import type { UploadRequestRow } from '../storage/postgres/upload-request.table.js'
 import {
   completeUpload,
@@ -124,6 +125,7 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
     duplicate: totals.rows - totals.invalid - totals.negative - accepted,
   }
   await completeUpload(deps.db, requestId, rows, new Date(deps.clock.now()))
+  await analyzeAfterBulkLoad(deps.db, ['outreach_record', 'flow_task'], rows.accepted)
   deps.logger.info(
     { requestId, campaignId: campaign.id, rows, tasks: totals.tasks, date: today, withdrawn },
     'upload split',
