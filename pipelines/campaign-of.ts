@@ -13,7 +13,15 @@ export async function campaignOf(
   id: string,
   type: CampaignRow['type'],
 ): Promise<CampaignRow> {
-  const row = await findCampaign(db, id)
+  return ofKind(await findCampaign(db, id), id, type)
+}
+
+/** `row` when it is a campaign of kind `type`; otherwise the errors of {@link campaignOf}. */
+export function ofKind(
+  row: CampaignRow | undefined,
+  id: string,
+  type: CampaignRow['type'],
+): CampaignRow {
   if (row === undefined)
     throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
   if (row.type !== type)

@@ -27,7 +27,7 @@ export interface Dashboard extends DayTotals {
 }
 
 /** A day's totals from its counts by status (uploaded = attempted + pending + negative + cancelled). */
-export function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
+function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
   const n = (status: TaskStatus) => counts?.get(status) ?? 0
   const completed = n('COMPLETED')
   const partial = n('PARTIAL_COMPLETE')
@@ -75,6 +75,16 @@ export async function dayCounts(
   return out
 }
 
+/** One campaign's totals of `date`, or of one slot of it, from the counters. */
+export async function campaignDayTotals(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  slot?: number,
+): Promise<DayTotals> {
+  return dayTotals((await dayCounts(db, [campaignId], date, slot)).get(campaignId))
+}
+
 /** The dashboard of `date` (default today in the campaign's zone). */
 export async function dashboard(
   db: Kysely<Database>,
@@ -82,7 +92,7 @@ export async function dashboard(
   date: string,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
-  const totals = dayTotals((await dayCounts(db, [campaign.id], date)).get(campaign.id))
+  const totals = await campaignDayTotals(db, campaign.id, date)
   const retriggered = await dayWasRetriggered(db, campaign.id, date)
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'

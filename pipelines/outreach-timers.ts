@@ -16,7 +16,7 @@ import {
   outreachSettings,
   slotlessLastTickMs,
 } from './outreach-campaigns.js'
-import { dayCounts, dayTotals } from './outreach-dashboard.js'
+import { campaignDayTotals } from './outreach-dashboard.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { createFields, releaseFields } from './outreach-work-pipeline.js'
 import type { TimerHandler, TimerMessage } from './timers-pipeline.js'
@@ -34,6 +34,13 @@ const field = (t: TimerMessage, name: string) => {
   const value = t[name]
   return typeof value === 'string' || typeof value === 'number' ? String(value) : ''
 }
+
+/** The campaign, day and slot a slot timer is for. */
+const slotOf = (t: TimerMessage) => ({
+  campaignId: field(t, 'campaignId'),
+  date: field(t, 'date'),
+  slot: Number(field(t, 'slot')),
+})
 
 /** Handlers of outreach timers: 00:00 task creation, slot start (release) and slot end. */
 export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerHandler> {
@@ -67,6 +74,14 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
     }
     return (tx: Transaction) => queueTimers(tx, keys, [last])
   }
+  /** Logs the calls that never reported, now failed as {@link INTERRUPTED}. */
+  const interrupted = (where: { campaignId: string }, failed: number) => {
+    if (failed > 0)
+      deps.logger.warn(
+        { ...where, failed, reason: INTERRUPTED },
+        'calls that never reported (their executor stopped) failed',
+      )
+  }
   return {
     [OutreachTimerKind.day]: async (t) => {
       if (!(await live(t))) return undefined
@@ -79,27 +94,17 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
     },
     [OutreachTimerKind.slotStart]: async (t) => {
       if (!(await live(t))) return undefined
-      deps.logger.info(
-        {
-          campaignId: field(t, 'campaignId'),
-          date: field(t, 'date'),
-          slot: Number(field(t, 'slot')),
-        },
-        'slot starting: its tasks are released',
-      )
+      const slot = slotOf(t)
+      deps.logger.info(slot, 'slot starting: its tasks are released')
       return (tx) =>
         tx.xadd(
           keys.outreachWork,
           '*',
-          ...releaseFields(field(t, 'campaignId'), field(t, 'date'), Number(field(t, 'slot')), '0'),
+          ...releaseFields(slot.campaignId, slot.date, slot.slot, '0'),
         )
     },
     [OutreachTimerKind.slotEnd]: async (t) => {
-      const slot = {
-        campaignId: field(t, 'campaignId'),
-        date: field(t, 'date'),
-        slot: Number(field(t, 'slot')),
-      }
+      const slot = slotOf(t)
       const now = deps.clock.now()
       const failed = await failUnattempted(deps.db, {
         ...slot,
@@ -107,10 +112,8 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         at: new Date(now),
       })
       // The executor fails tasks it holds past the end too: the slot's counts say it all.
-      const counts = (await dayCounts(deps.db, [slot.campaignId], slot.date, slot.slot)).get(
-        slot.campaignId,
-      )
-      deps.logger.info({ ...slot, unattempted: failed, tasks: dayTotals(counts) }, 'slot ended')
+      const tasks = await campaignDayTotals(deps.db, slot.campaignId, slot.date, slot.slot)
+      deps.logger.info({ ...slot, unattempted: failed, tasks }, 'slot ended')
       // Calls still running may take up to the flow timeout; after that, any left are orphans.
       const campaign = await findCampaign(deps.db, slot.campaignId)
       const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
@@ -127,21 +130,13 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
       return (tx) => queueTimers(tx, keys, [sweep])
     },
     [OutreachTimerKind.slotSweep]: async (t) => {
-      const slot = {
-        campaignId: field(t, 'campaignId'),
-        date: field(t, 'date'),
-        slot: Number(field(t, 'slot')),
-      }
+      const slot = slotOf(t)
       const failed = await failInterrupted(deps.db, {
         ...slot,
         reason: INTERRUPTED,
         at: new Date(deps.clock.now()),
       })
-      if (failed > 0)
-        deps.logger.warn(
-          { ...slot, failed, reason: INTERRUPTED },
-          'calls that never reported (their executor stopped) failed',
-        )
+      interrupted(slot, failed)
       return undefined
     },
     [OutreachTimerKind.tick]: async (t) => {
@@ -149,17 +144,13 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
       if (campaign === undefined || campaign.status === 'Cancelled') return undefined
       const now = deps.clock.now()
       const s = outreachSettings(campaign)
-      const interrupted = await failStaleSlotless(deps.db, {
+      const stale = await failStaleSlotless(deps.db, {
         campaignId: campaign.id,
         startedBefore: new Date(now - s.flow.timeoutMs - SWEEP_MARGIN_MS),
         reason: INTERRUPTED,
         at: new Date(now),
       })
-      if (interrupted > 0)
-        deps.logger.warn(
-          { campaignId: campaign.id, failed: interrupted, reason: INTERRUPTED },
-          'calls that never reported (their executor stopped) failed',
-        )
+      interrupted({ campaignId: campaign.id }, stale)
       if (now >= campaign.end_at.getTime()) return endSlotless(campaign, t.timerId, now)
       const today = dayOf(s, now)
       const working = workingWindow(s, today)

@@ -8,7 +8,7 @@ import type { Transaction } from '../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../storage/redis/streams.js'
 import { queueTimers, type Timer } from '../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './outreach-campaigns.js'
-import { dayCounts, dayTotals } from './outreach-dashboard.js'
+import { campaignDayTotals } from './outreach-dashboard.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
 
@@ -95,8 +95,7 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     })
     const next = page.lastRecordId
     if (next === undefined) {
-      const counts = (await dayCounts(deps.db, [m.campaignId], m.date)).get(m.campaignId)
-      const tasks = dayTotals(counts).uploaded
+      const tasks = (await campaignDayTotals(deps.db, m.campaignId, m.date)).uploaded
       deps.logger.info({ campaignId: m.campaignId, date: m.date, tasks }, 'day tasks created')
       await analyzeAfterBulkLoad(deps.db, ['flow_task'], tasks)
     }

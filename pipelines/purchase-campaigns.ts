@@ -9,7 +9,7 @@ import type { CampaignWinnerRow } from '../storage/postgres/campaign-winner.tabl
 import type { Database } from '../storage/postgres/database.js'
 import { execAll } from '../storage/redis/connection.js'
 import { scheduleTimers } from '../storage/redis/timers.js'
-import { campaignOf } from './campaign-of.js'
+import { campaignOf, ofKind } from './campaign-of.js'
 import { campaignTimers } from './campaign-timers.js'
 import { DomainError, fieldsInvalid } from './domain-error.js'
 import { bumpConfigVersion } from './scoring-cache.js'
@@ -124,8 +124,7 @@ export async function cancelPurchaseCampaign(
   deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys'>,
   campaign: CampaignRow,
 ): Promise<{ campaignId: string; status: 'Cancelled' }> {
-  if (campaign.type !== 'purchase') await purchaseCampaignOf(deps.db, campaign.id) // 400 not_purchase
-  const { id } = campaign
+  const { id } = ofKind(campaign, campaign.id, 'purchase')
   const result = await cancelUnlessWon(deps.db, id)
   if (result === undefined)
     throw new DomainError('not_found', 'campaign_not_found', `No campaign ${id}`)
