@@ -29,7 +29,12 @@ export async function* eodReport(
   for (const r of rows) yield line([r.slot, r.status, r.reason, Number(r.n)])
 }
 
-/** Raw report: one row per attempt of the day, in start order, read in pages. */
+/**
+ * Raw report: one row per attempt of the day, in start order, read in pages. The columns the
+ * contract names come first; `task_id`, `attempt` (1 for a task's first call, more for a retry
+ * or a retrigger) and `http_status` (empty for a timeout or a refused connection) follow, so
+ * that a `FLOW_ERROR` can be told apart and a task's attempts grouped.
+ */
 export async function* rawReport(
   db: Kysely<Database>,
   campaignId: string,
@@ -45,12 +50,27 @@ export async function* rawReport(
     'status',
     'reason',
     'duration_ms',
+    'task_id',
+    'attempt',
+    'http_status',
   ])
   let after = { at: new Date(0), id: '00000000-0000-0000-0000-000000000000' }
   for (;;) {
     const page = await db
       .selectFrom('task_attempt')
-      .select(['id', 'request_id', 'phone', 'slot', 'status', 'reason', 'started_at', 'ended_at'])
+      .select([
+        'id',
+        'request_id',
+        'phone',
+        'slot',
+        'status',
+        'reason',
+        'started_at',
+        'ended_at',
+        'task_id',
+        'attempt',
+        'http_status',
+      ])
       .where('campaign_id', '=', campaignId)
       .where('task_date', '=', date)
       .where(sql<boolean>`(started_at, id) > (${after.at}, ${after.id}::uuid)`)
@@ -70,6 +90,9 @@ export async function* rawReport(
         a.status ?? 'IN_FLIGHT',
         a.reason,
         duration,
+        a.task_id,
+        a.attempt,
+        a.http_status,
       ])
     }
     if (chunk !== '') yield chunk

@@ -177,7 +177,19 @@ describe('outreach operations', () => {
     const raw = await (
       await t.app.request(`/campaigns/${id}/reports/raw?date=2026-11-22`, { headers: admin })
     ).text()
-    expect(raw.split('\n').filter(Boolean)).toHaveLength(1 + 4)
+    const rows = raw.split('\n').filter(Boolean)
+    expect(rows).toHaveLength(1 + 4)
+    expect(rows[0]).toBe(
+      'started_at,attempt_id,request_id,phone,slot,status,reason,duration_ms,task_id,attempt,http_status',
+    )
+    // The failing phone's two calls: the first and the retriggered one, both answered 503.
+    const failing = rows.filter((r) => r.split(',')[3] === '2000009').map((r) => r.split(','))
+    expect(failing.map((r) => [r[4], r[5], r[6], r[9], r[10]])).toEqual([
+      ['1', 'FAILED', 'FLOW_ERROR', '1', '503'],
+      ['1', 'FAILED', 'FLOW_ERROR', '2', '503'],
+    ])
+    expect(failing[0]![8]).toBe(failing[1]![8])
+    expect(rows.filter((r) => r.endsWith(',1,200'))).toHaveLength(2)
     const eod = await (
       await t.app.request(`/campaigns/${id}/reports/eod?date=2026-11-22`, { headers: admin })
     ).text()
