@@ -49,6 +49,12 @@ export const OutreachCampaignSchema = z.object({
     timeoutMs: z.number(),
     maxAttempts: z.number(),
     retryDelaySeconds: z.number(),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'the names of the extra headers of each call (every value shown as ***), when it has any',
+      ),
   }),
   ratePerSecond: z.number(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
@@ -374,7 +380,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         summary:
           "Change an outreach campaign's name, flow settings or rate (admin); calls from then on use them",
         description:
-          'Any of `name`, `flow` (`url`, `timeoutMs`, `maxAttempts`, `retryDelaySeconds`, each optional) and `ratePerSecond`. The schedule (zone, hours, slots, days) cannot change: tasks and timers follow it.',
+          'Any of `name`, `flow` (`url`, `timeoutMs`, `maxAttempts`, `retryDelaySeconds`, `headers`, each optional; `headers` replaces every header, `{}` removes them) and `ratePerSecond`. The schedule (zone, hours, slots, days) cannot change: tasks and timers follow it.',
         security: bearer,
         middleware: [admin] as const,
         request: {

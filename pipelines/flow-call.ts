@@ -25,6 +25,12 @@ export function sharedDeadlines(): Deadline {
   }
 }
 
+const JSON_BODY = { 'content-type': 'application/json' }
+
+/** The headers of a call: the campaign's own, if any, and the JSON body's type. */
+const callHeaders = (extra: Record<string, string> | undefined) =>
+  extra === undefined ? JSON_BODY : { ...extra, ...JSON_BODY }
+
 /** A flow answer is a small JSON status; a larger one is not read (the call is a FLOW_ERROR). */
 export const MAX_FLOW_ANSWER_BYTES = 64 * 1024
 
@@ -85,7 +91,7 @@ export async function callFlow(
   try {
     const response = await request(settings.flow.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: callHeaders(settings.flow.headers),
       body: JSON.stringify(body),
       dispatcher,
       signal: deadline(settings.flow.timeoutMs),

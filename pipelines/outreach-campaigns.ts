@@ -26,12 +26,67 @@ const retryDelaySeconds = z.number().int().min(0).max(86_400)
 const ratePerSecond = z.number().int().min(1).max(10_000)
 const campaignName = z.string().trim().min(1).max(200)
 
+/** Headers the executor sets itself, or that only the HTTP client may set. */
+const RESERVED_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'content-type',
+  'expect',
+  'host',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+/** At most this many headers per flow endpoint. */
+export const MAX_FLOW_HEADERS = 20
+/** What an answer shows instead of a header's value. */
+export const HIDDEN_HEADER_VALUE = '***'
+
+/**
+ * Extra headers of every call to the flow endpoint (an `authorization` or API key header, say):
+ * names are HTTP tokens, kept in lower case, values printable text without line breaks. Answers
+ * show the names only (each value as {@link HIDDEN_HEADER_VALUE}).
+ */
+const flowHeaders = z
+  .record(
+    z.string(),
+    z
+      .string()
+      .max(4096)
+      .regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'must be printable text on one line'),
+  )
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers)
+    if (names.length > MAX_FLOW_HEADERS)
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_FLOW_HEADERS} headers` })
+    const seen = new Set<string>()
+    for (const name of names) {
+      const lower = name.toLowerCase()
+      const problem = !/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/.test(name)
+        ? 'must be an HTTP header name'
+        : RESERVED_HEADERS.has(lower)
+          ? 'is set by the executor, not by the campaign'
+          : seen.has(lower)
+            ? 'is given twice (header names ignore case)'
+            : undefined
+      seen.add(lower)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem })
+    }
+  })
+  .transform((headers) =>
+    Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+  )
+
 /** The flow endpoint each task is sent to. */
 export const FlowConfig = z.object({
   url: flowUrl,
   timeoutMs: timeoutMs.default(10_000),
   maxAttempts: maxAttempts.default(3),
   retryDelaySeconds: retryDelaySeconds.default(600),
+  headers: flowHeaders.optional(),
 })
 
 /** Names the fields a change may not touch. */
@@ -55,6 +110,8 @@ export const OutreachCampaignChange = z
           timeoutMs: timeoutMs.optional(),
           maxAttempts: maxAttempts.optional(),
           retryDelaySeconds: retryDelaySeconds.optional(),
+          /** Replaces every header (`{}` removes them). */
+          headers: flowHeaders.optional(),
         })
         .optional(),
       ratePerSecond: ratePerSecond.optional(),
@@ -157,6 +214,12 @@ export function outreachCampaignView(row: CampaignRow, nowMs: number): OutreachC
       timeoutMs: s.flow.timeoutMs,
       maxAttempts: s.flow.maxAttempts,
       retryDelaySeconds: s.flow.retryDelaySeconds,
+      ...(s.flow.headers !== undefined &&
+        Object.keys(s.flow.headers).length > 0 && {
+          headers: Object.fromEntries(
+            Object.keys(s.flow.headers).map((name) => [name, HIDDEN_HEADER_VALUE]),
+          ),
+        }),
     },
     ratePerSecond: s.ratePerSecond,
     status: outreachStatus(row, nowMs),

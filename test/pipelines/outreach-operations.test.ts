@@ -268,6 +268,93 @@ describe('outreach operations', () => {
     }
   })
 
+  it("should send a campaign's flow headers with each call, show only their names, and refuse reserved or malformed ones", async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const keyed = await flowServer()
+    try {
+      const create = (headers: unknown) =>
+        t.app.request(
+          '/campaigns',
+          jsonBody(
+            'POST',
+            {
+              type: 'outreach',
+              name: 'keyed',
+              timezone: 'Asia/Kolkata',
+              workingHours: { start: '09:00', end: '21:00' },
+              slots: [{ start: '10:00', end: '12:00' }],
+              startDate: '2026-11-22',
+              days: 1,
+              flow: { url: keyed.url, headers },
+            },
+            admin,
+          ),
+        )
+      const refused = await create({
+        'Content-Type': 'text/plain',
+        'bad name': 'x',
+        'x-line': 'a\r\nx-injected: 1',
+        'x-twice': 'a',
+        'X-Twice': 'b',
+      })
+      expect(refused.status).toBe(400)
+      expect(
+        ((await refused.json()) as { errors: { field: string; message: string }[] }).errors,
+      ).toEqual(
+        expect.arrayContaining([
+          {
+            field: 'flow.headers.Content-Type',
+            message: 'is set by the executor, not by the campaign',
+          },
+          { field: 'flow.headers.bad name', message: 'must be an HTTP header name' },
+          { field: 'flow.headers.x-line', message: 'must be printable text on one line' },
+          { field: 'flow.headers.X-Twice', message: 'is given twice (header names ignore case)' },
+        ]),
+      )
+      const res = await create({ Authorization: 'Bearer flow-secret', 'X-Api-Key': 'k1' })
+      expect(res.status).toBe(201)
+      const view = (await res.json()) as { campaignId: string; flow: unknown }
+      const id = view.campaignId
+      expect(view.flow).toMatchObject({ headers: { authorization: '***', 'x-api-key': '***' } })
+      expect(
+        JSON.stringify(await (await t.app.request(`/campaigns/${id}`, { headers: admin })).json()),
+      ).not.toContain('flow-secret')
+      const up = (await (await csv(`/campaigns/${id}/uploads`, 'phone\n8100001\n')).json()) as {
+        requestId: string
+      }
+      await uploadStatus(id, up.requestId)
+      clock.set(kolkata('2026-11-22', '10:00'))
+      await eventually(async () => keyed.calls.length === 1)
+      expect(keyed.calls[0]!.headers).toMatchObject({
+        authorization: 'Bearer flow-secret',
+        'x-api-key': 'k1',
+        'content-type': 'application/json',
+      })
+      // A change replaces the headers as a whole; {} removes them.
+      const changed = await t.app.request(
+        `/campaigns/${id}`,
+        jsonBody('PATCH', { flow: { headers: { 'X-Api-Key': 'k2' } } }, admin),
+      )
+      expect(((await changed.json()) as { flow: unknown }).flow).toMatchObject({
+        url: keyed.url,
+        headers: { 'x-api-key': '***' },
+      })
+      const stored = await s.db
+        .selectFrom('campaign')
+        .select(sql`settings -> 'flow' -> 'headers'`.as('headers'))
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      expect(stored.headers).toEqual({ 'x-api-key': 'k2' })
+      const cleared = await t.app.request(
+        `/campaigns/${id}`,
+        jsonBody('PATCH', { flow: { headers: {} } }, admin),
+      )
+      expect(((await cleared.json()) as { flow: object }).flow).not.toHaveProperty('headers')
+    } finally {
+      await keyed.close()
+    }
+  })
+
   it('should leave numbers on the global do-not-call list out at upload', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
     const numbers = 'phone\n4000001\nnope\n4000009,ragged\n'

@@ -1,4 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** A call the flow server received. */
@@ -10,6 +15,8 @@ export interface FlowCall {
   attempt: number
   retriggered: boolean
   data: Record<string, string>
+  /** The request's headers (not part of the body). */
+  headers: IncomingHttpHeaders
 }
 
 /** A real local HTTP flow endpoint; `answer` picks the reply per call. */
@@ -22,7 +29,8 @@ export async function flowServer(
   const read = async (req: IncomingMessage) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    return JSON.parse(Buffer.concat(chunks).toString()) as FlowCall
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as Omit<FlowCall, 'headers'>
+    return { ...body, headers: req.headers }
   }
   const server: Server = createServer((req, res) => {
     read(req)
