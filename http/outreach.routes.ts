@@ -6,7 +6,13 @@ import {
   campaignDay,
   changeOutreachCampaign,
 } from '../pipelines/outreach-campaigns.js'
-import { RetriggerRequest, retrigger, revoke } from '../pipelines/outreach-commands.js'
+import {
+  RetriggerRequest,
+  pause,
+  resume,
+  retrigger,
+  revoke,
+} from '../pipelines/outreach-commands.js'
 import { dashboard } from '../pipelines/outreach-dashboard.js'
 import { cancelPurchaseCampaign } from '../pipelines/purchase-campaigns.js'
 import { findCampaign } from '../storage/postgres/campaign.repository.js'
@@ -58,6 +64,8 @@ export const OutreachCampaignSchema = z.object({
   }),
   ratePerSecond: z.number(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
+  pausedAt: z.string().optional().describe('while it is paused: since when'),
+  pausedBy: z.string().optional().describe('while it is paused: who paused it'),
 })
 const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 /** A phone in the path, read as uploads store it. */
@@ -201,7 +209,7 @@ function doNotCallImportView(row: DoNotCallImportRow): z.infer<typeof DoNotCallI
   }
 }
 
-/** Outreach operations: negatives, do-not-call, revoke, retrigger, dashboards, reports. */
+/** Outreach operations: negatives, do-not-call, pause, resume, revoke, retrigger, dashboards, reports. */
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
   const PhoneParams = phoneParams(deps.phoneRegion)
@@ -401,6 +409,52 @@ export const outreachRoutes = (deps: AppDeps) => {
           'outreach campaign changed',
         )
         return c.json(changed, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/campaigns/{id}/pause',
+        summary:
+          'Pause an outreach campaign (admin): none of its tasks is released or called until it resumes',
+        description:
+          'Calls in flight finish. Uploads, negatives, retriggers and the days’ task creation go on; a slot that ends while paused fails the tasks it did not reach (`OUT_OF_SLOT_TIME`). Pausing again changes nothing; 409 `campaign_ended` once its last day is over, 409 `campaign_revoked`.',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params },
+        responses: {
+          200: { description: 'The paused campaign', content: json(OutreachCampaignSchema) },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const paused = await pause(deps, id, c.var.caller.userId)
+        deps.logger.info({ campaignId: id, by: c.var.caller.userId }, 'outreach campaign paused')
+        return c.json(paused, 200)
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'post',
+        path: '/campaigns/{id}/resume',
+        summary:
+          'Resume a paused outreach campaign (admin): its open slots and waiting retriggered tasks are released again',
+        description:
+          'Resuming a campaign that is not paused changes nothing; 409 `campaign_revoked`.',
+        security: bearer,
+        middleware: [admin] as const,
+        request: { params: Params },
+        responses: {
+          200: { description: 'The resumed campaign', content: json(OutreachCampaignSchema) },
+          ...problems(400, 401, 403, 404, 409),
+        },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const resumed = await resume(deps, id)
+        deps.logger.info({ campaignId: id, by: c.var.caller.userId }, 'outreach campaign resumed')
+        return c.json(resumed, 200)
       },
     )
     .openapi(

@@ -23,6 +23,8 @@ export interface TaskCheck {
   retriggered: boolean
   customSlot: DayWindow | null
   campaignCancelled: boolean
+  /** The campaign is paused: its tasks are released again when it resumes. */
+  campaignPaused: boolean
   /** Its upload was withdrawn. */
   uploadWithdrawn: boolean
   negative: boolean
@@ -53,8 +55,8 @@ export function callWindow(task: TaskCheck): { startMs: number; endMs: number } 
 
 /**
  * Decides, right before a call, whether the task may be called now: still pending and not taken
- * by another executor, the campaign not revoked, its upload not withdrawn, the number not
- * negative, and now inside its
+ * by another executor, the campaign not revoked nor paused, its upload not withdrawn, the
+ * number not negative, and now inside its
  * slot (retriggered tasks skip the slot check, unless they carry a custom slot), or without
  * slots inside the campaign. A task whose window has not opened yet waits for it.
  */
@@ -66,6 +68,8 @@ export function decide(task: TaskCheck, nowMs: number): Verdict {
   if (task.uploadWithdrawn)
     return { kind: 'settle', status: 'CANCELLED', reason: 'UPLOAD_WITHDRAWN' }
   if (task.negative) return { kind: 'settle', status: 'NEGATIVE', reason: 'DO_NOT_CALL' }
+  // Left pending: resuming releases it again (a slot that ends meanwhile fails it).
+  if (task.campaignPaused) return { kind: 'skip' }
   if (task.slot === 0 && task.customSlot === null) {
     // Without slots a task is called any time inside working hours while the campaign runs;
     // outside working hours it waits.

@@ -66,6 +66,7 @@ function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
     retriggered: task.retriggered,
     customSlot: task.custom_slot === null ? null : (JSON.parse(task.custom_slot) as DayWindow),
     campaignCancelled: task.campaign_status === 'Cancelled',
+    campaignPaused: task.campaign_paused,
     uploadWithdrawn: task.withdrawn,
     negative: task.negative,
     schedule: settings,

@@ -153,6 +153,9 @@ export interface OutreachCampaignView extends OutreachSettings {
   campaignId: string
   type: 'outreach'
   status: CampaignRow['status']
+  /** While it is paused: since when, and by whom. */
+  pausedAt?: string
+  pausedBy?: string
 }
 
 /** The settings of an outreach campaign row. */
@@ -223,6 +226,10 @@ export function outreachCampaignView(row: CampaignRow, nowMs: number): OutreachC
     },
     ratePerSecond: s.ratePerSecond,
     status: outreachStatus(row, nowMs),
+    ...(row.paused_at !== null && {
+      pausedAt: row.paused_at.toISOString(),
+      pausedBy: row.paused_by ?? '',
+    }),
   }
 }
 

@@ -7,13 +7,21 @@ import {
   slotWindow,
   workingWindow,
 } from '../operators/outreach-schedule.js'
+import { setCampaignPaused } from '../storage/postgres/campaign.repository.js'
+import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
 import { taskRules } from '../storage/postgres/task-rules.js'
 import { execAll, type Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
 import { queueTimers } from '../storage/redis/timers.js'
 import { DomainError } from './domain-error.js'
-import { campaignDay, outreachSettings } from './outreach-campaigns.js'
+import {
+  campaignDay,
+  outreachCampaignView,
+  outreachSettings,
+  releasingSlots,
+  type OutreachCampaignView,
+} from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
 import { openOutreachCampaign } from './outreach-uploads.js'
 import { releaseFields, releaseTimer } from './outreach-work-pipeline.js'
@@ -25,6 +33,75 @@ export async function revoke(
 ): Promise<{ cancelledTasks: number }> {
   await openOutreachCampaign(deps.db, campaignId)
   return { cancelledTasks: await revokeCampaign(deps.db, campaignId, new Date(deps.clock.now())) }
+}
+
+/** The row of a paused or resumed campaign, or 409 `campaign_revoked` when it was revoked. */
+function stillOpen(row: CampaignRow | undefined, id: string): CampaignRow {
+  if (row === undefined)
+    throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
+  return row
+}
+
+/**
+ * Pauses an outreach campaign: from now on none of its tasks is released or called (calls in
+ * flight finish); uploads, negatives, retriggers and the days' task creation go on. A slot that
+ * ends while it is paused fails the tasks it did not reach (`OUT_OF_SLOT_TIME`), as always.
+ * Pausing a paused campaign changes nothing; an ended one answers 409 `campaign_ended`.
+ */
+export async function pause(
+  deps: Pick<OutreachDeps, 'db' | 'clock'>,
+  campaignId: string,
+  by: string,
+): Promise<OutreachCampaignView> {
+  const campaign = await openOutreachCampaign(deps.db, campaignId)
+  const now = deps.clock.now()
+  if (campaign.paused_at === null && now >= campaign.end_at.getTime())
+    throw new DomainError(
+      'conflict',
+      'campaign_ended',
+      `Campaign ${campaignId} ended at ${campaign.end_at.toISOString()}`,
+    )
+  const row = await setCampaignPaused(deps.db, campaignId, { at: new Date(now), by })
+  return outreachCampaignView(stillOpen(row, campaignId), now)
+}
+
+/**
+ * Resumes a paused outreach campaign: today's open slots are released again, and so are the
+ * retriggered tasks still waiting (at their custom slot's start when it has not come yet);
+ * tasks without a slot go out with the next tick. Resuming a running campaign changes nothing.
+ */
+export async function resume(
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'clock'>,
+  campaignId: string,
+): Promise<OutreachCampaignView> {
+  const campaign = await openOutreachCampaign(deps.db, campaignId)
+  const now = deps.clock.now()
+  const row = stillOpen(await setCampaignPaused(deps.db, campaignId, null), campaignId)
+  if (campaign.paused_at === null) return outreachCampaignView(row, now)
+  const s = outreachSettings(row)
+  const today = campaignDay(row, undefined, now)
+  const retriggered = await deps.db
+    .selectFrom('flow_task')
+    .select(['task_date', 'slot', 'custom_slot'])
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where('retriggered', '=', true)
+    .where('status', '=', 'IN_PROGRESS')
+    .execute()
+  const tx = deps.redis.multi()
+  for (const n of releasingSlots(s, today, now))
+    tx.xadd(deps.keys.outreachWork, '*', ...releaseFields(campaignId, today, n, '0'))
+  for (const r of retriggered)
+    queueRetriggerRelease(tx, deps.keys, {
+      campaignId,
+      date: r.task_date,
+      slot: r.slot,
+      customSlot: r.custom_slot === null ? null : (JSON.parse(r.custom_slot) as DayWindow),
+      timezone: s.timezone,
+      now,
+    })
+  await execAll(tx)
+  return outreachCampaignView(row, now)
 }
 
 /** The body of `POST /campaigns/:id/retrigger`. */

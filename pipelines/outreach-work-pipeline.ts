@@ -109,6 +109,8 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
         tx.xadd(keys.outreachWork, '*', ...releaseFields(m.campaignId, m.date, n, '0'))
     }
   }
+  // A paused campaign's release stops here; resuming releases its open slots again.
+  if (campaign.paused_at !== null) return () => undefined
   const first = m.after === '0'
   if (!first && (await executorBacklog(deps)) >= DUE_BACKLOG) {
     const resume = releaseTimer(

@@ -41,6 +41,32 @@ export async function updateOutreachSettings(
     .executeTakeFirst()
 }
 
+/**
+ * Pauses an outreach campaign that was not revoked (`pause`: when and by whom; pausing again
+ * keeps the first), or resumes it (`null`). Returns the row, or undefined when it was revoked.
+ */
+export async function setCampaignPaused(
+  db: Kysely<Database>,
+  id: string,
+  pause: { at: Date; by: string } | null,
+): Promise<CampaignRow | undefined> {
+  return db
+    .updateTable('campaign')
+    .set(
+      pause === null
+        ? { paused_at: null, paused_by: null }
+        : {
+            paused_at: sql<Date>`coalesce(paused_at, ${pause.at})`,
+            paused_by: sql<string>`coalesce(paused_by, ${pause.by})`,
+          },
+    )
+    .where('id', '=', id)
+    .where('type', '=', 'outreach')
+    .where('status', '<>', 'Cancelled')
+    .returningAll()
+    .executeTakeFirst()
+}
+
 /** Those of `ids` that are purchase campaigns. */
 export async function findPurchaseCampaignIds(
   db: Kysely<Database>,

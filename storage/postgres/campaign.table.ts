@@ -23,6 +23,10 @@ export interface CampaignTable {
   /** When the `End` lifecycle event was committed; null until then. */
   ended_at: Date | null
   settings: ColumnType<Record<string, unknown>, string | undefined, string>
+  /** When an outreach campaign was paused (no task released or called meanwhile); null when not. */
+  paused_at: ColumnType<Date | null, Date | null | undefined, Date | null>
+  /** Who paused it. */
+  paused_by: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type CampaignRow = Selectable<CampaignTable>
 export type NewCampaignRow = Insertable<CampaignTable>

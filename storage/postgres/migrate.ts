@@ -15,6 +15,7 @@ import * as uploadSplitDay from './migrations/2026-11-24T13-00-00-upload-split-d
 import * as uploadWithdrawal from './migrations/2026-11-24T14-00-00-upload-withdrawal.js'
 import * as deadLetters from './migrations/2026-11-25T10-00-00-dead-letters.js'
 import * as fileJobProgress from './migrations/2026-11-26T10-00-00-file-job-progress.js'
+import * as campaignPause from './migrations/2026-11-27T10-00-00-campaign-pause.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-24T14-00-00-upload-withdrawal': uploadWithdrawal,
   '2026-11-25T10-00-00-dead-letters': deadLetters,
   '2026-11-26T10-00-00-file-job-progress': fileJobProgress,
+  '2026-11-27T10-00-00-campaign-pause': campaignPause,
 }
 
 /** Every migration's name, in the order they apply. */

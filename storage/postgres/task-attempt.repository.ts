@@ -21,6 +21,8 @@ export type TaskForCall = Pick<
   /** The record's other columns. */
   data: unknown
   campaign_status: string
+  /** The campaign is paused: no call now. */
+  campaign_paused: boolean
   campaign_end: Date
   settings: Record<string, unknown>
   /** Negative for its request or on the do-not-call list. */
@@ -38,7 +40,8 @@ export async function loadTasksForCall(
   const result = await sql<TaskForCall>`${prepared('load-tasks-for-call')}
     SELECT t.id, t.campaign_id, t.request_id, t.record_id, t.phone, t.task_date::text AS task_date,
       t.slot, t.status, t.attempts, t.retriggered, t.custom_slot, r.data,
-      c.status AS campaign_status, c.end_at AS campaign_end, c.settings,
+      c.status AS campaign_status, c.paused_at IS NOT NULL AS campaign_paused,
+      c.end_at AS campaign_end, c.settings,
       ${taskRules.negative('t.request_id', 't.phone')} AS negative,
       ${taskRules.withdrawn('t.request_id')} AS withdrawn
     FROM flow_task t
@@ -58,8 +61,8 @@ export interface Claim {
 
 /**
  * Takes tasks for a call: counts the attempt and opens an attempt row, only for tasks still
- * pending with the attempt count they were released with, in a campaign not revoked, not
- * negative and with no attempt still open (an executor that died mid-call may have called).
+ * pending with the attempt count they were released with, in a campaign not revoked nor
+ * paused, not negative and with no attempt still open (an executor that died mid-call may have called).
  * Returns the ids taken; another executor can never take the same attempt.
  */
 export async function claimTasks(
@@ -77,7 +80,7 @@ export async function claimTasks(
       UPDATE flow_task t SET attempts = t.attempts + 1, updated_at = ${at}
       FROM wanted w, campaign c
       WHERE t.id = w.task_id AND t.attempts = w.attempts AND t.status = 'IN_PROGRESS'
-        AND c.id = t.campaign_id AND c.status <> 'Cancelled'
+        AND c.id = t.campaign_id AND c.status <> 'Cancelled' AND c.paused_at IS NULL
         AND NOT ${taskRules.negative('t.request_id', 't.phone')}
         AND NOT ${taskRules.withdrawn('t.request_id')}
         AND NOT ${taskRules.openAttempt('t')}

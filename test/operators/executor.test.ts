@@ -20,6 +20,7 @@ const task = (over: Partial<TaskCheck> = {}): TaskCheck => ({
   retriggered: false,
   customSlot: null,
   campaignCancelled: false,
+  campaignPaused: false,
   uploadWithdrawn: false,
   negative: false,
   schedule,
@@ -60,6 +61,18 @@ describe('decide', () => {
     expect(decide(task({ negative: true }), kolkata('10:30'))).toMatchObject({
       status: 'NEGATIVE',
       reason: 'DO_NOT_CALL',
+    })
+  })
+
+  it('should leave the tasks of a paused campaign pending, in their slot or before it, but still settle a negative one', () => {
+    const paused = task({ campaignPaused: true })
+    expect(decide(paused, kolkata('10:30'))).toEqual({ kind: 'skip' })
+    expect(decide(paused, kolkata('09:59'))).toEqual({ kind: 'skip' })
+    expect(decide(task({ campaignPaused: true, slot: 0 }), kolkata('10:30'))).toEqual({
+      kind: 'skip',
+    })
+    expect(decide(task({ campaignPaused: true, negative: true }), kolkata('10:30'))).toMatchObject({
+      status: 'NEGATIVE',
     })
   })
 

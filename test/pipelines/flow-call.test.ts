@@ -38,6 +38,7 @@ const task = (id: string, phone: string): TaskForCall => ({
   custom_slot: null,
   data: { name: 'A' },
   campaign_status: 'Running',
+  campaign_paused: false,
   campaign_end: new Date('2026-12-22T00:00:00Z'),
   settings: {
     timezone: 'UTC',

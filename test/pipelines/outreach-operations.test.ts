@@ -355,6 +355,64 @@ describe('outreach operations', () => {
     }
   })
 
+  it('should call nothing of a paused campaign, let a pause outlast a slot, and call what waits once resumed', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(100)
+    const post = (action: string) =>
+      t.app.request(`/campaigns/${id}/${action}`, { method: 'POST', headers: admin })
+    const called = (phone: string) => flow.calls.filter((c) => c.phone === phone)
+    const first = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n9100001\n9100002\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, first.requestId)
+    const paused = await post('pause')
+    expect(paused.status).toBe(200)
+    const view = (await paused.json()) as { pausedAt: string; pausedBy: string; status: string }
+    expect(view).toMatchObject({ pausedBy: '1', status: 'Running' })
+    // Pausing again keeps when it was paused.
+    expect(await (await post('pause')).json()).toMatchObject({ pausedAt: view.pausedAt })
+    clock.set(kolkata('2026-11-22', '10:00'))
+    // An upload while paused is stored and gets its tasks, but they wait too.
+    const second = (await (await csv(`/campaigns/${id}/uploads`, 'phone\n9100003\n')).json()) as {
+      requestId: string
+    }
+    await uploadStatus(id, second.requestId)
+    await new Promise((r) => setTimeout(r, 800))
+    expect(flow.calls.filter((c) => c.phone.startsWith('91000'))).toEqual([])
+    expect(await dash(id)).toMatchObject({ uploaded: 3, pending: 3, attempted: 0 })
+    const resumed = await post('resume')
+    expect(resumed.status).toBe(200)
+    expect(await resumed.json()).not.toHaveProperty('pausedAt')
+    await eventually(async () => (await dash(id)).pending === 0)
+    expect(['9100001', '9100002', '9100003'].map((p) => called(p).length)).toEqual([1, 1, 1])
+    // Paused past the slot's end: what it did not reach fails as always, and a retrigger made
+    // while paused is called once resumed.
+    await post('pause')
+    const late = (await (await csv(`/campaigns/${id}/uploads`, 'phone\n9100004\n')).json()) as {
+      requestId: string
+    }
+    await uploadStatus(id, late.requestId)
+    clock.set(kolkata('2026-11-22', '12:00'))
+    await eventually(async () => (await dash(id)).pending === 0)
+    expect(await dash(id)).toMatchObject({ uploaded: 4, failed: 1, completed: 3 })
+    const again = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody('POST', { date: '2026-11-22' }, admin),
+    )
+    expect(await again.json()).toEqual({ retriggered: 1 })
+    await new Promise((r) => setTimeout(r, 500))
+    expect(called('9100004')).toEqual([])
+    await post('resume')
+    await eventually(async () => called('9100004').length === 1)
+    expect(called('9100004')[0]).toMatchObject({ retriggered: true, attempt: 1 })
+    await eventually(async () => (await dash(id)).pending === 0)
+    // A campaign whose last day is over cannot be paused; a revoked one cannot resume.
+    clock.set(kolkata('2026-11-25', '00:01'))
+    expect(await (await post('pause')).json()).toMatchObject({ code: 'campaign_ended' })
+    await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
+    expect(await (await post('resume')).json()).toMatchObject({ code: 'campaign_revoked' })
+  })
+
   it('should leave numbers on the global do-not-call list out at upload', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
     const numbers = 'phone\n4000001\nnope\n4000009,ragged\n'

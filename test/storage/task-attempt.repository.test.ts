@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
+import { insertCampaign, setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { insertRecordsAndTasks } from '../../storage/postgres/outreach-record.repository.js'
-import { claimTasks, recordResults } from '../../storage/postgres/task-attempt.repository.js'
+import {
+  claimTasks,
+  loadTasksForCall,
+  recordResults,
+} from '../../storage/postgres/task-attempt.repository.js'
 import { insertUploadRequest } from '../../storage/postgres/upload-request.repository.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
@@ -84,5 +88,27 @@ describe('claimTasks', () => {
       { attempt: 1, status: 'FAILED' },
       { attempt: 2, status: null },
     ])
+  })
+
+  it('should take nothing of a paused campaign, even a task loaded before the pause', async () => {
+    const task = await s.db
+      .selectFrom('flow_task')
+      .select(['id', 'attempts'])
+      .executeTakeFirstOrThrow()
+    const at = new Date('2026-11-22T10:30:00Z')
+    await s.db.updateTable('task_attempt').set({ ended_at: at }).execute()
+    const [loaded] = await loadTasksForCall(s.db, [task.id])
+    expect(loaded).toMatchObject({ campaign_paused: false })
+    await setCampaignPaused(s.db, campaignId, { at, by: '1' })
+    expect((await loadTasksForCall(s.db, [task.id]))[0]).toMatchObject({ campaign_paused: true })
+    const claim = () =>
+      claimTasks(
+        s.db,
+        [{ taskId: task.id, releasedAttempts: task.attempts, attemptId: randomUUID() }],
+        at,
+      )
+    expect(await claim()).toEqual([])
+    await setCampaignPaused(s.db, campaignId, null)
+    expect(await claim()).toEqual([task.id])
   })
 })
