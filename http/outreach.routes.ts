@@ -26,7 +26,12 @@ import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone, phoneExpectation, type PhoneRegion } from '../operators/phone.js'
 import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
 import { findDoNotCall, removeDoNotCall } from '../storage/postgres/negative-number.repository.js'
-import { findContact, type ContactRecord } from '../storage/postgres/contact.repository.js'
+import {
+  findContact,
+  findRefusedRows,
+  type ContactRecord,
+  type RefusedRow,
+} from '../storage/postgres/contact.repository.js'
 import { TASK_STATUSES } from '../storage/postgres/flow-task.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
@@ -134,6 +139,17 @@ const ContactSchema = z.object({
       ),
     }),
   ),
+  refused: z
+    .array(
+      z.object({
+        requestId: z.string(),
+        row: z.number(),
+        code: z.string(),
+        message: z.string(),
+        uploadedAt: z.string(),
+      }),
+    )
+    .describe('rows of contacts uploads that held the number but were left out, and why'),
 })
 
 /** What became of a number in a campaign, as `GET /campaigns/:id/contacts/:phone` shows it. */
@@ -142,6 +158,7 @@ function contactView(
   phone: string,
   listed: { added_by: string; added_at: Date } | undefined,
   records: ContactRecord[],
+  refused: RefusedRow[],
 ): z.infer<typeof ContactSchema> {
   const iso = (d: Date | null) => (d === null ? undefined : d.toISOString())
   return {
@@ -178,6 +195,13 @@ function contactView(
           httpStatus: a.http_status ?? undefined,
         })),
       })),
+    })),
+    refused: refused.map((r) => ({
+      requestId: r.requestId,
+      row: r.row,
+      code: r.code,
+      message: r.message,
+      uploadedAt: r.uploadedAt.toISOString(),
     })),
   }
 }
@@ -532,7 +556,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         summary:
           'What became of a number in a campaign (admin): its records, negatives, tasks and calls',
         description:
-          "Every record of the number in the campaign's contacts uploads (oldest first), with its tasks by day and slot and each call; whether the number is on the do-not-call list. 404 `contact_not_found` when no upload of the campaign holds it.",
+          "Every record of the number in the campaign's contacts uploads (oldest first), with its tasks by day and slot and each call; the rows that held it but were left out (`refused`: a duplicate, a do-not-call number, a bad `scheduled_time`); whether the number is on the do-not-call list. 404 `contact_not_found` when no upload of the campaign holds it.",
         security: bearer,
         middleware: [admin] as const,
         request: { params: Params.extend(PhoneParams.shape) },
@@ -544,11 +568,12 @@ export const outreachRoutes = (deps: AppDeps) => {
       async (c) => {
         const { id, phone } = c.req.valid('param')
         await outreachCampaignOf(deps.db, id)
-        const [records, listed] = await Promise.all([
+        const [records, refused, listed] = await Promise.all([
           findContact(deps.db, id, phone),
+          findRefusedRows(deps.db, id, phone),
           findDoNotCall(deps.db, phone),
         ])
-        if (records.length === 0) {
+        if (records.length === 0 && refused.length === 0) {
           const why =
             listed === undefined
               ? ''
@@ -559,7 +584,7 @@ export const outreachRoutes = (deps: AppDeps) => {
             `No upload of campaign ${id} holds ${phone}${why}`,
           )
         }
-        return c.json(contactView(id, phone, listed, records), 200)
+        return c.json(contactView(id, phone, listed, records, refused), 200)
       },
     )
     .openapi(

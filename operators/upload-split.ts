@@ -36,6 +36,8 @@ export interface RowError {
   column: string
   code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end' | 'ragged_row'
   message: string
+  /** The row's phone, normalised, when it was valid (the row was refused for another cell). */
+  phone?: string
 }
 
 /** A chunk of rows split into records and per-row errors. */
@@ -119,7 +121,7 @@ export function uploadSplit(options: {
         } else scheduledTime = new Date(ms)
       }
       if (errors.length > 0 || phone === undefined) {
-        out.errors.push(...errors)
+        out.errors.push(...(phone === undefined ? errors : errors.map((e) => ({ ...e, phone }))))
         out.invalid++
         continue
       }

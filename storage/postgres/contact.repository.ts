@@ -100,3 +100,41 @@ export async function findContact(
       .map((t) => ({ ...t, attemptRows: attempts.filter((a) => a.task_id === t.id) })),
   }))
 }
+
+/** A row of a contacts upload that held the number but was left out, and why. */
+export interface RefusedRow {
+  requestId: string
+  row: number
+  code: string
+  message: string
+  uploadedAt: Date
+}
+
+/**
+ * The rows of a campaign's contacts uploads that held `phone` but were left out (a duplicate of
+ * another row, on the do-not-call list, a bad `scheduled_time`), oldest upload first. One read
+ * by the partial index of refused phones. Rows stored before phones were kept are not found.
+ */
+export async function findRefusedRows(
+  db: Kysely<Database>,
+  campaignId: string,
+  phone: string,
+): Promise<RefusedRow[]> {
+  const rows = await db
+    .selectFrom('upload_error as e')
+    .innerJoin('upload_request as u', 'u.id', 'e.request_id')
+    .select(['e.request_id', 'e.row', 'e.code', 'e.message', 'u.created_at'])
+    .where('e.phone', '=', phone)
+    .where('u.campaign_id', '=', campaignId)
+    .where('u.kind', '=', 'contacts')
+    .orderBy('u.created_at')
+    .orderBy('e.row')
+    .execute()
+  return rows.map((r) => ({
+    requestId: r.request_id,
+    row: r.row,
+    code: r.code,
+    message: r.message,
+    uploadedAt: r.created_at,
+  }))
+}

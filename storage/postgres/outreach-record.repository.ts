@@ -78,19 +78,20 @@ export async function insertRecordsAndTasks(
     ),
     dropped AS (
       SELECT b.row, 'do_not_call' AS code,
-        format('phone %s is on the do-not-call list', i.phone) AS message
+        format('phone %s is on the do-not-call list', i.phone) AS message, i.phone
       FROM blocked b JOIN input i USING (row)
       UNION ALL
       SELECT i.row, 'duplicate',
-        format('phone %s is also in row %s, where it is kept', i.phone, coalesce(c.row, k.row))
+        format('phone %s is also in row %s, where it is kept', i.phone, coalesce(c.row, k.row)),
+        i.phone
       FROM input i
       JOIN kept k USING (phone)
       LEFT JOIN conflicted c USING (phone)
       WHERE i.row NOT IN (SELECT row FROM blocked) AND i.row <> coalesce(c.row, k.row)
     ),
     reported AS (
-      INSERT INTO upload_error (request_id, row, "column", code, message)
-      SELECT ${input.requestId}::uuid, row, 'phone', code, message FROM dropped
+      INSERT INTO upload_error (request_id, row, "column", code, message, phone)
+      SELECT ${input.requestId}::uuid, row, 'phone', code, message, phone FROM dropped
       ON CONFLICT DO NOTHING
       RETURNING 1
     )

@@ -1,7 +1,12 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from './database.js'
 import { taskRules } from './task-rules.js'
-import type { UploadErrorRow, UploadKind, UploadRequestRow } from './upload-request.table.js'
+import type {
+  NewUploadErrorRow,
+  UploadErrorRow,
+  UploadKind,
+  UploadRequestRow,
+} from './upload-request.table.js'
 
 /** Stores a new upload request in `accepted`. */
 export async function insertUploadRequest(
@@ -185,7 +190,7 @@ export async function completeUpload(
 /** Row errors to store (a repeated run stores each once). */
 export async function insertUploadErrors(
   db: Kysely<Database>,
-  errors: UploadErrorRow[],
+  errors: NewUploadErrorRow[],
 ): Promise<void> {
   if (errors.length === 0) return
   await db

@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 
 /** What an upload carries. */
 export type UploadKind = 'contacts' | 'negatives'
@@ -44,5 +44,8 @@ export interface UploadErrorTable {
   column: string
   code: string
   message: string
+  /** The row's phone when it was valid (a duplicate, a do-not-call number, a bad time). */
+  phone: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type UploadErrorRow = Selectable<UploadErrorTable>
+export type NewUploadErrorRow = Insertable<UploadErrorTable>

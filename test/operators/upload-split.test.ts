@@ -75,6 +75,7 @@ describe('uploadSplit', () => {
         column: 'scheduled_time',
         code: 'after_campaign_end',
         message: '"2026-12-22 00:00" is at or after the campaign\'s end (2026-12-21T18:30:00.000Z)',
+        phone: '1234568', // valid: the contact view shows why the number was left out
       },
     ])
   })

@@ -122,7 +122,7 @@ describe('outreach campaigns without slots', () => {
       t.app,
       admin,
       `/campaigns/${campaignId}/uploads`,
-      'phone,scheduled_time\n5000001,2026-11-23 22:00\n5000002,2026-11-24 09:00\n5000003,2026-11-23T10:00\n',
+      'phone,scheduled_time\n5000001,2026-11-23 22:00\n5000002,2026-11-24 09:00\n5000003,2026-11-23T10:00\n,2026-11-23 11:00\n',
     )
     const { requestId } = (await res.json()) as { requestId: string }
     const status = async () =>
@@ -135,7 +135,18 @@ describe('outreach campaigns without slots', () => {
         errors: { row: number; code: string }[]
       }
     await eventually(async () => (await status()).status === 'completed')
-    expect((await status()).errors).toMatchObject([{ row: 2, code: 'after_campaign_end' }])
+    expect((await status()).errors).toMatchObject([
+      { row: 2, code: 'after_campaign_end' },
+      { row: 4, code: 'missing' },
+    ])
+    // The refused number's contact says why it was left out.
+    const contact = await t.app.request(`/campaigns/${campaignId}/contacts/5000002`, {
+      headers: admin,
+    })
+    expect(await contact.json()).toMatchObject({
+      records: [],
+      refused: [{ requestId, row: 2, code: 'after_campaign_end' }],
+    })
 
     // 10:00 in Kolkata, not 10:00 UTC (15:30 in Kolkata).
     clock.set(kolkata('2026-11-23', '09:59'))

@@ -406,9 +406,18 @@ describe('outreach operations', () => {
     await eventually(async () => called('9100004').length === 1)
     expect(called('9100004')[0]).toMatchObject({ retriggered: true, attempt: 1 })
     await eventually(async () => (await dash(id)).pending === 0)
-    // A campaign whose last day is over cannot be paused; a revoked one cannot resume.
-    clock.set(kolkata('2026-11-25', '00:01'))
-    expect(await (await post('pause')).json()).toMatchObject({ code: 'campaign_ended' })
+    // A campaign whose last day is over cannot be paused (asked of an app whose clock is
+    // there, the workers' staying put); a revoked one cannot resume.
+    const after = testApp(s, { now: () => kolkata('2026-11-25', '00:00') })
+    try {
+      const tooLate = await after.app.request(`/campaigns/${id}/pause`, {
+        method: 'POST',
+        headers: admin,
+      })
+      expect(await tooLate.json()).toMatchObject({ status: 409, code: 'campaign_ended' })
+    } finally {
+      after.close()
+    }
     await t.app.request(`/campaigns/${id}`, { method: 'DELETE', headers: admin })
     expect(await (await post('resume')).json()).toMatchObject({ code: 'campaign_revoked' })
   })
@@ -892,7 +901,7 @@ describe('a contact of an outreach campaign', () => {
       await csv(`/campaigns/${id}/uploads/${second}/negatives`, 'phone\n5000009\n')
     ).json()) as { requestId: string }
     await uploadStatus(id, negatives.requestId)
-    await importDoNotCallList(t.app, admin, 'phone\n5000001\n5000002\n')
+    await importDoNotCallList(t.app, admin, 'phone\n5000001\n5000002\n5000004\n')
     clock.set(kolkata('2026-11-22', '10:00'))
     await eventually(async () => (await dash(id)).pending === 0)
 
@@ -937,12 +946,38 @@ describe('a contact of an outreach campaign', () => {
       ],
     })
 
-    const never = await contact(id, '5000002')
+    // Left out of an upload: the contact shows the rows and why, also with no record at all.
+    const refusedUpload = await upload(
+      'phone,name\n5000009,Asha\n5000009,Asha twice\n5000002,Listed\n5000003,Kept\n5000003,Kept twice\n',
+    )
+    await uploadStatus(id, refusedUpload)
+    const twice = (await (await contact(id, '5000003')).json()) as { refused: unknown[] }
+    expect(twice.refused).toEqual([
+      {
+        requestId: refusedUpload,
+        row: 5,
+        code: 'duplicate',
+        message: 'phone 5000003 is also in row 4, where it is kept',
+        uploadedAt: expect.any(String) as string,
+      },
+    ])
+    expect(
+      ((await (await contact(id, '5000009')).json()) as { refused: unknown[] }).refused,
+    ).toMatchObject([{ requestId: refusedUpload, row: 2, code: 'duplicate' }])
+    const listed = await contact(id, '5000002')
+    expect(listed.status).toBe(200)
+    expect(await listed.json()).toMatchObject({
+      records: [],
+      doNotCall: { addedBy: '1' },
+      refused: [{ requestId: refusedUpload, row: 3, code: 'do_not_call' }],
+    })
+
+    const never = await contact(id, '5000004')
     expect(never.status).toBe(404)
     expect(await never.json()).toMatchObject({
       code: 'contact_not_found',
       title: expect.stringMatching(
-        /^No upload of campaign \d+ holds 5000002 \(it is on the do-not-call list since .*\)$/,
+        /^No upload of campaign \d+ holds 5000004 \(it is on the do-not-call list since .*\)$/,
       ) as string,
     })
     expect((await contact(id, 'abc')).status).toBe(400)
