@@ -465,7 +465,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         summary:
           'Resume a paused outreach campaign (admin): its open slots and waiting retriggered tasks are released again',
         description:
-          'Resuming a campaign that is not paused changes nothing; 409 `campaign_revoked`.',
+          'Resuming a campaign that is not paused releases its open slots again, which is harmless (each call is claimed once): a resume that failed half-way is finished by asking again. 409 `campaign_revoked`.',
         security: bearer,
         middleware: [admin] as const,
         request: { params: Params },

@@ -68,16 +68,17 @@ export async function pause(
 /**
  * Resumes a paused outreach campaign: today's open slots are released again, and so are the
  * retriggered tasks still waiting (at their custom slot's start when it has not come yet);
- * tasks without a slot go out with the next tick. Resuming a running campaign changes nothing.
+ * tasks without a slot go out with the next tick. The releases are queued even when the campaign
+ * was not paused (harmless: each call is claimed once), so that a resume whose releases were
+ * lost (Redis failed after Postgres) is finished by asking again.
  */
 export async function resume(
   deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'clock'>,
   campaignId: string,
 ): Promise<OutreachCampaignView> {
-  const campaign = await openOutreachCampaign(deps.db, campaignId)
+  await openOutreachCampaign(deps.db, campaignId)
   const now = deps.clock.now()
   const row = stillOpen(await setCampaignPaused(deps.db, campaignId, null), campaignId)
-  if (campaign.paused_at === null) return outreachCampaignView(row, now)
   const s = outreachSettings(row)
   const today = campaignDay(row, undefined, now)
   const retriggered = await deps.db

@@ -380,6 +380,15 @@ describe('outreach operations', () => {
     await new Promise((r) => setTimeout(r, 800))
     expect(flow.calls.filter((c) => c.phone.startsWith('91000'))).toEqual([])
     expect(await dash(id)).toMatchObject({ uploaded: 3, pending: 3, attempted: 0 })
+    // A resume that stopped half-way (stored, but its releases never reached Redis) calls
+    // nothing; asking again finishes it.
+    await s.db
+      .updateTable('campaign')
+      .set({ paused_at: null, paused_by: null })
+      .where('id', '=', id)
+      .execute()
+    await new Promise((r) => setTimeout(r, 500))
+    expect(flow.calls.filter((c) => c.phone.startsWith('91000'))).toEqual([])
     const resumed = await post('resume')
     expect(resumed.status).toBe(200)
     expect(await resumed.json()).not.toHaveProperty('pausedAt')
