@@ -28,6 +28,17 @@ export interface ReadGroupOptions {
   reclaimEveryMs: number
 }
 
+/**
+ * A blocking read that returns fewer entries than this is topped up at once, without blocking.
+ * Redis answers a blocked reader as soon as the first entry of a burst is added (the first
+ * `XADD` of a producer's pipeline), so at a steady rate reads came back with one entry and the
+ * rest of the burst followed as a second batch, each paying its round trips and its Postgres
+ * statement. The top-up costs one round trip and makes them one batch: at 5,000 events/s in
+ * `bench/scoring.ts`, Postgres CPU per event 72–78 → 42–62 µs and the workers' 168–180 → 136–180
+ * µs, in alternating runs.
+ */
+const SHORT_READ = 16
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const done = () => {
@@ -109,8 +120,12 @@ export function readGroup(
     return { next, entries: await withCounts(toEntries(raw)) }
   }
 
-  const fresh = async (count: number): Promise<Delivered[]> =>
-    (await read('>', count, options.blockMs)).map((e) => ({ ...e, deliveries: 1 }))
+  const fresh = async (count: number): Promise<Delivered[]> => {
+    let entries = await read('>', count, options.blockMs)
+    if (entries.length > 0 && entries.length < Math.min(count, SHORT_READ))
+      entries = entries.concat(await read('>', count - entries.length))
+    return entries.map((e) => ({ ...e, deliveries: 1 }))
+  }
 
   /**
    * After a failed read: when the stream or its group is gone (Redis restarted empty, the key

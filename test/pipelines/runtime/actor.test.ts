@@ -160,6 +160,28 @@ describe('startActor', () => {
     expect(upToFive?.value).toBe(3)
   })
 
+  it('should read a burst that arrives while it waits as one batch, not its first entry alone', async () => {
+    const batches: number[] = []
+    let out = ''
+    const c = copier(
+      (stream) =>
+        stream.pipe(
+          map((batch) => {
+            batches.push(batch.length)
+            return copyTo(out)(batch)
+          }),
+        ),
+      { batchSize: 100, concurrency: 1 },
+    )
+    out = c.out
+    const actor = await c.start()
+    await new Promise((r) => setTimeout(r, 20)) // blocked in XREADGROUP by now
+    await c.add(...Array.from({ length: 10 }, (_, i) => i))
+    await eventually(async () => (await c.outputs()).length === 10)
+    await actor.stop()
+    expect(batches).toEqual([10])
+  })
+
   it('should make its group again and go on when its stream disappears (Redis restarted empty)', async () => {
     let out = ''
     const c = copier((batches) => batches.pipe(map(copyTo(out))))
