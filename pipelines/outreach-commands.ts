@@ -9,7 +9,7 @@ import {
 } from '../operators/outreach-schedule.js'
 import { setCampaignPaused } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
-import { revokeCampaign } from '../storage/postgres/flow-task.repository.js'
+import { pendingRetriggers, revokeCampaign } from '../storage/postgres/flow-task.repository.js'
 import { taskRules } from '../storage/postgres/task-rules.js'
 import { execAll, type Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
@@ -79,30 +79,38 @@ export async function resume(
   await openOutreachCampaign(deps.db, campaignId)
   const now = deps.clock.now()
   const row = stillOpen(await setCampaignPaused(deps.db, campaignId, null), campaignId)
-  const s = outreachSettings(row)
   const today = campaignDay(row, undefined, now)
-  const retriggered = await deps.db
-    .selectFrom('flow_task')
-    .select(['task_date', 'slot', 'custom_slot'])
-    .distinct()
-    .where('campaign_id', '=', campaignId)
-    .where('retriggered', '=', true)
-    .where('status', '=', 'IN_PROGRESS')
-    .execute()
   const tx = deps.redis.multi()
-  for (const n of releasingSlots(s, today, now))
+  for (const n of releasingSlots(outreachSettings(row), today, now))
     tx.xadd(deps.keys.outreachWork, '*', ...releaseFields(campaignId, today, n, '0'))
-  for (const r of retriggered)
-    queueRetriggerRelease(tx, deps.keys, {
-      campaignId,
-      date: r.task_date,
-      slot: r.slot,
-      customSlot: r.custom_slot === null ? null : (JSON.parse(r.custom_slot) as DayWindow),
-      timezone: s.timezone,
-      now,
-    })
+  await queueWaitingRetriggers(deps, tx, row, now)
   await execAll(tx)
   return outreachCampaignView(row, now)
+}
+
+/**
+ * Queues on `tx` the release of every group of a campaign's retriggered tasks still waiting for
+ * a call (after a pause, or a release only Redis knew of and lost); returns how many (day, slot)
+ * groups.
+ */
+export async function queueWaitingRetriggers(
+  deps: Pick<OutreachDeps, 'db' | 'keys'>,
+  tx: Transaction,
+  campaign: CampaignRow,
+  now: number,
+): Promise<number> {
+  const groups = await pendingRetriggers(deps.db, campaign.id)
+  const { timezone } = outreachSettings(campaign)
+  for (const g of groups)
+    queueRetriggerRelease(tx, deps.keys, {
+      campaignId: campaign.id,
+      date: g.date,
+      slot: g.slot,
+      customSlot: g.customSlot === null ? null : (JSON.parse(g.customSlot) as DayWindow),
+      timezone,
+      now,
+    })
+  return groups.length
 }
 
 /** The body of `POST /campaigns/:id/retrigger`. */

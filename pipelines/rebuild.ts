@@ -1,12 +1,9 @@
 import type { Kysely } from 'kysely'
-import { slotWindow, type DayWindow } from '../operators/outreach-schedule.js'
+import { slotWindow } from '../operators/outreach-schedule.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
-import {
-  pendingRetriggers,
-  slotsWithPendingTasks,
-} from '../storage/postgres/flow-task.repository.js'
+import { slotsWithPendingTasks } from '../storage/postgres/flow-task.repository.js'
 import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
 import { unfinishedFileJobs } from '../storage/postgres/file-job.repository.js'
 import { allTotals } from '../storage/postgres/purchase-total.repository.js'
@@ -16,7 +13,7 @@ import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
 import { campaignTimers } from './campaign-timers.js'
 import { restoreDeadLetters } from './dead-letters.js'
 import { outreachSettings, outreachTimers, slotEndTimer } from './outreach-campaigns.js'
-import { queueRetriggerRelease } from './outreach-commands.js'
+import { queueWaitingRetriggers } from './outreach-commands.js'
 import { bumpConfigVersion } from './scoring-cache.js'
 import type { ScoringDeps } from './scoring-deps.js'
 
@@ -126,19 +123,8 @@ async function releaseRetriggers(
   campaign: CampaignRow,
   now: number,
 ): Promise<number> {
-  const groups = await pendingRetriggers(deps.db, campaign.id)
-  if (groups.length === 0) return 0
-  const { timezone } = outreachSettings(campaign)
   const tx = deps.redis.multi()
-  for (const g of groups)
-    queueRetriggerRelease(tx, deps.keys, {
-      campaignId: campaign.id,
-      date: g.date,
-      slot: g.slot,
-      customSlot: g.customSlot === null ? null : (JSON.parse(g.customSlot) as DayWindow),
-      timezone,
-      now,
-    })
+  const groups = await queueWaitingRetriggers(deps, tx, campaign, now)
   await execAll(tx)
-  return groups.length
+  return groups
 }
