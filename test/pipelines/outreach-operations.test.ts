@@ -60,8 +60,9 @@ afterAll(async () => {
   await s.close()
 })
 
-const newCampaign = async (rate = 1) => {
-  const res = await t.app.request(
+/** Creates the file's usual campaign (one slot, 10:00–12:00 in Kolkata), with `flow` if given. */
+const postCampaign = (rate = 1, flowSettings: Record<string, unknown> = {}) =>
+  t.app.request(
     '/campaigns',
     jsonBody(
       'POST',
@@ -73,14 +74,14 @@ const newCampaign = async (rate = 1) => {
         slots: [{ start: '10:00', end: '12:00' }],
         startDate: '2026-11-22',
         days: 3,
-        flow: { url: flow.url, timeoutMs: 2000 },
+        flow: { url: flow.url, timeoutMs: 2000, ...flowSettings },
         ratePerSecond: rate,
       },
       admin,
     ),
   )
-  return ((await res.json()) as { campaignId: string }).campaignId
-}
+const newCampaign = async (rate = 1) =>
+  ((await (await postCampaign(rate)).json()) as { campaignId: string }).campaignId
 const csv = (path: string, body: string) =>
   t.app.request(path, { method: 'POST', body, headers: { ...admin, 'content-type': 'text/csv' } })
 const uploadStatus = async (id: string, requestId: string) =>
@@ -272,24 +273,7 @@ describe('outreach operations', () => {
     clock.set(kolkata('2026-11-22', '09:30'))
     const keyed = await flowServer()
     try {
-      const create = (headers: unknown) =>
-        t.app.request(
-          '/campaigns',
-          jsonBody(
-            'POST',
-            {
-              type: 'outreach',
-              name: 'keyed',
-              timezone: 'Asia/Kolkata',
-              workingHours: { start: '09:00', end: '21:00' },
-              slots: [{ start: '10:00', end: '12:00' }],
-              startDate: '2026-11-22',
-              days: 1,
-              flow: { url: keyed.url, headers },
-            },
-            admin,
-          ),
-        )
+      const create = (headers: unknown) => postCampaign(50, { url: keyed.url, headers })
       const refused = await create({
         'Content-Type': 'text/plain',
         'bad name': 'x',
