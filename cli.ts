@@ -14,6 +14,7 @@ import { createLeaderboardFeed } from './pipelines/leaderboard-feed.js'
 import { rebuild } from './pipelines/rebuild.js'
 import { systemClock } from './pipelines/runtime/clock.js'
 import { createMetrics, registerStreamGauges } from './pipelines/runtime/metrics.js'
+import { registerOutreachGauges } from './pipelines/outreach-metrics.js'
 import { createScoringCache } from './pipelines/scoring-cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
 import { localFileStore } from './storage/filestore.js'
@@ -139,6 +140,7 @@ async function serveHttpPart(
     deps.logger.child({ connection: 'requests' }),
   )
   registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
+  registerOutreachGauges(deps.metrics, deps.db, deps.clock)
   const httpDeps = { ...deps, redis: requestRedis }
   const reader =
     command === 'work'

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registerOutreachGauges } from '../../pipelines/outreach-metrics.js'
 import { registerStreamGauges } from '../../pipelines/runtime/metrics.js'
+import { insertCampaign, setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
 import { testApp } from '../support/app.js'
 import { eventually, isolatedServices, type TestServices } from '../support/services.js'
@@ -13,6 +15,7 @@ beforeAll(async () => {
   s = await isolatedServices()
   t = testApp(s)
   registerStreamGauges(s.metrics, s.redis, s.keys, now)
+  registerOutreachGauges(s.metrics, s.db, now)
 })
 afterAll(async () => {
   t.close()
@@ -67,6 +70,48 @@ describe('health and metrics', () => {
     expect(text).toContain('campaign_streams_stream_length_entries{stream="prize_transfers"} 1')
     expect(text).toContain('campaign_streams_stream_length_entries{stream="outreach:due:dead"} 0')
     expect(text).not.toContain('stream="prize_transfers:dead"')
+  })
+
+  it('should report how many running outreach campaigns are paused, and the oldest pause', async () => {
+    const series = (text: string, name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(series(await metrics(), 'campaign_streams_outreach_paused_campaigns')).toBe(0)
+    expect(series(await metrics(), 'campaign_streams_outreach_pause_age_seconds')).toBe(0)
+    const campaign = async (endMs: number, status: 'Running' | 'Cancelled' = 'Running') =>
+      (
+        await insertCampaign(s.db, {
+          type: 'outreach',
+          item_id: null,
+          prize_minor: null,
+          prize_currency: null,
+          start_at: new Date(Date.now() - 86_400_000),
+          end_at: new Date(endMs),
+          status,
+          created_by: '1',
+          started_at: null,
+          ended_at: null,
+          settings: '{}',
+        })
+      ).id
+    const hour = 3_600_000
+    const running = await campaign(Date.now() + hour)
+    const later = await campaign(Date.now() + hour)
+    const over = await campaign(Date.now() - 1000)
+    const revoked = await campaign(Date.now() + hour, 'Cancelled')
+    await setCampaignPaused(s.db, running, { at: new Date(Date.now() - 600_000), by: '1' })
+    await setCampaignPaused(s.db, later, { at: new Date(Date.now() - 60_000), by: '1' })
+    await setCampaignPaused(s.db, over, { at: new Date(Date.now() - hour), by: '1' })
+    // A revoked campaign cannot be paused any more; mark it as if paused before its revoke.
+    await s.db
+      .updateTable('campaign')
+      .set({ paused_at: new Date(Date.now() - hour) })
+      .where('id', '=', revoked)
+      .execute()
+    await new Promise((r) => setTimeout(r, 300)) // past the scrape's shared read
+    const text = await metrics()
+    expect(series(text, 'campaign_streams_outreach_paused_campaigns')).toBe(2)
+    expect(series(text, 'campaign_streams_outreach_pause_age_seconds')).toBeGreaterThanOrEqual(600)
+    expect(series(text, 'campaign_streams_outreach_pause_age_seconds')).toBeLessThan(700)
   })
 
   it('should export every series the Grafana dashboard draws and the alerting rules watch', async () => {
