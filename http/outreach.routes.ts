@@ -21,7 +21,7 @@ import {
   listDoNotCallImports,
 } from '../storage/postgres/do-not-call-import.repository.js'
 import type { DoNotCallImportRow } from '../storage/postgres/flow-task.table.js'
-import { eodReport, rawReport } from '../pipelines/outreach-reports.js'
+import { ATTEMPT_STATUSES, eodReport, rawReport } from '../pipelines/outreach-reports.js'
 import { DayWindow } from '../operators/outreach-schedule.js'
 import { normalizePhone, phoneExpectation, type PhoneRegion } from '../operators/phone.js'
 import { outreachCampaignOf } from '../pipelines/outreach-uploads.js'
@@ -85,6 +85,20 @@ const phoneParams = (region: PhoneRegion | undefined) =>
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
+/** The report's day, and for the raw report which attempts: of one slot, of one status. */
+const ReportQuery = DateQuery.extend({
+  slot: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(99)
+    .optional()
+    .describe('raw report: the attempts of this slot only (0: a campaign without slots)'),
+  status: z
+    .enum(ATTEMPT_STATUSES)
+    .optional()
+    .describe('raw report: the attempts that ended so (IN_FLIGHT: not ended yet)'),
+})
 /** A day's task totals of an outreach campaign (the dashboard's counts). */
 export const DayTotalsSchema = z.object({
   date: z.string(),
@@ -614,7 +628,7 @@ export const outreachRoutes = (deps: AppDeps) => {
           'Streamed CSV reports (admin): eod (per slot, by status and reason) or raw (one row per attempt)',
         security: bearer,
         middleware: [admin] as const,
-        request: { params: Params.extend({ kind: z.enum(['eod', 'raw']) }), query: DateQuery },
+        request: { params: Params.extend({ kind: z.enum(['eod', 'raw']) }), query: ReportQuery },
         responses: {
           200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
           ...problems(400, 401, 403, 404),
@@ -622,9 +636,23 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const { id, kind } = c.req.valid('param')
+        const { date: asked, slot, status } = c.req.valid('query')
+        if (kind === 'eod' && (slot !== undefined || status !== undefined))
+          throw new HttpProblem(400, 'validation_failed', 'The request query is not valid', {
+            errors: [
+              {
+                field: slot !== undefined ? 'slot' : 'status',
+                message:
+                  'filters only the raw report (the EOD report has a row per slot and status)',
+              },
+            ],
+          })
         const campaign = await outreachCampaignOf(deps.db, id)
-        const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
-        const lines = kind === 'eod' ? eodReport(deps.db, id, date) : rawReport(deps.db, id, date)
+        const date = campaignDay(campaign, asked, deps.clock.now())
+        const lines =
+          kind === 'eod'
+            ? eodReport(deps.db, id, date)
+            : rawReport(deps.db, id, date, { slot, status })
         c.header('content-type', 'text/csv; charset=utf-8')
         c.header('content-disposition', `attachment; filename="${id}-${kind}-${date}.csv"`)
         return stream(c, async (out) => {

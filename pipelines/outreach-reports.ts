@@ -1,6 +1,10 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../storage/postgres/database.js'
 
+/** How an attempt ended, as the raw report shows it (`IN_FLIGHT`: not yet). */
+export const ATTEMPT_STATUSES = ['COMPLETED', 'PARTIAL_COMPLETE', 'FAILED', 'IN_FLIGHT'] as const
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number]
+
 /** One CSV cell, quoted when it must be. */
 export function csvCell(value: string | number | null): string {
   const text = value === null ? '' : String(value)
@@ -39,6 +43,7 @@ export async function* rawReport(
   db: Kysely<Database>,
   campaignId: string,
   date: string,
+  only: { slot?: number | undefined; status?: AttemptStatus | undefined } = {},
   pageSize = 5000,
 ): AsyncGenerator<string> {
   yield line([
@@ -56,7 +61,7 @@ export async function* rawReport(
   ])
   let after = { at: new Date(0), id: '00000000-0000-0000-0000-000000000000' }
   for (;;) {
-    const page = await db
+    let query = db
       .selectFrom('task_attempt')
       .select([
         'id',
@@ -77,7 +82,10 @@ export async function* rawReport(
       .orderBy('started_at')
       .orderBy('id')
       .limit(pageSize)
-      .execute()
+    if (only.slot !== undefined) query = query.where('slot', '=', only.slot)
+    if (only.status === 'IN_FLIGHT') query = query.where('status', 'is', null)
+    else if (only.status !== undefined) query = query.where('status', '=', only.status)
+    const page = await query.execute()
     let chunk = ''
     for (const a of page) {
       const duration = a.ended_at === null ? null : a.ended_at.getTime() - a.started_at.getTime()

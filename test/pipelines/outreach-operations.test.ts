@@ -191,6 +191,28 @@ describe('outreach operations', () => {
     ])
     expect(failing[0]![8]).toBe(failing[1]![8])
     expect(rows.filter((r) => r.endsWith(',1,200'))).toHaveLength(2)
+    // Filtered: the failed calls only, a slot the campaign has not, and filters the EOD report
+    // does not take.
+    const report = async (query: string) =>
+      t.app.request(`/campaigns/${id}/reports/${query}`, { headers: admin })
+    const failed = (await (await report('raw?date=2026-11-22&status=FAILED')).text())
+      .split('\n')
+      .filter(Boolean)
+    expect(failed.slice(1).map((r) => r.split(',')[3])).toEqual(['2000009', '2000009'])
+    expect(await (await report('raw?date=2026-11-22&slot=1&status=IN_FLIGHT')).text()).toBe(
+      `${rows[0]}\n`,
+    )
+    const lines = async (query: string) =>
+      (await (await report(query)).text()).split('\n').filter(Boolean).length
+    expect([
+      await lines('raw?date=2026-11-22&slot=1'),
+      await lines('raw?date=2026-11-22&slot=2'),
+    ]).toEqual([5, 1])
+    expect((await report('raw?date=2026-11-22&status=DONE')).status).toBe(400)
+    expect(await (await report('eod?date=2026-11-22&slot=1')).json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'slot' }],
+    })
     const eod = await (
       await t.app.request(`/campaigns/${id}/reports/eod?date=2026-11-22`, { headers: admin })
     ).text()
