@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { Gauge } from 'prom-client'
 import type { Database } from '../storage/postgres/database.js'
 import type { Clock } from './runtime/clock.js'
-import type { Metrics } from './runtime/metrics.js'
+import { oncePerScrape, type Metrics } from './runtime/metrics.js'
 
 /** Outreach campaigns paused now (neither revoked nor over), and since when the oldest. */
 async function pausedCampaigns(
@@ -31,20 +31,11 @@ export function registerOutreachGauges(
   db: Kysely<Database>,
   clock: Clock,
 ): void {
-  let inFlight:
-    | Promise<{ now: number; paused: Awaited<ReturnType<typeof pausedCampaigns>> } | undefined>
-    | undefined
   // One query per scrape, shared by both gauges.
-  const state = () => {
+  const state = oncePerScrape(async () => {
     const now = clock.now()
-    inFlight ??= pausedCampaigns(db, now)
-      .then((paused) => ({ now, paused }))
-      .catch(() => undefined)
-      .finally(() => {
-        setTimeout(() => (inFlight = undefined), 250).unref()
-      })
-    return inFlight
-  }
+    return { now, paused: await pausedCampaigns(db, now) }
+  })
   const registers = [metrics.registry]
   new Gauge({
     name: 'campaign_streams_outreach_paused_campaigns',

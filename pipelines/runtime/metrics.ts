@@ -168,6 +168,22 @@ async function readStreamState(
 }
 
 /**
+ * `read`, shared by the gauges of one scrape: every gauge collected within 250 ms of the first
+ * gets the same answer; undefined when it failed (those series are then left out).
+ */
+export function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T | undefined> {
+  let inFlight: Promise<T | undefined> | undefined
+  return () => {
+    inFlight ??= read()
+      .catch(() => undefined)
+      .finally(() => {
+        setTimeout(() => (inFlight = undefined), 250).unref()
+      })
+    return inFlight
+  }
+}
+
+/**
  * Registers the per-stream gauges (length, lag in entries and seconds, pending), read from
  * Redis when `/metrics` is scraped, so any process (HTTP only, say) reports every stream: by
  * default every stream the actors read and every published one.
@@ -179,17 +195,9 @@ export function registerStreamGauges(
   clock: Clock,
   streams: readonly string[] = [...keys.consumedStreams, ...keys.publishedStreams],
 ): void {
-  let inFlight: Promise<StreamState | undefined> | undefined
   // One Redis read per scrape, shared by the gauges; undefined when Redis did not answer, so
   // the rest of /metrics is still served (without the stream series, and redis_up 0).
-  const state = () => {
-    inFlight ??= readStreamState(redis, keys, streams, clock)
-      .catch(() => undefined)
-      .finally(() => {
-        setTimeout(() => (inFlight = undefined), 250).unref()
-      })
-    return inFlight
-  }
+  const state = oncePerScrape(() => readStreamState(redis, keys, streams, clock))
   const registers = [metrics.registry]
   new Gauge({
     name: `${PREFIX}redis_up`,
