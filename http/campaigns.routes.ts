@@ -138,12 +138,17 @@ export const campaignsRoutes = (deps: AppDeps) => {
         summary:
           "Campaigns by id, of one type or both, with their status; outreach ones (admin only) with today's counts",
         description:
-          'Outreach campaigns are listed for an admin only: without an admin token the list holds the purchase campaigns, and `type=outreach` answers 401 or 403. `status` keeps those with that status now. Pages of `limit` (default 100); when there may be more, `next` is the `after` of the next page.',
+          'Outreach campaigns are listed for an admin only: without an admin token the list holds the purchase campaigns, and `type=outreach` answers 401 or 403. `status` keeps those with that status now, `paused=true` the outreach campaigns paused now (`false`: those that are not). Pages of `limit` (default 100); when there may be more, `next` is the `after` of the next page.',
         security: optionalBearer,
         request: {
           query: z.object({
             type: z.enum(['purchase', 'outreach']).optional(),
             status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']).optional(),
+            paused: z
+              .enum(['true', 'false'])
+              .transform((v) => v === 'true')
+              .optional()
+              .describe('true: only the outreach campaigns paused now; false: those not paused'),
             limit: PageLimit,
             after: IdParams.shape.id.optional(),
           }),
@@ -169,11 +174,18 @@ export const campaignsRoutes = (deps: AppDeps) => {
       async (c) => {
         const now = deps.clock.now()
         const caller = await optionalCaller(c, deps.jwtSecret)
-        const { status, limit, after, ...query } = c.req.valid('query')
+        const { status, paused, limit, after, ...query } = c.req.valid('query')
         let type = query.type
         if (type === 'outreach') assertAdmin(caller)
         if (caller?.admin !== true) type = 'purchase'
-        const rows = await campaignPage(deps.db, { type, status, nowMs: now, after, limit })
+        const rows = await campaignPage(deps.db, {
+          type,
+          status,
+          paused,
+          nowMs: now,
+          after,
+          limit,
+        })
         const today = await todayTotals(
           deps.db,
           rows.filter((row) => row.type === 'outreach'),

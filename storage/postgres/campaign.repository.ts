@@ -132,14 +132,16 @@ function statusAt(nowMs: number) {
 }
 
 /**
- * A page of campaigns by id: those after `after`, of `type` and with `status` at `nowMs` when
- * given, at most `limit`.
+ * A page of campaigns by id: those after `after`, of `type`, with `status` at `nowMs` and paused
+ * or not when given, at most `limit`.
  */
 export async function campaignPage(
   db: Kysely<Database>,
   input: {
     type?: CampaignType | undefined
     status?: CampaignStatus | undefined
+    /** Only (outreach) campaigns paused now, or only those that are not. */
+    paused?: boolean | undefined
     nowMs: number
     after?: string | undefined
     limit: number
@@ -147,6 +149,8 @@ export async function campaignPage(
 ): Promise<CampaignRow[]> {
   let query = db.selectFrom('campaign').selectAll().orderBy('id').limit(input.limit)
   if (input.type !== undefined) query = query.where('type', '=', input.type)
+  if (input.paused !== undefined)
+    query = query.where('paused_at', input.paused ? 'is not' : 'is', null)
   if (input.status !== undefined) query = query.where(statusAt(input.nowMs), '=', input.status)
   if (input.after !== undefined) query = query.where('id', '>', input.after)
   return query.execute()

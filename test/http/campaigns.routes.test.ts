@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { exampleOutreach } from '../support/example-outreach.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
@@ -165,6 +166,30 @@ describe('POST /campaigns', () => {
     expect((await t.app.request('/campaigns?limit=0')).status).toBe(400)
     expect((await t.app.request('/campaigns?after=x')).status).toBe(400)
     expect((await t.app.request('/campaigns?status=Done')).status).toBe(400)
+  })
+
+  it('should list the outreach campaigns paused now, or those that are not', async () => {
+    const create = async () =>
+      (
+        (await (
+          await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
+        ).json()) as { campaignId: string }
+      ).campaignId
+    const paused = await create()
+    const running = await create()
+    await setCampaignPaused(s.db, paused, { at: new Date(), by: '1' })
+    const ids = async (query: string) =>
+      (
+        (await (
+          await t.app.request(`/campaigns?type=outreach&limit=1000${query}`, { headers: admin })
+        ).json()) as { campaigns: { campaignId: string; pausedAt?: string }[] }
+      ).campaigns
+    expect((await ids('&paused=true')).map((c) => c.campaignId)).toEqual([paused])
+    expect((await ids('&paused=true'))[0]).toHaveProperty('pausedAt')
+    const notPaused = (await ids('&paused=false')).map((c) => c.campaignId)
+    expect(notPaused).toContain(running)
+    expect(notPaused).not.toContain(paused)
+    expect((await t.app.request('/campaigns?paused=yes', { headers: admin })).status).toBe(400)
   })
 
   it('should show an outreach campaign to admins only, in the order it was given', async () => {
