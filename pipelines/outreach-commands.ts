@@ -113,18 +113,33 @@ export async function queueWaitingRetriggers(
   return groups.length
 }
 
+/** The reasons a task can have failed with, which a retrigger may pick. */
+export const FAILURE_REASONS = [
+  'FLOW_ERROR',
+  'FLOW_FAILED',
+  'OUT_OF_SLOT_TIME',
+  'INTERRUPTED',
+  'CAMPAIGN_ENDED',
+] as const
+
 /** The body of `POST /campaigns/:id/retrigger`. */
 export const RetriggerRequest = z.object({
   date: z.iso.date(),
   slot: z.number().int().min(1).optional(),
   customSlot: DayWindow.optional(),
+  /**
+   * Only the FAILED tasks with one of these reasons (after a flow outage, say: `FLOW_ERROR` and
+   * `OUT_OF_SLOT_TIME`, not the contacts the flow itself reported `FLOW_FAILED`).
+   */
+  reasons: z.array(z.enum(FAILURE_REASONS)).min(1).max(FAILURE_REASONS.length).optional(),
 })
 export type RetriggerRequest = z.infer<typeof RetriggerRequest>
 
 /**
- * Queues a day's unfinished tasks again (IN_PROGRESS, PARTIAL_COMPLETE, FAILED) with
- * `retriggered`: only once the slot is over (the working day when no slot is named) and while
- * no call of the campaign is in flight. A custom slot is released at its start and checked.
+ * Queues a day's unfinished tasks again (IN_PROGRESS, PARTIAL_COMPLETE, FAILED; or only the
+ * FAILED ones with one of `reasons`) with `retriggered`: only once the slot is over (the working
+ * day when no slot is named) and while no call of the campaign is in flight. A custom slot is
+ * released at its start and checked.
  */
 export async function retrigger(
   deps: OutreachDeps,
@@ -189,7 +204,8 @@ export async function retrigger(
         updated_at = ${new Date(now)}
       WHERE campaign_id = ${campaignId} AND task_date = ${input.date}::date
         AND (${input.slot ?? null}::smallint IS NULL OR slot = ${input.slot ?? null}::smallint)
-        AND status IN ('IN_PROGRESS', 'PARTIAL_COMPLETE', 'FAILED')
+        AND (${input.reasons ?? null}::text[] IS NULL AND status IN ('IN_PROGRESS', 'PARTIAL_COMPLETE', 'FAILED')
+          OR status = 'FAILED' AND reason = ANY(${input.reasons ?? null}::text[]))
         AND NOT ${taskRules.withdrawn('flow_task.request_id')}
       RETURNING slot
     )

@@ -219,6 +219,53 @@ describe('outreach operations', () => {
     expect(eod).toBe('slot,status,reason,tasks\n1,COMPLETED,,2\n1,FAILED,FLOW_ERROR,1\n')
   })
 
+  it('should retrigger only the failed tasks of the reasons asked for', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(50)
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n8200001\n8200002\n8200003\n8200004\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, up.requestId)
+    // How the slot ended for each, as if called: the flow errored, the flow said FAILED, a
+    // partial call, and one the slot never reached.
+    const ended = async (phone: string, status: string, reason: string | null) =>
+      s.db
+        .updateTable('flow_task')
+        .set({ status: status as 'FAILED', reason, attempts: 1 })
+        .where('campaign_id', '=', id)
+        .where('phone', '=', phone)
+        .execute()
+    await ended('8200001', 'FAILED', 'FLOW_ERROR')
+    await ended('8200002', 'FAILED', 'FLOW_FAILED')
+    await ended('8200003', 'PARTIAL_COMPLETE', null)
+    await ended('8200004', 'FAILED', 'OUT_OF_SLOT_TIME')
+    clock.set(kolkata('2026-11-22', '12:00'))
+    const retrigger = (body: unknown) =>
+      t.app.request(`/campaigns/${id}/retrigger`, jsonBody('POST', body, admin))
+    expect((await retrigger({ date: '2026-11-22', reasons: ['SOMETHING'] })).status).toBe(400)
+    const res = await retrigger({ date: '2026-11-22', reasons: ['FLOW_ERROR', 'OUT_OF_SLOT_TIME'] })
+    expect(await res.json()).toEqual({ retriggered: 2 })
+    const tasks = await s.db
+      .selectFrom('flow_task')
+      .select(['phone', 'retriggered'])
+      .where('campaign_id', '=', id)
+      .orderBy('phone')
+      .execute()
+    expect(tasks.map((t) => [t.phone, t.retriggered])).toEqual([
+      ['8200001', true],
+      ['8200002', false],
+      ['8200003', false],
+      ['8200004', true],
+    ])
+    await eventually(async () => flow.calls.filter((c) => c.phone.startsWith('82000')).length === 2)
+    expect(
+      flow.calls
+        .filter((c) => c.phone.startsWith('82000'))
+        .map((c) => c.phone)
+        .sort(),
+    ).toEqual(['8200001', '8200004'])
+  })
+
   it('should cancel every task not yet executed on revoke and refuse later uploads', async () => {
     clock.set(kolkata('2026-11-22', '09:30'))
     const id = await newCampaign()
