@@ -5,6 +5,7 @@ import {
   OutreachCampaignChange,
   campaignDay,
   changeOutreachCampaign,
+  outreachSettings,
 } from '../pipelines/outreach-campaigns.js'
 import {
   RetriggerRequest,
@@ -85,6 +86,16 @@ const phoneParams = (region: PhoneRegion | undefined) =>
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
+/** The dashboard's day, and one slot of it if asked. */
+const DashboardQuery = DateQuery.extend({
+  slot: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(99)
+    .optional()
+    .describe('the counts of this slot only (0: a campaign without slots)'),
+})
 /** The report's day, and for the raw report which attempts: of one slot, of one status. */
 const ReportQuery = DateQuery.extend({
   slot: z.coerce
@@ -112,6 +123,7 @@ export const DayTotalsSchema = z.object({
   failed: z.number(),
 })
 const DashboardSchema = DayTotalsSchema.extend({
+  slot: z.number().optional().describe('the slot it is about, when one was asked for'),
   scheduledTimestamps: z.array(z.string()),
   status: z.enum(['Scheduled', 'Rescheduled', 'Completed', 'Negative upload', 'Cancelled']),
 })
@@ -608,7 +620,7 @@ export const outreachRoutes = (deps: AppDeps) => {
         summary: "A day's task counts and status (admin; default today in the campaign's zone)",
         security: bearer,
         middleware: [admin] as const,
-        request: { params: Params, query: DateQuery },
+        request: { params: Params, query: DashboardQuery },
         responses: {
           200: { description: 'Dashboard', content: json(DashboardSchema) },
           ...problems(400, 401, 403, 404),
@@ -616,8 +628,18 @@ export const outreachRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
-        const date = campaignDay(campaign, c.req.valid('query').date, deps.clock.now())
-        return c.json(await dashboard(deps.db, campaign, date), 200)
+        const { date: asked, slot } = c.req.valid('query')
+        const date = campaignDay(campaign, asked, deps.clock.now())
+        const slots = outreachSettings(campaign).slots.length
+        if (slot !== undefined && (slots === 0 ? slot !== 0 : slot < 1 || slot > slots))
+          throw new HttpProblem(
+            400,
+            'no_such_slot',
+            slots === 0
+              ? `Campaign ${campaign.id} has no slots: its tasks are slot 0`
+              : `Campaign ${campaign.id} has slots 1 to ${slots}, not ${slot}`,
+          )
+        return c.json(await dashboard(deps.db, campaign, date, slot), 200)
       },
     )
     .openapi(

@@ -22,6 +22,8 @@ export interface DayTotals {
 /** A day of an outreach campaign at a glance. */
 export interface Dashboard extends DayTotals {
   date: string
+  /** The slot it is about, when one was asked for. */
+  slot?: number
   scheduledTimestamps: string[]
   status: 'Scheduled' | 'Rescheduled' | 'Completed' | 'Negative upload' | 'Cancelled'
 }
@@ -85,15 +87,19 @@ export async function campaignDayTotals(
   return dayTotals((await dayCounts(db, [campaignId], date, slot)).get(campaignId))
 }
 
-/** The dashboard of `date` (default today in the campaign's zone). */
+/**
+ * The dashboard of `date` (default today in the campaign's zone), or of one slot of it (0: the
+ * tasks of a campaign without slots).
+ */
 export async function dashboard(
   db: Kysely<Database>,
   campaign: CampaignRow,
   date: string,
+  slot?: number,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
-  const totals = await campaignDayTotals(db, campaign.id, date)
-  const retriggered = await dayWasRetriggered(db, campaign.id, date)
+  const totals = await campaignDayTotals(db, campaign.id, date, slot)
+  const retriggered = await dayWasRetriggered(db, campaign.id, date, slot)
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'
       ? 'Cancelled'
@@ -104,12 +110,12 @@ export async function dashboard(
           : totals.uploaded > 0 && totals.pending === 0
             ? 'Completed'
             : 'Scheduled'
+  const starts = s.slots.map((_, i) => new Date(slotWindow(s, date, i + 1).startMs).toISOString())
   return {
     date,
+    ...(slot !== undefined && { slot }),
     ...totals,
-    scheduledTimestamps: s.slots.map((_, i) =>
-      new Date(slotWindow(s, date, i + 1).startMs).toISOString(),
-    ),
+    scheduledTimestamps: slot === undefined ? starts : starts.slice(slot - 1, slot),
     status,
   }
 }

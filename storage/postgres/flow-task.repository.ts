@@ -79,15 +79,16 @@ export async function dayWasRetriggered(
   db: Kysely<Database>,
   campaignId: string,
   date: string,
+  slot?: number,
 ): Promise<boolean> {
-  const found = await db
+  let query = db
     .selectFrom('flow_task')
     .select('id')
     .where('campaign_id', '=', campaignId)
     .where('task_date', '=', date)
     .where('retriggered', '=', true)
-    .limit(1)
-    .executeTakeFirst()
+  if (slot !== undefined) query = query.where('slot', '=', slot)
+  const found = await query.limit(1).executeTakeFirst()
   return found !== undefined
 }
 

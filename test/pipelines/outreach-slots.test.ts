@@ -82,6 +82,35 @@ describe('slots', () => {
       ]),
     )
     expect(flow.calls[0]?.data).toEqual({ name: expect.any(String) as string })
+    // Each slot's own dashboard, from the same counters: slot 1 done, slot 2 still ahead.
+    const slotDashboard = async (query: string) =>
+      t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-22${query}`, {
+        headers: admin,
+      })
+    expect(await (await slotDashboard('&slot=1')).json()).toMatchObject({
+      slot: 1,
+      uploaded: 3,
+      attempted: 3,
+      pending: 0,
+      completed: 1,
+      partial: 1,
+      failed: 1,
+      scheduledTimestamps: ['2026-11-22T04:30:00.000Z'],
+      status: 'Completed',
+    })
+    expect(await (await slotDashboard('&slot=2')).json()).toMatchObject({
+      slot: 2,
+      uploaded: 3,
+      attempted: 0,
+      pending: 3,
+      scheduledTimestamps: ['2026-11-22T11:30:00.000Z'],
+      status: 'Scheduled',
+    })
+    expect(await (await slotDashboard('')).json()).toMatchObject({ uploaded: 6, pending: 3 })
+    expect(await (await slotDashboard('&slot=3')).json()).toMatchObject({
+      status: 400,
+      code: 'no_such_slot',
+    })
 
     // Past slot 2: its start and end fire together, and nothing may be called after the end.
     clock.set(kolkata('2026-11-22', '19:00'))
