@@ -176,6 +176,15 @@ describe('outreach campaigns without slots', () => {
       await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23`, { headers: admin })
     ).json()) as { pending: number; failed: number }
     expect(dashboard).toMatchObject({ pending: 0, failed: 1 })
+    // Its tasks are slot 0: that slot's dashboard is the day's; slot 1 does not exist.
+    const ofSlot = async (slot: number) =>
+      (await (
+        await t.app.request(`/campaigns/${campaignId}/dashboard?date=2026-11-23&slot=${slot}`, {
+          headers: admin,
+        })
+      ).json()) as Record<string, unknown>
+    expect(await ofSlot(0)).toMatchObject({ slot: 0, uploaded: 2, failed: 1, completed: 1 })
+    expect(await ofSlot(1)).toMatchObject({ code: 'no_such_slot' })
 
     // Nothing retriggered now could be called: no working hours are left, the custom slot is over.
     const retrigger = (body: object) =>
