@@ -617,7 +617,8 @@ export const outreachRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/dashboard',
-        summary: "A day's task counts and status (admin; default today in the campaign's zone)",
+        summary:
+          "A day's (or one slot's) task counts and status (admin; default today in the campaign's zone)",
         security: bearer,
         middleware: [admin] as const,
         request: { params: Params, query: DashboardQuery },
