@@ -5,7 +5,6 @@ import {
   OutreachCampaignChange,
   campaignDay,
   changeOutreachCampaign,
-  outreachSettings,
 } from '../pipelines/outreach-campaigns.js'
 import {
   RetriggerRequest,
@@ -631,15 +630,6 @@ export const outreachRoutes = (deps: AppDeps) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
         const { date: asked, slot } = c.req.valid('query')
         const date = campaignDay(campaign, asked, deps.clock.now())
-        const slots = outreachSettings(campaign).slots.length
-        if (slot !== undefined && (slots === 0 ? slot !== 0 : slot < 1 || slot > slots))
-          throw new HttpProblem(
-            400,
-            'no_such_slot',
-            slots === 0
-              ? `Campaign ${campaign.id} has no slots: its tasks are slot 0`
-              : `Campaign ${campaign.id} has slots 1 to ${slots}, not ${slot}`,
-          )
         return c.json(await dashboard(deps.db, campaign, date, slot), 200)
       },
     )
