@@ -36,7 +36,7 @@ import { TASK_STATUSES } from '../storage/postgres/flow-task.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
 import { PageLimit, bearer, json, nextPage, openApiApp, problems } from './openapi-app.js'
-import { HttpProblem } from './problem.js'
+import { HttpProblem, invalidFields } from './problem.js'
 import { FileProgressSchema, fileProgress } from './uploads.routes.js'
 import {
   IdempotencyHeaders,
@@ -85,25 +85,17 @@ const phoneParams = (region: PhoneRegion | undefined) =>
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 const DateQuery = z.object({ date: z.iso.date().optional() })
+/** One slot of a day in a query (0: the tasks of a campaign without slots). */
+const SlotQuery = z.coerce.number().int().min(0).max(99).optional()
 /** The dashboard's day, and one slot of it if asked. */
 const DashboardQuery = DateQuery.extend({
-  slot: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(99)
-    .optional()
-    .describe('the counts of this slot only (0: a campaign without slots)'),
+  slot: SlotQuery.describe('the counts of this slot only (0: a campaign without slots)'),
 })
 /** The report's day, and for the raw report which attempts: of one slot, of one status. */
 const ReportQuery = DateQuery.extend({
-  slot: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(99)
-    .optional()
-    .describe('raw report: the attempts of this slot only (0: a campaign without slots)'),
+  slot: SlotQuery.describe(
+    'raw report: the attempts of this slot only (0: a campaign without slots)',
+  ),
   status: z
     .enum(ATTEMPT_STATUSES)
     .optional()
@@ -262,6 +254,26 @@ function doNotCallImportView(row: DoNotCallImportRow): z.infer<typeof DoNotCallI
 export const outreachRoutes = (deps: AppDeps) => {
   const admin = requireAdmin(deps.jwtSecret)
   const PhoneParams = phoneParams(deps.phoneRegion)
+  /** `POST /campaigns/{id}/pause` or `…/resume` (admin): answers the campaign after it. */
+  const switchRoute = <A extends 'pause' | 'resume'>(
+    action: A,
+    summary: string,
+    description: string,
+    answer: string,
+  ) =>
+    createRoute({
+      method: 'post',
+      path: `/campaigns/{id}/${action}`,
+      summary,
+      description,
+      security: bearer,
+      middleware: [admin] as const,
+      request: { params: Params },
+      responses: {
+        200: { description: answer, content: json(OutreachCampaignSchema) },
+        ...problems(400, 401, 403, 404, 409),
+      },
+    })
   const importOr404 = async (importId: string) => {
     const row = await findDoNotCallImport(deps.db, importId)
     if (row === undefined)
@@ -461,21 +473,12 @@ export const outreachRoutes = (deps: AppDeps) => {
       },
     )
     .openapi(
-      createRoute({
-        method: 'post',
-        path: '/campaigns/{id}/pause',
-        summary:
-          'Pause an outreach campaign (admin): none of its tasks is released or called until it resumes',
-        description:
-          'Calls in flight finish. Uploads, negatives, retriggers and the days’ task creation go on; a slot that ends while paused fails the tasks it did not reach (`OUT_OF_SLOT_TIME`). Pausing again changes nothing; 409 `campaign_ended` once its last day is over, 409 `campaign_revoked`.',
-        security: bearer,
-        middleware: [admin] as const,
-        request: { params: Params },
-        responses: {
-          200: { description: 'The paused campaign', content: json(OutreachCampaignSchema) },
-          ...problems(400, 401, 403, 404, 409),
-        },
-      }),
+      switchRoute(
+        'pause',
+        'Pause an outreach campaign (admin): none of its tasks is released or called until it resumes',
+        'Calls in flight finish. Uploads, negatives, retriggers and the days’ task creation go on; a slot that ends while paused fails the tasks it did not reach (`OUT_OF_SLOT_TIME`). Pausing again changes nothing; 409 `campaign_ended` once its last day is over, 409 `campaign_revoked`.',
+        'The paused campaign',
+      ),
       async (c) => {
         const { id } = c.req.valid('param')
         const paused = await pause(deps, id, c.var.caller.userId)
@@ -484,21 +487,12 @@ export const outreachRoutes = (deps: AppDeps) => {
       },
     )
     .openapi(
-      createRoute({
-        method: 'post',
-        path: '/campaigns/{id}/resume',
-        summary:
-          'Resume a paused outreach campaign (admin): its open slots and waiting retriggered tasks are released again',
-        description:
-          'Resuming a campaign that is not paused releases its open slots again, which is harmless (each call is claimed once): a resume that failed half-way is finished by asking again. 409 `campaign_revoked`.',
-        security: bearer,
-        middleware: [admin] as const,
-        request: { params: Params },
-        responses: {
-          200: { description: 'The resumed campaign', content: json(OutreachCampaignSchema) },
-          ...problems(400, 401, 403, 404, 409),
-        },
-      }),
+      switchRoute(
+        'resume',
+        'Resume a paused outreach campaign (admin): its open slots and waiting retriggered tasks are released again',
+        'Resuming a campaign that is not paused releases its open slots again, which is harmless (each call is claimed once): a resume that failed half-way is finished by asking again. 409 `campaign_revoked`.',
+        'The resumed campaign',
+      ),
       async (c) => {
         const { id } = c.req.valid('param')
         const resumed = await resume(deps, id)
@@ -651,15 +645,12 @@ export const outreachRoutes = (deps: AppDeps) => {
         const { id, kind } = c.req.valid('param')
         const { date: asked, slot, status } = c.req.valid('query')
         if (kind === 'eod' && (slot !== undefined || status !== undefined))
-          throw new HttpProblem(400, 'validation_failed', 'The request query is not valid', {
-            errors: [
-              {
-                field: slot !== undefined ? 'slot' : 'status',
-                message:
-                  'filters only the raw report (the EOD report has a row per slot and status)',
-              },
-            ],
-          })
+          throw invalidFields('query', [
+            {
+              field: slot !== undefined ? 'slot' : 'status',
+              message: 'filters only the raw report (the EOD report has a row per slot and status)',
+            },
+          ])
         const campaign = await outreachCampaignOf(deps.db, id)
         const date = campaignDay(campaign, asked, deps.clock.now())
         const lines =

@@ -69,8 +69,13 @@ export function validationProblem(
   issues: readonly z.core.$ZodIssue[],
   target: string,
 ): HttpProblem {
+  return invalidFields(target, fieldErrors(issues))
+}
+
+/** A 400 `validation_failed` for these fields of the request's `target` (json, query, …). */
+export function invalidFields(target: string, errors: FieldError[]): HttpProblem {
   return new HttpProblem(400, 'validation_failed', `The request ${target} is not valid`, {
-    errors: fieldErrors(issues),
+    errors,
   })
 }
 

@@ -16,7 +16,7 @@ import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import { scheduleTimers, type Timer } from '../storage/redis/timers.js'
 import { DomainError, fieldsInvalid } from './domain-error.js'
 import type { OutreachDeps } from './outreach-deps.js'
-import { openOutreachCampaign } from './outreach-uploads.js'
+import { openOutreachCampaign, stillOpen } from './outreach-uploads.js'
 
 /** The rules of each flow setting and of the rate, for creation and for changes. */
 const flowUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
@@ -249,6 +249,17 @@ export function releasingSlots(s: OutreachSchedule, date: string, nowMs: number)
   )
 }
 
+/**
+ * `slot` when campaign `row` has it (1 to its number of slots; 0, the only one, without
+ * slots); otherwise 400 `no_such_slot`.
+ */
+export function slotOfCampaign(row: CampaignRow, slot: number): number {
+  const slots = outreachSettings(row).slots.length
+  if (slots === 0 ? slot !== 0 : slot < 1 || slot > slots)
+    throw new DomainError('invalid', 'no_such_slot', `Campaign ${row.id} has no slot ${slot}`)
+  return slot
+}
+
 /** Margin after the flow timeout before calls that never reported are swept. */
 export const SWEEP_MARGIN_MS = 5000
 
@@ -364,7 +375,5 @@ export async function changeOutreachCampaign(
   await openOutreachCampaign(deps.db, id)
   const { flow, ...top } = change
   const row = await updateOutreachSettings(deps.db, id, top, flow ?? {})
-  if (row === undefined)
-    throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
-  return outreachCampaignView(row, deps.clock.now())
+  return outreachCampaignView(stillOpen(row, id), deps.clock.now())
 }

@@ -20,10 +20,11 @@ import {
   outreachCampaignView,
   outreachSettings,
   releasingSlots,
+  slotOfCampaign,
   type OutreachCampaignView,
 } from './outreach-campaigns.js'
 import type { OutreachDeps } from './outreach-deps.js'
-import { openOutreachCampaign } from './outreach-uploads.js'
+import { assertNotEnded, openOutreachCampaign, stillOpen } from './outreach-uploads.js'
 import { releaseFields, releaseTimer } from './outreach-work-pipeline.js'
 
 /** Revokes a campaign: Cancelled, its unexecuted tasks CANCELLED; calls in flight finish. */
@@ -33,13 +34,6 @@ export async function revoke(
 ): Promise<{ cancelledTasks: number }> {
   await openOutreachCampaign(deps.db, campaignId)
   return { cancelledTasks: await revokeCampaign(deps.db, campaignId, new Date(deps.clock.now())) }
-}
-
-/** The row of a paused or resumed campaign, or 409 `campaign_revoked` when it was revoked. */
-function stillOpen(row: CampaignRow | undefined, id: string): CampaignRow {
-  if (row === undefined)
-    throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
-  return row
 }
 
 /**
@@ -55,12 +49,7 @@ export async function pause(
 ): Promise<OutreachCampaignView> {
   const campaign = await openOutreachCampaign(deps.db, campaignId)
   const now = deps.clock.now()
-  if (campaign.paused_at === null && now >= campaign.end_at.getTime())
-    throw new DomainError(
-      'conflict',
-      'campaign_ended',
-      `Campaign ${campaignId} ended at ${campaign.end_at.toISOString()}`,
-    )
+  if (campaign.paused_at === null) assertNotEnded(campaign, now)
   const row = await setCampaignPaused(deps.db, campaignId, { at: new Date(now), by })
   return outreachCampaignView(stillOpen(row, campaignId), now)
 }
@@ -150,12 +139,7 @@ export async function retrigger(
   const s = outreachSettings(campaign)
   const now = deps.clock.now()
   campaignDay(campaign, input.date, now)
-  if (input.slot !== undefined && input.slot > s.slots.length)
-    throw new DomainError(
-      'invalid',
-      'no_such_slot',
-      `Campaign ${campaignId} has no slot ${input.slot}`,
-    )
+  if (input.slot !== undefined) slotOfCampaign(campaign, input.slot)
   const over =
     input.slot !== undefined
       ? slotWindow(s, input.date, input.slot).endMs

@@ -5,8 +5,7 @@ import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'
 import { dayWasRetriggered } from '../storage/postgres/flow-task.repository.js'
 import type { TaskStatus } from '../storage/postgres/flow-task.table.js'
-import { outreachSettings } from './outreach-campaigns.js'
-import { DomainError } from './domain-error.js'
+import { outreachSettings, slotOfCampaign } from './outreach-campaigns.js'
 
 /** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
 export interface DayTotals {
@@ -99,17 +98,11 @@ export async function dashboard(
   slot?: number,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
-  const slots = s.slots.length
-  if (slot !== undefined && (slots === 0 ? slot !== 0 : slot < 1 || slot > slots))
-    throw new DomainError(
-      'invalid',
-      'no_such_slot',
-      slots === 0
-        ? `Campaign ${campaign.id} has no slots: its tasks are slot 0`
-        : `Campaign ${campaign.id} has slots 1 to ${slots}, not ${slot}`,
-    )
-  const totals = await campaignDayTotals(db, campaign.id, date, slot)
-  const retriggered = await dayWasRetriggered(db, campaign.id, date, slot)
+  if (slot !== undefined) slotOfCampaign(campaign, slot)
+  const [totals, retriggered] = await Promise.all([
+    campaignDayTotals(db, campaign.id, date, slot),
+    dayWasRetriggered(db, campaign.id, date, slot),
+  ])
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'
       ? 'Cancelled'

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { Gauge } from 'prom-client'
 import type { Database } from '../storage/postgres/database.js'
 import type { Clock } from './runtime/clock.js'
-import { oncePerScrape, type Metrics } from './runtime/metrics.js'
+import { PREFIX, oncePerScrape, type Metrics } from './runtime/metrics.js'
 
 /** Outreach campaigns paused now (neither revoked nor over), and since when the oldest. */
 async function pausedCampaigns(
@@ -38,7 +38,7 @@ export function registerOutreachGauges(
   })
   const registers = [metrics.registry]
   new Gauge({
-    name: 'campaign_streams_outreach_paused_campaigns',
+    name: `${PREFIX}outreach_paused_campaigns`,
     help: 'Outreach campaigns paused now (neither revoked nor over)',
     registers,
     async collect() {
@@ -48,7 +48,7 @@ export function registerOutreachGauges(
     },
   })
   new Gauge({
-    name: 'campaign_streams_outreach_pause_age_seconds',
+    name: `${PREFIX}outreach_pause_age_seconds`,
     help: 'How long the oldest pause of a running outreach campaign has lasted (0 with none)',
     registers,
     async collect() {

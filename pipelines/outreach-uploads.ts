@@ -24,9 +24,27 @@ export const outreachCampaignOf = (db: Kysely<Database>, id: string): Promise<Ca
 /** The outreach campaign `id`; refuses unknown, other-type and revoked campaigns. */
 export async function openOutreachCampaign(db: Kysely<Database>, id: string): Promise<CampaignRow> {
   const row = await outreachCampaignOf(db, id)
-  if (row.status === 'Cancelled')
+  return stillOpen(row.status === 'Cancelled' ? undefined : row, id)
+}
+
+/**
+ * The row a change of campaign `id` returned, which leaves revoked campaigns alone; undefined
+ * (revoked meanwhile) is 409 `campaign_revoked`.
+ */
+export function stillOpen(row: CampaignRow | undefined, id: string): CampaignRow {
+  if (row === undefined)
     throw new DomainError('conflict', 'campaign_revoked', `Campaign ${id} was revoked`)
   return row
+}
+
+/** 409 `campaign_ended` once the campaign's last day is over at `nowMs`. */
+export function assertNotEnded(campaign: CampaignRow, nowMs: number): void {
+  if (nowMs >= campaign.end_at.getTime())
+    throw new DomainError(
+      'conflict',
+      'campaign_ended',
+      `Campaign ${campaign.id} ended at ${campaign.end_at.toISOString()}`,
+    )
 }
 
 /** An upload request of a campaign; refuses requests of other campaigns. */
@@ -87,12 +105,7 @@ export async function acceptUpload(
   }
   const campaign = await openOutreachCampaign(deps.db, input.campaignId)
   // Contacts uploaded after the last day would be stored but never called.
-  if (input.kind === 'contacts' && deps.clock.now() >= campaign.end_at.getTime())
-    throw new DomainError(
-      'conflict',
-      'campaign_ended',
-      `Campaign ${input.campaignId} ended at ${campaign.end_at.toISOString()}`,
-    )
+  if (input.kind === 'contacts') assertNotEnded(campaign, deps.clock.now())
   if (input.parentId !== undefined) {
     const parent = await uploadOf(deps.db, input.campaignId, input.parentId)
     if (parent.kind !== 'contacts')

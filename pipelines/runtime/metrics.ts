@@ -4,7 +4,8 @@ import type { Keys } from '../../storage/redis/keys.js'
 import { entryTime, groupInfos, oldestPending, toEntries } from '../../storage/redis/streams.js'
 import type { Clock } from './clock.js'
 
-const PREFIX = 'campaign_streams_'
+/** The prefix of every series this project exports. */
+export const PREFIX = 'campaign_streams_'
 
 /** The per-actor series every actor reports without extra code. */
 export interface ActorMetrics {
