@@ -37,10 +37,12 @@ describe('rebuild', () => {
     })
     const position = await readPosition(s.redis, s.keys, campaignId, '13')
     await workers.stop()
+    // Entries of one batch are processed concurrently, so their dead letters have no defined
+    // order: compare them ordered by user.
     const deadLetters = async () =>
-      (await listDeadLetters(s, 'purchase_events')).deadLetters.map(
-        ({ id: _id, ...letter }) => letter,
-      )
+      (await listDeadLetters(s, 'purchase_events')).deadLetters
+        .map(({ id: _id, ...letter }) => letter)
+        .sort((a, b) => Number(a.fields.userId) - Number(b.fields.userId))
     const dead = await eventually(async () => {
       const letters = await deadLetters()
       return letters.length === 4 ? letters : undefined
