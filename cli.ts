@@ -10,12 +10,12 @@ import {
   listDeadLetters,
   replayDeadLetters,
 } from './pipelines/dead-letters.js'
-import { createLeaderboardFeed } from './pipelines/leaderboard-feed.js'
+import { createLeaderboardFeed } from './pipelines/scoring/leaderboard-feed.js'
 import { rebuild } from './pipelines/rebuild.js'
 import { systemClock } from './pipelines/runtime/clock.js'
 import { createMetrics, registerStreamGauges } from './pipelines/runtime/metrics.js'
-import { registerOutreachGauges } from './pipelines/outreach-metrics.js'
-import { createScoringCache } from './pipelines/scoring-cache.js'
+import { registerOutreachGauges } from './pipelines/outreach/metrics.js'
+import { createScoringCache } from './pipelines/scoring/cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
 import { localFileStore } from './storage/filestore.js'
 import {

@@ -9,13 +9,13 @@ import { accessLog } from './access.js'
 import type { AppDeps } from './app-deps.js'
 import type { AuthEnv } from './auth.js'
 import { campaignsRoutes } from './campaigns.routes.js'
-import { currencyRatesRoutes } from './currency-rates.routes.js'
+import { currencyRatesRoutes } from './scoring/currency-rates.routes.js'
 import { deadLettersRoutes } from './dead-letters.routes.js'
 import { healthRoutes } from './health.routes.js'
 import { HttpProblem, errorHandler, problemResponse } from './problem.js'
-import { outreachRoutes } from './outreach.routes.js'
-import { recordsRoutes } from './records.routes.js'
-import { uploadsRoutes } from './uploads.routes.js'
+import { outreachRoutes } from './outreach/outreach.routes.js'
+import { recordsRoutes } from './scoring/records.routes.js'
+import { uploadsRoutes } from './outreach/uploads.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024

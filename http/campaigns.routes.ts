@@ -5,21 +5,21 @@ import {
   purchaseCampaignOf,
   winnerView,
   purchaseCampaignView,
-} from '../pipelines/purchase-campaigns.js'
+} from '../pipelines/scoring/campaigns.js'
 import {
   createOutreachCampaign,
   newOutreachCampaign,
   outreachCampaignView,
-} from '../pipelines/outreach-campaigns.js'
-import { todayTotals } from '../pipelines/outreach-dashboard.js'
+} from '../pipelines/outreach/campaigns.js'
+import { todayTotals } from '../pipelines/outreach/dashboard.js'
 import {
   campaignPage,
   findCampaign,
   listActiveCampaigns,
 } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
-import { findWinner } from '../storage/postgres/campaign-winner.repository.js'
-import { topTotals } from '../storage/postgres/purchase-total.repository.js'
+import { findWinner } from '../storage/postgres/scoring/campaign-winner.repository.js'
+import { topTotals } from '../storage/postgres/scoring/purchase-total.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { assertAdmin, optionalCaller, requireAdmin } from './auth.js'
 import {
@@ -32,7 +32,7 @@ import {
   optionalBearer,
   problems,
 } from './openapi-app.js'
-import { DayTotalsSchema, OutreachCampaignSchema } from './outreach.routes.js'
+import { DayTotalsSchema, OutreachCampaignSchema } from './outreach/outreach.routes.js'
 import { HttpProblem } from './problem.js'
 
 const PurchaseCampaignSchema = z.object({

@@ -1,11 +1,11 @@
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { CampaignTable } from './campaign.table.js'
-import type { CampaignWinnerTable } from './campaign-winner.table.js'
-import type { CurrencyRateTable } from './currency-rate.table.js'
+import type { CampaignWinnerTable } from './scoring/campaign-winner.table.js'
+import type { CurrencyRateTable } from './scoring/currency-rate.table.js'
 import type { DeadLetterTable } from './dead-letter.table.js'
-import type { PurchaseTotalTable } from './purchase-total.table.js'
-import type { ScoredPurchaseTable } from './scored-purchase.table.js'
+import type { PurchaseTotalTable } from './scoring/purchase-total.table.js'
+import type { ScoredPurchaseTable } from './scoring/scored-purchase.table.js'
 import type {
   DoNotCallImportTable,
   DoNotCallTable,
@@ -14,8 +14,8 @@ import type {
   OutreachRecordTable,
   TaskAttemptTable,
   TaskCounterTable,
-} from './flow-task.table.js'
-import type { UploadErrorTable, UploadRequestTable } from './upload-request.table.js'
+} from './outreach/flow-task.table.js'
+import type { UploadErrorTable, UploadRequestTable } from './outreach/upload-request.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startWorkers } from '../../pipelines/workers.js'
-import { topTotals } from '../../storage/postgres/purchase-total.repository.js'
+import { topTotals } from '../../storage/postgres/scoring/purchase-total.repository.js'
 import { readTop } from '../../storage/redis/leaderboard.js'
 import { purchaseCampaign, scoringDeps } from '../support/scoring.js'
 import { kill, killAll, workerChild } from '../support/worker-child.js'

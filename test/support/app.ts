@@ -1,7 +1,7 @@
 import { sign } from 'hono/jwt'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/app-deps.js'
-import { createLeaderboardFeed } from '../../pipelines/leaderboard-feed.js'
+import { createLeaderboardFeed } from '../../pipelines/scoring/leaderboard-feed.js'
 import { systemClock, type Clock } from '../../pipelines/runtime/clock.js'
 import { checkAgainstOpenApi } from './conformance.js'
 import type { TestServices } from './services.js'

@@ -4,13 +4,13 @@ import {
   systemClock,
   type Clock,
 } from '../../pipelines/runtime/clock.js'
-import { createScoringCache } from '../../pipelines/scoring-cache.js'
+import { createScoringCache } from '../../pipelines/scoring/cache.js'
 import type { WorkerDeps } from '../../pipelines/workers.js'
 import type { TestServices } from './services.js'
 import {
   createPurchaseCampaign,
   type NewPurchaseCampaign,
-} from '../../pipelines/purchase-campaigns.js'
+} from '../../pipelines/scoring/campaigns.js'
 
 /** Worker dependencies over a test file's isolated services, with fast actor settings. */
 export function scoringDeps(s: TestServices, clock: Clock = systemClock): WorkerDeps {

@@ -1,6 +1,6 @@
 /** A worker in its own process, for crash tests: `tsx worker-process.ts <schema> <namespace> <actors>`. */
 import pino from 'pino'
-import { createScoringCache } from '../../pipelines/scoring-cache.js'
+import { createScoringCache } from '../../pipelines/scoring/cache.js'
 import { systemClock } from '../../pipelines/runtime/clock.js'
 import { createMetrics } from '../../pipelines/runtime/metrics.js'
 import { startWorkers, type ActorName } from '../../pipelines/workers.js'

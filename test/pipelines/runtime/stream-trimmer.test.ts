@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { trimStreams } from '../../../pipelines/runtime/stream-trimmer.js'
 import { startWorkers } from '../../../pipelines/workers.js'
-import { topTotals } from '../../../storage/postgres/purchase-total.repository.js'
+import { topTotals } from '../../../storage/postgres/scoring/purchase-total.repository.js'
 import { ensureGroup, groupInfos, toEntries } from '../../../storage/redis/streams.js'
 import { buy, purchaseCampaign, scoringDeps } from '../../support/scoring.js'
 import { eventually, isolatedServices, type TestServices } from '../../support/services.js'

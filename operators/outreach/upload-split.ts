@@ -1,0 +1,132 @@
+import { DateTime } from 'luxon'
+import { normalizePhone, phoneExpectation, type PhoneRegion } from '../phone.js'
+
+/** A row with more or fewer cells than the header has columns: both counts. */
+export interface Ragged {
+  cells: number
+  columns: number
+}
+
+/** What a ragged row's error says (a `ragged_row` row error). */
+const raggedMessage = (ragged: Ragged) =>
+  `the row has ${ragged.cells} ${ragged.cells === 1 ? 'cell' : 'cells'}, the header ${ragged.columns} ${ragged.columns === 1 ? 'column' : 'columns'}`
+
+/**
+ * One data row of an upload: its 1-based number (header excluded), cells by header name, and
+ * `ragged` when its cells cannot be matched to the header's columns (it then makes no record).
+ */
+export interface CsvRow {
+  row: number
+  cells: Record<string, string>
+  ragged?: Ragged
+}
+
+/** A row that became a record. */
+export interface SplitRecord {
+  row: number
+  phone: string
+  /** Only for campaigns without slots; null when absent. */
+  scheduledTime: Date | null
+  data: Record<string, string>
+}
+
+/** One problem with one cell. */
+export interface RowError {
+  row: number
+  column: string
+  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end' | 'ragged_row'
+  message: string
+  /** The row's phone, normalised, when it was valid (the row was refused for another cell). */
+  phone?: string
+}
+
+/** A chunk of rows split into records and per-row errors. */
+export interface Split {
+  rows: number
+  records: SplitRecord[]
+  errors: RowError[]
+  /** Rows with at least one error (they make no record). */
+  invalid: number
+}
+
+/** How `scheduled_time` is read: only for campaigns without slots. */
+export interface ScheduledTimeRule {
+  /** The campaign's zone, for times written without an offset. */
+  zone: string
+  /** The campaign's end: a task due then or later could never be called. */
+  endMs: number
+}
+
+/**
+ * A date and time, ISO 8601 (`2026-11-22T10:00:00+05:30`) or SQL-like (`2026-11-22 10:00`),
+ * with an offset or else in `zone`. Undefined when it is not one, or lacks the date or the time.
+ */
+export function parseScheduledTime(raw: string, zone: string): number | undefined {
+  if (!/^\d{4}-\d\d-\d\d[T ]\d\d?:\d\d/.test(raw)) return undefined
+  const iso = DateTime.fromISO(raw, { zone })
+  const time = iso.isValid ? iso : DateTime.fromSQL(raw, { zone })
+  return time.isValid ? time.toMillis() : undefined
+}
+
+/**
+ * Splits rows into records and errors: `phone` is required and normalised (in E.164 with
+ * `phoneRegion`, see {@link normalizePhone}); `scheduled_time` is read only when `scheduledTime`
+ * says how; every other column is kept as data.
+ */
+export function uploadSplit(options: {
+  scheduledTime?: ScheduledTimeRule
+  phoneRegion?: PhoneRegion | undefined
+}): (rows: CsvRow[]) => Split {
+  const rule = options.scheduledTime
+  const region = options.phoneRegion
+  const expected = phoneExpectation(region)
+  return (rows) => {
+    const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
+    for (const { row, cells, ragged } of rows) {
+      if (ragged !== undefined) {
+        out.errors.push({ row, column: '', code: 'ragged_row', message: raggedMessage(ragged) })
+        out.invalid++
+        continue
+      }
+      const { phone: rawPhone = '', scheduled_time: rawTime = '', ...data } = cells
+      const errors: RowError[] = []
+      const phone = normalizePhone(rawPhone, region)
+      if (rawPhone.trim() === '')
+        errors.push({ row, column: 'phone', code: 'missing', message: 'phone is empty' })
+      else if (phone === undefined) {
+        errors.push({
+          row,
+          column: 'phone',
+          code: 'invalid_phone',
+          message: `"${rawPhone}" is not ${expected}`,
+        })
+      }
+      let scheduledTime: Date | null = null
+      if (rule !== undefined && rawTime.trim() !== '') {
+        const ms = parseScheduledTime(rawTime.trim(), rule.zone)
+        if (ms === undefined) {
+          errors.push({
+            row,
+            column: 'scheduled_time',
+            code: 'invalid_time',
+            message: `"${rawTime}" is not a date and time such as 2026-11-22T10:00:00+05:30 or 2026-11-22 10:00 (in the campaign's zone)`,
+          })
+        } else if (ms >= rule.endMs) {
+          errors.push({
+            row,
+            column: 'scheduled_time',
+            code: 'after_campaign_end',
+            message: `"${rawTime}" is at or after the campaign's end (${new Date(rule.endMs).toISOString()})`,
+          })
+        } else scheduledTime = new Date(ms)
+      }
+      if (errors.length > 0 || phone === undefined) {
+        out.errors.push(...(phone === undefined ? errors : errors.map((e) => ({ ...e, phone }))))
+        out.invalid++
+        continue
+      }
+      out.records.push({ row, phone, scheduledTime, data })
+    }
+    return out
+  }
+}

@@ -1,0 +1,62 @@
+import { map, type OperatorFunction } from 'rxjs'
+import type { ScoredPurchase } from '../../storage/postgres/scoring/purchase-total.repository.js'
+import { convertToMinor } from '../money.js'
+import type { QualifiedPurchase } from '../../pipelines/scoring/messages.js'
+
+/** What scoring a batch needs to know at that moment. */
+export interface ScoreContext {
+  /** The base currency. */
+  base: string
+  /** The rate of one unit of `currency` in the base currency (the base itself is `1`). */
+  rate(currency: string): string | undefined
+  /** Whether `campaignId` is a purchase campaign. */
+  isCampaign(campaignId: string): boolean
+}
+
+/** A decoded `qualified_purchase_events` entry. */
+export interface QualifiedEntry {
+  id: string
+  value: QualifiedPurchase
+}
+
+/** One batch ready to be added to the totals. */
+export interface Scored {
+  purchases: ScoredPurchase[]
+  rejected: { id: string; error: string }[]
+}
+
+/**
+ * Converts each purchase on its own to base-currency minor units (half-up, the rate kept with
+ * it). The adding itself happens in Postgres, exactly once per (campaign, event id). Purchases
+ * of no purchase campaign, or in a currency without a rate, are rejected with the reason.
+ */
+export function reduceToLeaderboard(
+  context: () => ScoreContext,
+): OperatorFunction<QualifiedEntry[], Scored> {
+  return map((batch) => {
+    const ctx = context()
+    const out: Scored = { purchases: [], rejected: [] }
+    for (const { id, value: q } of batch) {
+      if (!ctx.isCampaign(q.campaignId)) {
+        out.rejected.push({ id, error: `campaignId: no purchase campaign ${q.campaignId}` })
+        continue
+      }
+      const rate = ctx.rate(q.currency)
+      if (rate === undefined) {
+        out.rejected.push({ id, error: `currency: no rate for ${q.currency}` })
+        continue
+      }
+      out.purchases.push({
+        campaignId: q.campaignId,
+        eventId: q.eventId,
+        userId: q.userId,
+        amount: q.amount,
+        currency: q.currency,
+        rate,
+        amountMinor: convertToMinor(q.amount, rate, ctx.base),
+        purchasedAt: new Date(q.timestamp),
+      })
+    }
+    return out
+  })
+}

@@ -1,0 +1,85 @@
+import type { CsvRow } from '../../operators/outreach/upload-split.js'
+import {
+  failFileJob,
+  recordFileJobProgress,
+  type FileJobTable,
+} from '../../storage/postgres/file-job.repository.js'
+import { FileProblem, readCsv } from './csv-check.js'
+import type { OutreachDeps } from '../outreach/deps.js'
+import { StopRequestedError } from '../runtime/errors.js'
+
+/** Rows stored per statement. */
+export const CHUNK = 5000
+/**
+ * Chunks written concurrently, each on its own connection: one Postgres backend per core here
+ * (bench/upload: 2 → ~49,000 rows/s, 3 → ~40,000).
+ */
+const STORES_IN_FLIGHT = 2
+/** How often at most the rows stored so far are recorded (the job's progress). */
+const PROGRESS_EVERY_MS = 1000
+
+/** A file worked on in the background: its job row and where the file is. */
+export interface FileJob {
+  table: FileJobTable
+  id: string
+  fileKey: string
+}
+
+/**
+ * Feeds the job's file to `store` in chunks of rows (numbered from 1, header excluded); false
+ * when the file turned out unusable (the job is then failed with the reason). Stopping, it hands
+ * the job over between chunks (StopRequestedError): what is stored stays, and a run again
+ * stores none of it twice. The rows stored so far are recorded on the job (`rows_read`) every
+ * `progressEveryMs`.
+ */
+export async function eachChunk(
+  deps: Pick<OutreachDeps, 'db' | 'files' | 'clock' | 'stopping'>,
+  job: FileJob,
+  store: (rows: CsvRow[]) => Promise<void>,
+  progressEveryMs = PROGRESS_EVERY_MS,
+): Promise<boolean> {
+  let seen = 0
+  let stored = 0
+  let reportedAt = performance.now()
+  const progress = async (rows: number) => {
+    stored += rows
+    if (performance.now() - reportedAt < progressEveryMs) return
+    reportedAt = performance.now()
+    await recordFileJobProgress(deps.db, job.table, job.id, stored)
+  }
+  try {
+    await readCsv(deps.files.read(job.fileKey), undefined, async (records) => {
+      // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
+      // memory stays bounded by that many chunks.
+      const inFlight = new Set<Promise<void>>()
+      const launch = async (rows: CsvRow[]) => {
+        const write = store(rows)
+          .then(() => progress(rows.length))
+          .finally(() => inFlight.delete(write))
+        write.catch(() => undefined) // handled by the race or the final wait
+        inFlight.add(write)
+        if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
+      }
+      let rows: CsvRow[] = []
+      try {
+        for await (const record of records) {
+          rows.push({ row: ++seen, ...record })
+          if (rows.length === CHUNK) {
+            if (deps.stopping?.aborted === true)
+              throw new StopRequestedError(`stopping after ${seen} rows; the job resumes elsewhere`)
+            await launch(rows)
+            rows = []
+          }
+        }
+        await launch(rows)
+      } finally {
+        await Promise.all(inFlight)
+      }
+    })
+    return true
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error
+    await failFileJob(deps.db, job.table, job.id, error.message, new Date(deps.clock.now()))
+    return false
+  }
+}

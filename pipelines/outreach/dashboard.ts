@@ -1,0 +1,151 @@
+import type { Kysely } from 'kysely'
+import { groupBy } from '../../operators/group-by.js'
+import { dayOf, slotWindow } from '../../operators/outreach/schedule.js'
+import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
+import type { Database } from '../../storage/postgres/database.js'
+import { dayWasRetriggered } from '../../storage/postgres/outreach/flow-task.repository.js'
+import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
+import { outreachSettings, slotOfCampaign } from './campaigns.js'
+
+/** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
+export interface DayTotals {
+  uploaded: number
+  attempted: number
+  negative: number
+  pending: number
+  cancelled: number
+  completed: number
+  partial: number
+  failed: number
+}
+
+/** A day of an outreach campaign at a glance. */
+export interface Dashboard extends DayTotals {
+  date: string
+  /** The slot it is about, when one was asked for. */
+  slot?: number
+  scheduledTimestamps: string[]
+  status: 'Scheduled' | 'Rescheduled' | 'Completed' | 'Negative upload' | 'Cancelled'
+}
+
+/** A day's totals from its counts by status (uploaded = attempted + pending + negative + cancelled). */
+function dayTotals(counts: Map<TaskStatus, number> | undefined): DayTotals {
+  const n = (status: TaskStatus) => counts?.get(status) ?? 0
+  const completed = n('COMPLETED')
+  const partial = n('PARTIAL_COMPLETE')
+  const failed = n('FAILED')
+  const pending = n('IN_PROGRESS')
+  const negative = n('NEGATIVE')
+  const cancelled = n('CANCELLED')
+  const attempted = completed + partial + failed
+  return {
+    uploaded: attempted + pending + negative + cancelled,
+    attempted,
+    negative,
+    pending,
+    cancelled,
+    completed,
+    partial,
+    failed,
+  }
+}
+
+/**
+ * Task counts of one day (or of one of its slots) by status, from the trigger-kept counters
+ * (never by counting tasks).
+ */
+export async function dayCounts(
+  db: Kysely<Database>,
+  campaignIds: string[],
+  date: string,
+  slot?: number,
+): Promise<Map<string, Map<TaskStatus, number>>> {
+  const out = new Map<string, Map<TaskStatus, number>>()
+  if (campaignIds.length === 0) return out
+  let query = db
+    .selectFrom('task_counter')
+    .select(['campaign_id', 'status', (eb) => eb.fn.sum<string>('count').as('n')])
+    .where('campaign_id', 'in', campaignIds)
+    .where('task_date', '=', date)
+  if (slot !== undefined) query = query.where('slot', '=', slot)
+  const rows = await query.groupBy(['campaign_id', 'status']).execute()
+  for (const row of rows) {
+    const counts = out.get(row.campaign_id) ?? new Map<TaskStatus, number>()
+    counts.set(row.status, Number(row.n))
+    out.set(row.campaign_id, counts)
+  }
+  return out
+}
+
+/** One campaign's totals of `date`, or of one slot of it, from the counters. */
+export async function campaignDayTotals(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  slot?: number,
+): Promise<DayTotals> {
+  return dayTotals((await dayCounts(db, [campaignId], date, slot)).get(campaignId))
+}
+
+/**
+ * The dashboard of `date` (default today in the campaign's zone), or of one slot of it (0: the
+ * tasks of a campaign without slots).
+ */
+export async function dashboard(
+  db: Kysely<Database>,
+  campaign: CampaignRow,
+  date: string,
+  slot?: number,
+): Promise<Dashboard> {
+  const s = outreachSettings(campaign)
+  if (slot !== undefined) slotOfCampaign(campaign, slot)
+  const [totals, retriggered] = await Promise.all([
+    campaignDayTotals(db, campaign.id, date, slot),
+    dayWasRetriggered(db, campaign.id, date, slot),
+  ])
+  const status: Dashboard['status'] =
+    campaign.status === 'Cancelled'
+      ? 'Cancelled'
+      : totals.negative > 0
+        ? 'Negative upload'
+        : retriggered
+          ? 'Rescheduled'
+          : totals.uploaded > 0 && totals.pending === 0
+            ? 'Completed'
+            : 'Scheduled'
+  const starts = s.slots.map((_, i) => new Date(slotWindow(s, date, i + 1).startMs).toISOString())
+  return {
+    date,
+    ...(slot !== undefined && { slot }),
+    ...totals,
+    scheduledTimestamps: slot === undefined ? starts : starts.slice(slot - 1, slot),
+    status,
+  }
+}
+
+/**
+ * Today's task totals of outreach campaigns (today in each one's zone), by campaign id: one
+ * counter query per distinct date.
+ */
+export async function todayTotals(
+  db: Kysely<Database>,
+  campaigns: CampaignRow[],
+  nowMs: number,
+): Promise<Map<string, DayTotals & { date: string }>> {
+  const dated = campaigns.map((row) => ({ id: row.id, date: todayOf(row, nowMs) }))
+  const counts = new Map<string, Map<TaskStatus, number>>()
+  for (const [date, group] of groupBy(dated, (c) => c.date)) {
+    for (const [id, m] of await dayCounts(
+      db,
+      group.map((c) => c.id),
+      date,
+    ))
+      counts.set(id, m)
+  }
+  return new Map(dated.map(({ id, date }) => [id, { date, ...dayTotals(counts.get(id)) }]))
+}
+
+/** Today in the campaign's zone. */
+export function todayOf(campaign: CampaignRow, nowMs: number): string {
+  return dayOf(outreachSettings(campaign), nowMs)
+}

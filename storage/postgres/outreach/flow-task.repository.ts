@@ -1,0 +1,224 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../database.js'
+import type { TaskStatus } from './flow-task.table.js'
+import { taskRules } from './task-rules.js'
+
+/** A task ready to be handed to the executor. */
+export interface PendingTask {
+  id: string
+  attempts: number
+}
+
+/** One page of a slot's tasks still `IN_PROGRESS` (or, with `dueBy`, slotless tasks due), by id. */
+export async function pendingTasks(
+  db: Kysely<Database>,
+  input: {
+    campaignId: string
+    date: string
+    slot: number
+    afterTaskId: string
+    limit: number
+    dueBy?: Date
+  },
+): Promise<PendingTask[]> {
+  let query = db
+    .selectFrom('flow_task')
+    .select(['id', 'attempts'])
+    .where('campaign_id', '=', input.campaignId)
+    .where('status', '=', 'IN_PROGRESS')
+    .where('id', '>', input.afterTaskId)
+  // Tasks without a slot are released by due time across days; slot tasks by day and slot.
+  query =
+    input.dueBy === undefined
+      ? query.where('task_date', '=', input.date).where('slot', '=', input.slot)
+      : query.where('slot', '=', 0).where('due_at', '<=', input.dueBy)
+  return query.orderBy('id').limit(input.limit).execute()
+}
+
+/**
+ * Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many.
+ * Retriggered tasks are left alone: their own release handles them (custom slot included).
+ */
+export async function failUnattempted(
+  db: Kysely<Database>,
+  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
+): Promise<number> {
+  const result = await db
+    .updateTable('flow_task')
+    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
+    .where('campaign_id', '=', input.campaignId)
+    .where('task_date', '=', input.date)
+    .where('slot', '=', input.slot)
+    .where('retriggered', '=', false)
+    .where(taskRules.notYetExecuted('flow_task'))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
+ * Slots (day, slot) of a campaign that still count `IN_PROGRESS` tasks, from the live
+ * counters (no task is read).
+ */
+export async function slotsWithPendingTasks(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<{ date: string; slot: number }[]> {
+  return db
+    .selectFrom('task_counter')
+    .select([sql<string>`task_date::text`.as('date'), 'slot'])
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'IN_PROGRESS')
+    .where('count', '>', '0')
+    .orderBy('task_date')
+    .orderBy('slot')
+    .execute()
+}
+
+/** True when some task of the campaign's `date` was retriggered (read from a partial index). */
+export async function dayWasRetriggered(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  slot?: number,
+): Promise<boolean> {
+  let query = db
+    .selectFrom('flow_task')
+    .select('id')
+    .where('campaign_id', '=', campaignId)
+    .where('task_date', '=', date)
+    .where('retriggered', '=', true)
+  if (slot !== undefined) query = query.where('slot', '=', slot)
+  const found = await query.limit(1).executeTakeFirst()
+  return found !== undefined
+}
+
+/** The day, slot and custom slot of each group of retriggered tasks still waiting for a call. */
+export async function pendingRetriggers(
+  db: Kysely<Database>,
+  campaignId: string,
+): Promise<{ date: string; slot: number; customSlot: string | null }[]> {
+  return db
+    .selectFrom('flow_task')
+    .select([sql<string>`task_date::text`.as('date'), 'slot', 'custom_slot as customSlot'])
+    .distinct()
+    .where('campaign_id', '=', campaignId)
+    .where('retriggered', '=', true)
+    .where('status', '=', 'IN_PROGRESS')
+    .orderBy('date')
+    .orderBy('slot')
+    .execute()
+}
+
+/**
+ * Moves tasks to a final status without a call: only those still `IN_PROGRESS` with no attempt
+ * open (a call in flight records its own result; a task released twice must not lose it).
+ * Returns how many moved.
+ */
+export async function settleTasks(
+  db: Kysely<Database>,
+  ids: string[],
+  status: TaskStatus,
+  reason: string | null,
+  at: Date,
+): Promise<number> {
+  if (ids.length === 0) return 0
+  const result = await db
+    .updateTable('flow_task')
+    .set({ status, reason, updated_at: at })
+    .where('id', 'in', ids)
+    .where(taskRules.awaitingCall('flow_task'))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
+ * Revokes a campaign: it becomes Cancelled and every task waiting for a call CANCELLED (never
+ * called, retriggered, or waiting for a retry); a call in flight finishes and records its result.
+ */
+export async function revokeCampaign(
+  db: Kysely<Database>,
+  campaignId: string,
+  at: Date,
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('campaign')
+      .set({ status: 'Cancelled' })
+      .where('id', '=', campaignId)
+      .execute()
+    const result = await trx
+      .updateTable('flow_task')
+      .set({ status: 'CANCELLED', reason: 'CAMPAIGN_REVOKED', updated_at: at })
+      .where('campaign_id', '=', campaignId)
+      .where(taskRules.awaitingCall('flow_task'))
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  })
+}
+
+/**
+ * Tasks of a slot whose call started but never reported (their executor died) become FAILED
+ * with `reason`, and their open attempts are closed. Called well after the slot's end, when no
+ * call can still be running. Returns how many.
+ */
+export async function failInterrupted(
+  db: Kysely<Database>,
+  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
+): Promise<number> {
+  const result = await sql<{ n: string }>`
+    WITH failed AS (
+      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
+      WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
+        AND status = 'IN_PROGRESS' AND attempts > 0
+      RETURNING id
+    ),
+    closed AS (
+      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
+      WHERE task_id IN (SELECT id FROM failed) AND ended_at IS NULL
+    )
+    SELECT count(*) AS n FROM failed
+  `.execute(db)
+  return Number(result.rows[0]?.n ?? 0)
+}
+
+/**
+ * Tasks without a slot still waiting for a call (never called, or waiting for a retry) become
+ * FAILED with `reason`; those with a call in flight record their own result. Returns how many.
+ */
+export async function failUncalledSlotless(
+  db: Kysely<Database>,
+  input: { campaignId: string; reason: string; at: Date },
+): Promise<number> {
+  const result = await db
+    .updateTable('flow_task')
+    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
+    .where('campaign_id', '=', input.campaignId)
+    .where('slot', '=', 0)
+    .where(taskRules.awaitingCall('flow_task'))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
+ * Tasks without a slot whose call began before `startedBefore` and never reported become
+ * FAILED with `reason` (the call may have happened, so it is not repeated). Returns how many.
+ */
+export async function failStaleSlotless(
+  db: Kysely<Database>,
+  input: { campaignId: string; startedBefore: Date; reason: string; at: Date },
+): Promise<number> {
+  const result = await sql<{ n: string }>`
+    WITH stale AS (
+      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
+      WHERE campaign_id = ${input.campaignId} AND slot = 0 AND ended_at IS NULL AND started_at < ${input.startedBefore}
+      RETURNING task_id
+    ),
+    failed AS (
+      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
+      WHERE id IN (SELECT task_id FROM stale) AND status = 'IN_PROGRESS'
+      RETURNING 1
+    )
+    SELECT count(*) AS n FROM failed
+  `.execute(db)
+  return Number(result.rows[0]?.n ?? 0)
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bumpConfigVersion } from '../../../pipelines/scoring/cache.js'
+import { startWorkers, type Workers } from '../../../pipelines/workers.js'
+import { insertCampaign } from '../../../storage/postgres/campaign.repository.js'
+import { upsertRate } from '../../../storage/postgres/scoring/currency-rate.repository.js'
+import { topTotals } from '../../../storage/postgres/scoring/purchase-total.repository.js'
+import { readPosition, readTop } from '../../../storage/redis/leaderboard.js'
+import { toEntries } from '../../../storage/redis/streams.js'
+import { eventually, isolatedServices, type TestServices } from '../../support/services.js'
+import { purchaseCampaign, scoringDeps, sendFields } from '../../support/scoring.js'
+
+let s: TestServices
+let workers: Workers
+let campaignId: string
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  const deps = scoringDeps(s)
+  await upsertRate(s.db, 'EUR', '1.25', 'admin')
+  await bumpConfigVersion(s.redis, s.keys)
+  campaignId = await purchaseCampaign(s, {
+    startDateTime: '2026-11-22T10:00:00Z',
+    endDateTime: '2099-11-29T10:00:00Z',
+  })
+  workers = await startWorkers(deps, ['purchase-qualify', 'reduce-to-leaderboard'])
+})
+afterAll(async () => {
+  await workers.stop()
+  await s.close()
+})
+
+const purchase = (fields: Record<string, string>) => sendFields(s, fields)
+
+/** Writes a qualified purchase of 2.00 USD straight to `qualified_purchase_events`. */
+const qualified = (campaign: string, eventId: string, userId: string) =>
+  s.redis.xadd(
+    s.keys.qualifiedPurchases,
+    '*',
+    ...['eventId', eventId, 'userId', userId, 'campaignId', campaign, 'amount', '2.00'],
+    ...['currency', 'USD', 'timestamp', '2026-11-23T10:00:00Z'],
+  )
+
+describe('scoring pipeline', () => {
+  it('should add each event id once and convert each purchase at its own rate', async () => {
+    const at = '2026-11-23T10:00:00Z'
+    const twice = { userId: '1', itemId: '7', amount: '10.00', currency: 'USD', timestamp: at }
+    await purchase({ ...twice, eventId: 'a' })
+    await purchase({ ...twice, eventId: 'a' })
+    await purchase({
+      userId: '1',
+      itemId: '7',
+      amount: '0.01',
+      currency: 'EUR',
+      timestamp: at,
+      eventId: 'b',
+    })
+    await purchase({ userId: '2', itemId: '7', amount: '3.00', currency: 'USD', timestamp: at })
+    await purchase({ userId: '2', itemId: '8', amount: '3.00', currency: 'USD', timestamp: at })
+    const top = await eventually(async () => {
+      const rows = await readTop(s.redis, s.keys, campaignId, 10)
+      return rows.length === 2 && rows[0]?.totalMinor === 1001n ? rows : undefined
+    })
+    // 0.01 EUR × 1.25 = 0.0125 USD → 0.01 (half-up at the cent)
+    expect(top).toEqual([
+      { userId: '1', position: 1, totalMinor: 1001n },
+      { userId: '2', position: 2, totalMinor: 300n },
+    ])
+    expect(await readPosition(s.redis, s.keys, campaignId, '2')).toEqual({
+      userId: '2',
+      position: 2,
+      totalMinor: 300n,
+    })
+    expect((await topTotals(s.db, campaignId, 10)).map((t) => t.totalMinor)).toEqual([1001n, 300n])
+  })
+
+  it('should dead-letter each malformed kind with a reason that names the problem', async () => {
+    const ok = {
+      userId: '9',
+      itemId: '7',
+      amount: '1.00',
+      currency: 'USD',
+      timestamp: '2026-11-23T10:00:00Z',
+    }
+    const bad: [Record<string, string>, RegExp][] = [
+      [{ ...ok, userId: 'abc' }, /userId/],
+      [{ ...ok, amount: '-1' }, /^amount: must be positive$/],
+      [{ ...ok, amount: '1e3' }, /^amount: must be a decimal such as 12\.50$/],
+      [
+        { ...ok, amount: '1234567890123456.5' },
+        /^amount: must have at most 15 digits before the point and 8 after$/,
+      ],
+      [{ ...ok, amount: '0' }, /^amount: must be greater than zero$/],
+      [{ ...ok, timestamp: 'yesterday' }, /timestamp/],
+      [{ ...ok, currency: 'GBP' }, /currency: no rate for GBP/],
+      [{ ...ok, currency: 'usd' }, /currency/],
+      [Object.fromEntries(Object.entries(ok).filter(([k]) => k !== 'itemId')), /itemId/],
+    ]
+    for (const [fields] of bad) await purchase(fields)
+    const dead = await eventually(async () => {
+      const entries = toEntries(await s.redis.xrange(s.keys.dead(s.keys.purchaseEvents), '-', '+'))
+      return entries.length === bad.length ? entries : undefined
+    })
+    // Batches may be dead-lettered in any order: find each entry by its original fields.
+    const original = (f: Record<string, string>) => {
+      const { error: _e, actor: _a, attempts: _n, sourceId: _s, ...rest } = f
+      return JSON.stringify(Object.entries(rest).sort())
+    }
+    bad.forEach(([fields, reason]) => {
+      const entry = dead.find((d) => original(d.fields) === original(fields))
+      expect(entry?.fields).toMatchObject({ ...fields, actor: 'purchase-qualify', attempts: '1' })
+      expect(entry?.fields.error).toMatch(reason)
+    })
+  })
+
+  it('should dead-letter a qualified purchase of no purchase campaign and count the rest', async () => {
+    await qualified('999999', 'q1', '50')
+    await qualified('99999999999999999999', 'q2', '50') // beyond any bigint id
+    await qualified(campaignId, 'q3', '50')
+    const dead = await eventually(async () => {
+      const entries = toEntries(
+        await s.redis.xrange(s.keys.dead(s.keys.qualifiedPurchases), '-', '+'),
+      )
+      return entries.length === 2 ? entries : undefined
+    })
+    expect(dead.map((d) => [d.fields.eventId, d.fields.actor, d.fields.error]).sort()).toEqual([
+      ['q1', 'reduce-to-leaderboard', 'campaignId: no purchase campaign 999999'],
+      ['q2', 'reduce-to-leaderboard', 'campaignId: no purchase campaign 99999999999999999999'],
+    ])
+    expect(await eventually(() => readPosition(s.redis, s.keys, campaignId, '50'))).toMatchObject({
+      totalMinor: 200n,
+    })
+  })
+
+  it('should count a qualified purchase of a campaign its worker has not loaded yet', async () => {
+    // The worker's cache has loaded the open campaigns once this one is counted.
+    await qualified(campaignId, 'late-0', '61')
+    await eventually(() => readPosition(s.redis, s.keys, campaignId, '61'))
+    // Stored without the config version bump: only the per-batch lookup can know it.
+    const late = await insertCampaign(s.db, {
+      type: 'purchase',
+      item_id: '70',
+      prize_minor: '100',
+      prize_currency: 'USD',
+      start_at: new Date('2026-01-01T00:00:00Z'),
+      end_at: new Date('2099-01-01T00:00:00Z'),
+      created_by: '1',
+      started_at: null,
+      ended_at: null,
+    })
+    await qualified(late.id, 'late-1', '60')
+    expect(await eventually(() => readPosition(s.redis, s.keys, late.id, '60'))).toMatchObject({
+      position: 1,
+      totalMinor: 200n,
+    })
+  })
+})

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  insertCampaign,
+  setCampaignPaused,
+} from '../../../../storage/postgres/campaign.repository.js'
+import { insertRecordsAndTasks } from '../../../../storage/postgres/outreach/outreach-record.repository.js'
+import {
+  claimTasks,
+  loadTasksForCall,
+  recordResults,
+} from '../../../../storage/postgres/outreach/task-attempt.repository.js'
+import { insertUploadRequest } from '../../../../storage/postgres/outreach/upload-request.repository.js'
+import { isolatedServices, type TestServices } from '../../../support/services.js'
+
+let s: TestServices
+let campaignId: string
+let requestId: string
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  const settings = {
+    timezone: 'UTC',
+    workingHours: { start: '09:00', end: '21:00' },
+    slots: [{ start: '10:00', end: '12:00' }],
+  }
+  campaignId = (
+    await insertCampaign(s.db, {
+      type: 'outreach',
+      item_id: null,
+      prize_minor: null,
+      prize_currency: null,
+      start_at: new Date('2026-11-22T00:00:00Z'),
+      end_at: new Date('2026-11-23T00:00:00Z'),
+      created_by: '1',
+      started_at: null,
+      ended_at: null,
+      settings: JSON.stringify(settings),
+    })
+  ).id
+  requestId = randomUUID()
+  await insertUploadRequest(s.db, {
+    id: requestId,
+    campaignId,
+    kind: 'contacts',
+    parentId: null,
+    fileKey: 'k',
+    bytes: 1,
+    createdBy: '1',
+  })
+  await insertRecordsAndTasks(s.db, {
+    campaignId,
+    requestId,
+    records: [{ row: 1, phone: '1234567', scheduledTime: null, data: {} }],
+    date: '2026-11-22',
+    slots: [1],
+  })
+})
+afterAll(() => s.close())
+
+describe('claimTasks', () => {
+  it('should let exactly one executor take an attempt, and none while a call is still open', async () => {
+    const task = await s.db.selectFrom('flow_task').select('id').executeTakeFirstOrThrow()
+    const at = new Date('2026-11-22T10:00:00Z')
+    const claim = (releasedAttempts: number, attemptId = randomUUID()) =>
+      claimTasks(s.db, [{ taskId: task.id, releasedAttempts, attemptId }], at)
+    const first = randomUUID()
+    expect(await claim(0, first)).toEqual([task.id])
+    expect(await claim(0)).toEqual([])
+    // Released again after its executor died mid-call: the open attempt keeps it from a second call.
+    expect(await claim(1)).toEqual([])
+    await recordResults(s.db, [
+      {
+        taskId: task.id,
+        attemptId: first,
+        status: 'IN_PROGRESS',
+        reason: 'FLOW_ERROR',
+        httpStatus: 500,
+        endedAt: at,
+        dueAt: at,
+      },
+    ])
+    // Once the attempt ended (a retry is due), the next attempt can be taken, once.
+    expect(await claim(1)).toEqual([task.id])
+    const attempts = await s.db
+      .selectFrom('task_attempt')
+      .select(['attempt', 'status'])
+      .orderBy('attempt')
+      .execute()
+    expect(attempts).toEqual([
+      { attempt: 1, status: 'FAILED' },
+      { attempt: 2, status: null },
+    ])
+  })
+
+  it('should take nothing of a paused campaign, even a task loaded before the pause', async () => {
+    const task = await s.db
+      .selectFrom('flow_task')
+      .select(['id', 'attempts'])
+      .executeTakeFirstOrThrow()
+    const at = new Date('2026-11-22T10:30:00Z')
+    await s.db.updateTable('task_attempt').set({ ended_at: at }).execute()
+    const [loaded] = await loadTasksForCall(s.db, [task.id])
+    expect(loaded).toMatchObject({ campaign_paused: false })
+    await setCampaignPaused(s.db, campaignId, { at, by: '1' })
+    expect((await loadTasksForCall(s.db, [task.id]))[0]).toMatchObject({ campaign_paused: true })
+    const claim = () =>
+      claimTasks(
+        s.db,
+        [{ taskId: task.id, releasedAttempts: task.attempts, attemptId: randomUUID() }],
+        at,
+      )
+    expect(await claim()).toEqual([])
+    await setCampaignPaused(s.db, campaignId, null)
+    expect(await claim()).toEqual([task.id])
+  })
+})
