@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isPhoneRegion } from './operators/phone.js'
+import { isPhoneRegion } from './operators/phone.rules.js'
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import type { PhoneRegion } from '../operators/phone.js'
+import type { PhoneRegion } from '../operators/phone.rules.js'
 import type { LeaderboardFeed } from '../pipelines/scoring/leaderboard-feed.js'
 import type { Clock } from '../pipelines/runtime/clock.js'
 import type { Metrics } from '../pipelines/runtime/metrics.js'

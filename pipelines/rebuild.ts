@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { slotWindow } from '../operators/outreach/schedule.js'
+import { slotWindow } from '../operators/outreach/schedule.rules.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
 import type { Database } from '../storage/postgres/database.js'

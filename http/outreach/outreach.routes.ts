@@ -22,8 +22,8 @@ import {
 } from '../../storage/postgres/outreach/do-not-call-import.repository.js'
 import type { DoNotCallImportRow } from '../../storage/postgres/outreach/flow-task.table.js'
 import { ATTEMPT_STATUSES, eodReport, rawReport } from '../../pipelines/outreach/reports.js'
-import { DayWindow } from '../../operators/outreach/schedule.js'
-import { normalizePhone, phoneExpectation, type PhoneRegion } from '../../operators/phone.js'
+import { DayWindow } from '../../operators/outreach/schedule.rules.js'
+import { normalizePhone, phoneExpectation, type PhoneRegion } from '../../operators/phone.rules.js'
 import { outreachCampaignOf } from '../../pipelines/outreach/uploads.js'
 import {
   findDoNotCall,

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { isCurrencyCode } from '../../operators/money.js'
+import { isCurrencyCode } from '../../operators/money.rules.js'
 import { positiveDecimal } from '../../pipelines/scoring/messages.js'
 import { bumpConfigVersion } from '../../pipelines/scoring/cache.js'
 import { listRates, upsertRate } from '../../storage/postgres/scoring/currency-rate.repository.js'

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { Subscription } from 'rxjs'
 import { streamSSE } from 'hono/streaming'
-import { money } from '../../operators/money.js'
+import { money } from '../../operators/money.rules.js'
 import { purchaseCampaignOf, winnerView } from '../../pipelines/scoring/campaigns.js'
 import { findWinner } from '../../storage/postgres/scoring/campaign-winner.repository.js'
 import { readPosition, readTop, type Ranked } from '../../storage/redis/leaderboard.js'

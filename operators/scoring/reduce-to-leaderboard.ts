@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs'
 import type { ScoredPurchase } from '../../storage/postgres/scoring/purchase-total.repository.js'
-import { convertToMinor } from '../money.js'
+import { convertToMinor } from '../money.rules.js'
 import type { QualifiedPurchase } from '../../pipelines/scoring/messages.js'
 
 /** What scoring a batch needs to know at that moment. */

@@ -1,10 +1,10 @@
-import type { CsvRow } from '../../operators/outreach/upload-split.js'
+import type { CsvRow } from '../../operators/outreach/upload-split.rules.js'
 import {
   failFileJob,
   recordFileJobProgress,
   type FileJobTable,
 } from '../../storage/postgres/file-job.repository.js'
-import { FileProblem, readCsv } from './csv-check.js'
+import { FileProblem, readCsv } from './csv-read.js'
 import type { OutreachDeps } from '../outreach/deps.js'
 import { StopRequestedError } from '../runtime/errors.js'
 

@@ -10,7 +10,7 @@ import {
   scheduleProblems,
   slotWindow,
   type OutreachSchedule,
-} from '../../operators/outreach/schedule.js'
+} from '../../operators/outreach/schedule.rules.js'
 import {
   insertCampaign,
   updateOutreachSettings,

@@ -6,7 +6,7 @@ import {
   nextWorkingMs,
   slotWindow,
   workingWindow,
-} from '../../operators/outreach/schedule.js'
+} from '../../operators/outreach/schedule.rules.js'
 import { setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import {

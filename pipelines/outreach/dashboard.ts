@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { groupBy } from '../../operators/group-by.js'
-import { dayOf, slotWindow } from '../../operators/outreach/schedule.js'
+import { groupBy } from '../../operators/group-by.rules.js'
+import { dayOf, slotWindow } from '../../operators/outreach/schedule.rules.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Database } from '../../storage/postgres/database.js'
 import { dayWasRetriggered } from '../../storage/postgres/outreach/flow-task.repository.js'

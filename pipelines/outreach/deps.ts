@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import type { PhoneRegion } from '../../operators/phone.js'
+import type { PhoneRegion } from '../../operators/phone.rules.js'
 import type { Database } from '../../storage/postgres/database.js'
 import type { FileStore } from '../../storage/filestore.js'
 import type { Keys } from '../../storage/redis/keys.js'

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import { normalizePhone } from '../../operators/phone.js'
+import { normalizePhone } from '../../operators/phone.rules.js'
 import {
   completeDoNotCallImport,
   deleteDoNotCallImport,
@@ -9,7 +9,7 @@ import {
 import { startFileJob } from '../../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../../storage/postgres/outreach/flow-task.table.js'
 import { addDoNotCall } from '../../storage/postgres/outreach/negative-number.repository.js'
-import { queueOrUndo, storeCheckedCsv } from '../files/csv-check.js'
+import { queueOrUndo, storeCheckedCsv } from '../files/csv-read.js'
 import { eachChunk } from '../files/file-chunks.js'
 import type { OutreachDeps } from './deps.js'
 

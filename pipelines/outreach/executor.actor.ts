@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, type Dispatcher } from 'undici'
 import { z } from 'zod'
-import { decide, interleave, type TaskCheck } from '../../operators/outreach/executor.js'
-import { groupOf, pushTo } from '../../operators/group-by.js'
-import type { DayWindow } from '../../operators/outreach/schedule.js'
+import { decide, interleave, type TaskCheck } from '../../operators/outreach/executor.rules.js'
+import { groupOf, pushTo } from '../../operators/group-by.rules.js'
+import type { DayWindow } from '../../operators/outreach/schedule.rules.js'
 import { settleTasks } from '../../storage/postgres/outreach/flow-task.repository.js'
 import {
   claimTasks,

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { request, type Dispatcher } from 'undici'
-import { flowOutcome, retryAt } from '../../operators/outreach/executor.js'
+import { flowOutcome, retryAt } from '../../operators/outreach/executor.rules.js'
 import type {
   AttemptResult,
   TaskForCall,

@@ -1,4 +1,4 @@
-import { dayOf, nextDay, workingWindow } from '../../operators/outreach/schedule.js'
+import { dayOf, nextDay, workingWindow } from '../../operators/outreach/schedule.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import {
   failInterrupted,

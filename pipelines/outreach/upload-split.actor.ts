@@ -1,8 +1,12 @@
 import { concatMap } from 'rxjs'
 import { z } from 'zod'
-import { groupBy } from '../../operators/group-by.js'
-import { dayOf, isCampaignDay, openSlots } from '../../operators/outreach/schedule.js'
-import { uploadSplit, type CsvRow, type Split } from '../../operators/outreach/upload-split.js'
+import { groupBy } from '../../operators/group-by.rules.js'
+import { dayOf, isCampaignDay, openSlots } from '../../operators/outreach/schedule.rules.js'
+import {
+  uploadSplit,
+  type CsvRow,
+  type Split,
+} from '../../operators/outreach/upload-split.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import {
   failFileJob,

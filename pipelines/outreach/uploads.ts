@@ -16,7 +16,7 @@ import type {
   UploadRequestRow,
 } from '../../storage/postgres/outreach/upload-request.table.js'
 import { campaignOf } from '../campaign-of.js'
-import { queueOrUndo, storeCheckedCsv } from '../files/csv-check.js'
+import { queueOrUndo, storeCheckedCsv } from '../files/csv-read.js'
 import { DomainError } from '../domain-error.js'
 import type { OutreachDeps } from './deps.js'
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
-import { groupBy } from '../../operators/group-by.js'
+import { groupBy } from '../../operators/group-by.rules.js'
 import type { CampaignWindow, QualifyContext } from '../../operators/scoring/purchase-qualify.js'
 import type { ScoreContext } from '../../operators/scoring/reduce-to-leaderboard.js'
 import {

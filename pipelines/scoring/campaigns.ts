@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { CurrencyCode, DigitId, positiveDecimal } from './messages.js'
-import { money, toMinor, type Money } from '../../operators/money.js'
+import { money, toMinor, type Money } from '../../operators/money.rules.js'
 import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import { cancelUnlessWon } from '../../storage/postgres/scoring/campaign-winner.repository.js'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isCurrencyCode, parseDecimal } from '../../operators/money.js'
+import { isCurrencyCode, parseDecimal } from '../../operators/money.rules.js'
 
 /** A decimal id such as a user or item id, canonical (no leading zeros). */
 export const DigitId = z

@@ -1,6 +1,6 @@
 import { concatMap } from 'rxjs'
 import { afterRefresh } from '../../operators/after-refresh.js'
-import { groupBy } from '../../operators/group-by.js'
+import { groupBy } from '../../operators/group-by.rules.js'
 import { QualifiedPurchase } from './messages.js'
 import { reduceToLeaderboard } from '../../operators/scoring/reduce-to-leaderboard.js'
 import {

@@ -1,4 +1,4 @@
-import { money } from '../../operators/money.js'
+import { money } from '../../operators/money.rules.js'
 import { findCampaign, markLifecycle } from '../../storage/postgres/campaign.repository.js'
 import {
   decideWinner,

@@ -1,5 +1,5 @@
 import { startWorkers, type Workers } from '../../pipelines/workers.js'
-import type { PhoneRegion } from '../../operators/phone.js'
+import type { PhoneRegion } from '../../operators/phone.rules.js'
 import type { Clock } from '../../pipelines/runtime/clock.js'
 import { bearer, jsonBody, testApp } from './app.js'
 import { flowServer } from './flow-server.js'

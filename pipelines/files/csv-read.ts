@@ -1,7 +1,7 @@
 import { PassThrough, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CsvError, parse } from 'csv-parse'
-import type { Ragged } from '../../operators/outreach/upload-split.js'
+import type { Ragged } from '../../operators/outreach/upload-split.rules.js'
 import type { FileStore } from '../../storage/filestore.js'
 
 /** Why a file cannot be taken at all. */

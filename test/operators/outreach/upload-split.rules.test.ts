@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseScheduledTime, uploadSplit } from '../../../operators/outreach/upload-split.js'
+import { parseScheduledTime, uploadSplit } from '../../../operators/outreach/upload-split.rules.js'
 
 const rule = { zone: 'Asia/Kolkata', endMs: Date.parse('2026-12-22T00:00:00+05:30') }
 

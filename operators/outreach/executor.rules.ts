@@ -1,4 +1,4 @@
-import { groupBy } from '../group-by.js'
+import { groupBy } from '../group-by.rules.js'
 import {
   at,
   dayOf,
@@ -7,7 +7,7 @@ import {
   workingWindow,
   type DayWindow,
   type OutreachSchedule,
-} from './schedule.js'
+} from './schedule.rules.js'
 
 /** Final statuses a task may reach. */
 export type FinalStatus = 'COMPLETED' | 'PARTIAL_COMPLETE' | 'FAILED' | 'NEGATIVE' | 'CANCELLED'

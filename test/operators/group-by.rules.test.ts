@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { groupBy, groupOf, pushTo } from '../../operators/group-by.js'
+import { groupBy, groupOf, pushTo } from '../../operators/group-by.rules.js'
 
 describe('groupBy', () => {
   it('should keep every item under its key, in the order the items came', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isPhoneRegion, normalizePhone } from '../../operators/phone.js'
+import { isPhoneRegion, normalizePhone } from '../../operators/phone.rules.js'
 
 describe('normalizePhone', () => {
   it('should strip spaces and dashes and keep a leading +', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { convertToMinor, formatMinor, toMinor } from '../../operators/money.js'
+import { convertToMinor, formatMinor, toMinor } from '../../operators/money.rules.js'
 
 describe('money', () => {
   it('should parse amounts to minor units exactly, by the currency minor unit', () => {

@@ -6,7 +6,7 @@ import {
   firstInvalidUtf8,
   headerNames,
   MAX_CSV_ROW_BYTES,
-} from '../../../pipelines/files/csv-check.js'
+} from '../../../pipelines/files/csv-read.js'
 
 const check = (content: string | Buffer) => checkCsv(Readable.from([Buffer.from(content)]), 'phone')
 const code = async (content: string | Buffer) =>

@@ -5,7 +5,7 @@ import {
   interleave,
   retryAt,
   type TaskCheck,
-} from '../../../operators/outreach/executor.js'
+} from '../../../operators/outreach/executor.rules.js'
 import { exampleOutreach } from '../../support/example-outreach.js'
 
 const { timezone, workingHours, slots, startDate, days } = exampleOutreach

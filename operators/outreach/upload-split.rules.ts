@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import { normalizePhone, phoneExpectation, type PhoneRegion } from '../phone.js'
+import { normalizePhone, phoneExpectation, type PhoneRegion } from '../phone.rules.js'
 
 /** A row with more or fewer cells than the header has columns: both counts. */
 export interface Ragged {
