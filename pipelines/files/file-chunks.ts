@@ -1,11 +1,15 @@
-import type { CsvRow } from '../../operators/outreach/upload-split.rules.js'
+import type { CsvRow } from '../../operators/csv-row.rules.js'
 import {
   failFileJob,
   recordFileJobProgress,
   type FileJobTable,
 } from '../../storage/postgres/file-job.repository.js'
-import { FileProblem, readCsv } from './csv-read.js'
-import type { OutreachDeps } from '../outreach/deps.js'
+import { readCsv } from './csv-read.js'
+import { FileProblem } from './file-problem.js'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../storage/postgres/database.js'
+import type { FileStore } from '../../storage/filestore.js'
+import type { Clock } from '../runtime/clock.js'
 import { StopRequestedError } from '../runtime/errors.js'
 
 /** Rows stored per statement. */
@@ -17,6 +21,15 @@ export const CHUNK = 5000
 const STORES_IN_FLIGHT = 2
 /** How often at most the rows stored so far are recorded (the job's progress). */
 const PROGRESS_EVERY_MS = 1000
+
+/** What working through a stored file needs. */
+export interface FileJobDeps {
+  db: Kysely<Database>
+  files: FileStore
+  clock: Clock
+  /** Aborted when the process begins to stop: the job hands over between chunks. */
+  stopping?: AbortSignal | undefined
+}
 
 /** A file worked on in the background: its job row and where the file is. */
 export interface FileJob {
@@ -33,7 +46,7 @@ export interface FileJob {
  * `progressEveryMs`.
  */
 export async function eachChunk(
-  deps: Pick<OutreachDeps, 'db' | 'files' | 'clock' | 'stopping'>,
+  deps: FileJobDeps,
   job: FileJob,
   store: (rows: CsvRow[]) => Promise<void>,
   progressEveryMs = PROGRESS_EVERY_MS,

@@ -9,7 +9,7 @@ import {
 import { startFileJob } from '../../storage/postgres/file-job.repository.js'
 import type { DoNotCallImportRow } from '../../storage/postgres/outreach/flow-task.table.js'
 import { addDoNotCall } from '../../storage/postgres/outreach/negative-number.repository.js'
-import { queueOrUndo, storeCheckedCsv } from '../files/csv-read.js'
+import { queueOrUndo, storeCheckedCsv } from '../files/stored-file.js'
 import { eachChunk } from '../files/file-chunks.js'
 import type { OutreachDeps } from './deps.js'
 
@@ -28,7 +28,7 @@ export async function acceptDoNotCall(
 ): Promise<DoNotCallImportRow> {
   const id = randomUUID()
   const fileKey = `do-not-call/${id}.csv`
-  const bytes = await storeCheckedCsv(deps.files, fileKey, file, deps.maxUploadBytes)
+  const bytes = await storeCheckedCsv(deps.files, fileKey, file, deps.maxUploadBytes, 'phone')
   const row = await insertDoNotCallImport(deps.db, { id, fileKey, bytes, createdBy })
   await queueOrUndo(
     deps.files,

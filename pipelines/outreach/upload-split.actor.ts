@@ -2,11 +2,8 @@ import { concatMap } from 'rxjs'
 import { z } from 'zod'
 import { groupBy } from '../../operators/group-by.rules.js'
 import { dayOf, isCampaignDay, openSlots } from '../../operators/outreach/schedule.rules.js'
-import {
-  uploadSplit,
-  type CsvRow,
-  type Split,
-} from '../../operators/outreach/upload-split.rules.js'
+import type { CsvRow } from '../../operators/csv-row.rules.js'
+import { uploadSplit, type Split } from '../../operators/outreach/upload-split.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import {
   failFileJob,

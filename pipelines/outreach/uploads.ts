@@ -16,7 +16,7 @@ import type {
   UploadRequestRow,
 } from '../../storage/postgres/outreach/upload-request.table.js'
 import { campaignOf } from '../campaign-of.js'
-import { queueOrUndo, storeCheckedCsv } from '../files/csv-read.js'
+import { queueOrUndo, storeCheckedCsv } from '../files/stored-file.js'
 import { DomainError } from '../domain-error.js'
 import type { OutreachDeps } from './deps.js'
 
@@ -120,7 +120,7 @@ export async function acceptUpload(
   }
   const id = randomUUID()
   const fileKey = `uploads/${input.campaignId}/${id}.csv`
-  const bytes = await storeCheckedCsv(deps.files, fileKey, input.file, deps.maxUploadBytes)
+  const bytes = await storeCheckedCsv(deps.files, fileKey, input.file, deps.maxUploadBytes, 'phone')
   let row: UploadRequestRow
   try {
     row = await insertUploadRequest(deps.db, {

@@ -1,12 +1,24 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import type { Database } from './database.js'
 
+/** The columns that make a table a file job: a file worked on in the background. */
+interface FileJobColumns {
+  id: string
+  status: unknown
+  rows_read: unknown
+  error: string | null
+  dead_lettered: unknown
+  completed_at: Date | null
+}
+
 /**
- * Tables of files that upload-split works on in the background (uploads, do-not-call imports):
- * each has `id`, `status` (`accepted`, `processing`, `completed`, `failed`), `error`,
- * `completed_at` and `dead_lettered`.
+ * Tables of files worked on in the background (uploads, do-not-call imports, and any job's
+ * table with the {@link FileJobColumns}): each has `id`, `status` (`accepted`, `processing`,
+ * `completed`, `failed`), `rows_read`, `error`, `completed_at` and `dead_lettered`.
  */
-export type FileJobTable = 'upload_request' | 'do_not_call_import'
+export type FileJobTable = {
+  [T in keyof Database]: Database[T] extends FileJobColumns ? T : never
+}[keyof Database]
 
 /**
  * Moves a file job to `processing` unless it finished already (one failed by a dead letter has

@@ -1,12 +1,8 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import {
-  checkCsv,
-  FileProblem,
-  firstInvalidUtf8,
-  headerNames,
-  MAX_CSV_ROW_BYTES,
-} from '../../../pipelines/files/csv-read.js'
+import { checkCsv, headerNames, MAX_CSV_ROW_BYTES } from '../../../pipelines/files/csv-read.js'
+import { FileProblem } from '../../../pipelines/files/file-problem.js'
+import { firstInvalidUtf8 } from '../../../pipelines/files/utf8-only.js'
 
 const check = (content: string | Buffer) => checkCsv(Readable.from([Buffer.from(content)]), 'phone')
 const code = async (content: string | Buffer) =>

@@ -1,0 +1,23 @@
+/** Why a file cannot be taken at all. */
+export type FileProblemCode =
+  | 'empty_file'
+  | 'missing_column'
+  | 'malformed_csv'
+  | 'not_utf8'
+  | 'file_too_large'
+  | 'row_too_large'
+  | 'duplicate_column'
+
+/** A file-level problem, answered as problem+json. */
+export class FileProblem extends Error {
+  override name = 'FileProblem'
+
+  constructor(
+    readonly code: FileProblemCode,
+    message: string,
+    readonly line?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
