@@ -13,7 +13,11 @@ import { currencyRatesRoutes } from './scoring/currency-rates.routes.js'
 import { deadLettersRoutes } from './dead-letters.routes.js'
 import { healthRoutes } from './health.routes.js'
 import { HttpProblem, errorHandler, problemResponse } from './problem.js'
-import { outreachRoutes } from './outreach/outreach.routes.js'
+import { campaignRevokeRoutes } from './campaign-revoke.routes.js'
+import { campaignOperationsRoutes } from './outreach/campaign-operations.routes.js'
+import { contactsRoutes } from './outreach/contacts.routes.js'
+import { dashboardRoutes } from './outreach/dashboard.routes.js'
+import { doNotCallRoutes } from './outreach/do-not-call.routes.js'
 import { recordsRoutes } from './scoring/records.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
 
@@ -56,7 +60,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', recordsRoutes(deps))
   app.route('/', deadLettersRoutes(deps))
   app.route('/', uploadsRoutes(deps))
-  app.route('/', outreachRoutes(deps))
+  app.route('/', doNotCallRoutes(deps))
+  app.route('/', campaignOperationsRoutes(deps))
+  app.route('/', campaignRevokeRoutes(deps))
+  app.route('/', contactsRoutes(deps))
+  app.route('/', dashboardRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

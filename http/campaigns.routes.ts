@@ -25,15 +25,15 @@ import { assertAdmin, optionalCaller, requireAdmin } from './auth.js'
 import {
   MoneySchema,
   PageLimit,
-  bearer,
   json,
   nextPage,
   openApiApp,
   optionalBearer,
   problems,
 } from './openapi-app.js'
-import { DayTotalsSchema, OutreachCampaignSchema } from './outreach/outreach.routes.js'
+import { DayTotalsSchema, OutreachCampaignSchema } from './outreach/campaign-schemas.js'
 import { HttpProblem } from './problem.js'
+import { CampaignParams, adminOnly } from './params.js'
 
 const PurchaseCampaignSchema = z.object({
   campaignId: z.string(),
@@ -45,7 +45,6 @@ const PurchaseCampaignSchema = z.object({
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
 const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])
-const IdParams = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
 const WinnerSchema = z.object({
   campaignId: z.string(),
   userId: z.string(),
@@ -71,8 +70,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         method: 'post',
         path: '/campaigns',
         summary: 'Create a campaign (admin)',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
           body: {
             content: json(
@@ -150,7 +148,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
               .optional()
               .describe('true: only the outreach campaigns paused now; false: those not paused'),
             limit: PageLimit,
-            after: IdParams.shape.id.optional(),
+            after: CampaignParams.shape.id.optional(),
           }),
         },
         responses: {
@@ -206,7 +204,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         path: '/campaigns/{id}',
         summary: 'One campaign (an outreach campaign for an admin only)',
         security: optionalBearer,
-        request: { params: IdParams },
+        request: { params: CampaignParams },
         responses: {
           200: { description: 'The campaign', content: json(CampaignSchema) },
           ...problems(400, 401, 403, 404),
@@ -223,7 +221,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         method: 'get',
         path: '/campaigns/{id}/winner',
         summary: 'The winner, once decided after the end',
-        request: { params: IdParams },
+        request: { params: CampaignParams },
         responses: {
           200: { description: 'The winner', content: json(WinnerSchema) },
           ...problems(400, 404),

@@ -8,7 +8,8 @@ import { CONSUMED_STREAMS } from '../storage/redis/keys.js'
 import { ENTRY_ID } from '../storage/redis/streams.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { bearer, json, openApiApp, problems } from './openapi-app.js'
+import { json, openApiApp, problems } from './openapi-app.js'
+import { adminOnly } from './params.js'
 
 const StreamParams = z.object({ stream: z.enum(CONSUMED_STREAMS) })
 const EntryIds = z
@@ -31,8 +32,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
         method: 'get',
         path: '/dead-letters/{stream}',
         summary: 'Dead letters of a stream, oldest first (admin)',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
           params: StreamParams,
           query: z.object({
@@ -75,8 +75,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
         method: 'post',
         path: '/dead-letters/{stream}/replay',
         summary: 'Put dead letters back on their stream (admin); all of them unless ids are given',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
           params: StreamParams,
           body: {
@@ -106,8 +105,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
         method: 'post',
         path: '/dead-letters/{stream}/discard',
         summary: 'Delete dead letters for good (admin): those no fix will make valid',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
           params: StreamParams,
           body: { required: true, content: json(z.object({ ids: EntryIds.min(1) })) },

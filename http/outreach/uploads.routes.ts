@@ -13,11 +13,11 @@ import type {
 } from '../../storage/postgres/outreach/upload-request.table.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
-import { PageLimit, bearer, json, nextPage, openApiApp, problems } from '../openapi-app.js'
+import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.js'
 import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
+import { CampaignParams, adminOnly } from '../params.js'
 
-const Params = z.object({ id: z.string().regex(/^\d{1,18}$/, 'must be a campaign id') })
-const RequestParams = Params.extend({ requestId: z.uuid() })
+const RequestParams = CampaignParams.extend({ requestId: z.uuid() })
 const ErrorSchema = z.object({
   row: z.number(),
   column: z.string(),
@@ -115,9 +115,8 @@ export const uploadsRoutes = (deps: AppDeps) =>
         path: '/campaigns/{id}/uploads',
         summary: 'Upload contacts (admin): CSV with a phone column → 202',
         description: FILE_DOC,
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
-        request: { params: Params, headers: IdempotencyHeaders },
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
+        request: { params: CampaignParams, headers: IdempotencyHeaders },
         responses: {
           202: acceptedResponse,
           ...problems(400, 401, 403, 404, 409, 413, 415, 422),
@@ -135,10 +134,9 @@ export const uploadsRoutes = (deps: AppDeps) =>
         summary: "A campaign's uploads, newest first, with their status and row counts (admin)",
         description:
           'Pages of `limit` (default 100); when there may be more, `next` is the `before` of the next page.',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
-          params: Params,
+          params: CampaignParams,
           query: z.object({
             kind: z.enum(['contacts', 'negatives']).optional(),
             limit: PageLimit,
@@ -173,8 +171,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}',
         summary: 'Where an upload is, its row counts and its first 1000 row errors (admin)',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: { params: RequestParams },
         responses: {
           200: { description: 'Status', content: json(StatusSchema) },
@@ -194,8 +191,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         summary: 'Withdraw a contacts upload (admin): its tasks waiting for a call are cancelled',
         description:
           'For the wrong file, say: its tasks waiting for a call become CANCELLED/UPLOAD_WITHDRAWN (a call in flight finishes), and no later day, retrigger or executor calls its records. One still being split goes on storing its records, without tasks; withdrawing again changes nothing. 409 `campaign_revoked`.',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: { params: RequestParams },
         responses: {
           200: {
@@ -226,8 +222,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}/errors.csv',
         summary: 'Every row error of an upload as CSV (row, column, code, message) (admin)',
-        security: bearer,
-        middleware: [requireAdmin(deps.jwtSecret)] as const,
+        ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: { params: RequestParams },
         responses: {
           200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },

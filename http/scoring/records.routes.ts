@@ -9,6 +9,7 @@ import type { AppDeps } from '../app-deps.js'
 import { requireAuth } from '../auth.js'
 import { MoneySchema, bearer, json, openApiApp, problems } from '../openapi-app.js'
 import { HttpProblem } from '../problem.js'
+import { CampaignId } from '../params.js'
 
 /**
  * Events (and keep-alive comments) a live-leaderboard client may leave unread (about 16 s of
@@ -21,7 +22,6 @@ const MAX_EVENTS_BEHIND = 64
  */
 const KEEP_ALIVE_MS = 15_000
 
-const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
 const UserId = z
   .string()
   .regex(/^\d{1,20}$/, 'must be a user id')

@@ -1,0 +1,16 @@
+import { z } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
+import type { AuthEnv } from './auth.js'
+import { bearer } from './openapi-app.js'
+
+/** A campaign id, as every path spells it. */
+export const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id')
+
+/** `{id}`: the campaign a route is about. */
+export const CampaignParams = z.object({ id: CampaignId })
+
+/** The route fields of an admin-only route: the bearer requirement and the admin check. */
+export const adminOnly = <M extends MiddlewareHandler<AuthEnv>>(admin: M) => ({
+  security: bearer,
+  middleware: [admin] as [M],
+})
