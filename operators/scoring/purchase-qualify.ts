@@ -1,5 +1,25 @@
 import { map, type OperatorFunction } from 'rxjs'
-import type { PurchaseEvent, QualifiedPurchase } from '../../pipelines/scoring/messages.js'
+
+/** A purchase as qualifying reads it (a decoded `purchase_events` entry). */
+export interface Purchase {
+  userId: string
+  itemId: string
+  amount: string
+  currency: string
+  /** Milliseconds since the epoch. */
+  timestamp: number
+  eventId?: string | undefined
+}
+
+/** One purchase counted for one campaign (a `qualified_purchase_events` entry). */
+export interface QualifiedPurchase {
+  eventId: string
+  userId: string
+  campaignId: string
+  amount: string
+  currency: string
+  timestamp: number
+}
 
 /** A purchase campaign's window: it counts purchases of `itemId` in `[startMs, endMs)`. */
 export interface CampaignWindow {
@@ -18,7 +38,7 @@ export interface QualifyContext {
 /** A decoded `purchase_events` entry. */
 export interface PurchaseEntry {
   id: string
-  value: PurchaseEvent
+  value: Purchase
 }
 
 /** Why a well-formed purchase counted for nothing. */

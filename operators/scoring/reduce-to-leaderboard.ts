@@ -1,7 +1,19 @@
 import { map, type OperatorFunction } from 'rxjs'
-import type { ScoredPurchase } from '../../storage/postgres/scoring/purchase-total.repository.js'
 import { convertToMinor } from '../money.rules.js'
-import type { QualifiedPurchase } from '../../pipelines/scoring/messages.js'
+import type { QualifiedPurchase } from './purchase-qualify.js'
+
+/** A purchase converted to the base currency, ready to be added to its campaign's totals. */
+export interface ScoredPurchase {
+  campaignId: string
+  eventId: string
+  userId: string
+  amount: string
+  currency: string
+  /** The rate it was converted at. */
+  rate: string
+  amountMinor: bigint
+  purchasedAt: Date
+}
 
 /** What scoring a batch needs to know at that moment. */
 export interface ScoreContext {
