@@ -33,8 +33,9 @@ export class HttpProblem extends Error {
     readonly extra: Record<string, unknown> = {},
     /** Response headers that go with it (`WWW-Authenticate` on a 401, say). */
     readonly headers: Record<string, string> = {},
+    options?: ErrorOptions,
   ) {
-    super(message)
+    super(message, options)
   }
 }
 
@@ -99,7 +100,10 @@ export function errorHandler(logger: Logger) {
     if (error instanceof HttpProblem) return problemResponse(c, error)
     if (error instanceof DomainError) {
       const status = DOMAIN_STATUS[error.kind]
-      return problemResponse(c, new HttpProblem(status, error.code, error.message, error.extra))
+      return problemResponse(
+        c,
+        new HttpProblem(status, error.code, error.message, error.extra, {}, { cause: error }),
+      )
     }
     if (error instanceof FileProblem) {
       const status = error.code === 'file_too_large' ? 413 : 400

@@ -10,8 +10,9 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    options?: ErrorOptions,
   ) {
-    super(message)
+    super(message, options)
   }
 }
 
