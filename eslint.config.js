@@ -3,7 +3,16 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'eslint.config.js', 'monitoring', 'coverage'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'eslint.config.js',
+      '.dependency-cruiser.cjs',
+      'monitoring',
+      'coverage',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -2,7 +2,7 @@ import { concatMap } from 'rxjs'
 import { z } from 'zod'
 import type { Transaction } from '../storage/redis/connection.js'
 import type { Keys } from '../storage/redis/keys.js'
-import type { ActorDefinition, Decoded, Effect } from './runtime/actor.js'
+import type { ActorDefinition, Decoded, Effect } from './runtime/actor-definition.js'
 
 /** An entry of the due-timer stream: the timer's id, due time and own fields. */
 export const TimerMessage = z.looseObject({

@@ -1,5 +1,6 @@
 import type { Metrics } from './runtime/metrics.js'
-import { startActor, type ActorOptions, type RunningActor } from './runtime/actor.js'
+import type { ActorOptions, RunningActor } from './runtime/actor-definition.js'
+import { startActor } from './runtime/actor.js'
 import { startStreamTrimmer } from './runtime/stream-trimmer.js'
 import { startTimerPoller } from './runtime/timer-poller.js'
 import { leaderboardActor } from './scoring/reduce-to-leaderboard.actor.js'

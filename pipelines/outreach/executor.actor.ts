@@ -17,7 +17,7 @@ import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table
 import { SLOT_LEAD_MS, type OutreachSettings } from './campaigns.js'
 import type { OutreachDeps } from './deps.js'
 import { callFlow, sharedDeadlines } from './flow-call.js'
-import type { ActorDefinition, Decoded, Effect } from '../runtime/actor.js'
+import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
 import { limiter } from '../runtime/limiter.js'
 import { secondAlarm } from '../runtime/second-alarm.js'
 

@@ -10,7 +10,7 @@ import { queueTimers, type Timer } from '../../storage/redis/timers.js'
 import { outreachSettings, releasingSlots } from './campaigns.js'
 import { campaignDayTotals } from './dashboard.js'
 import type { OutreachDeps } from './deps.js'
-import type { ActorDefinition, Decoded, Effect } from '../runtime/actor.js'
+import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
 
 /** Records per task-creation page. */
 const CREATE_PAGE = 5000

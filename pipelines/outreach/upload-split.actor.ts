@@ -33,7 +33,7 @@ import { eachChunk } from '../files/file-chunks.js'
 import { outreachSettings, releasingSlots } from './campaigns.js'
 import type { OutreachDeps } from './deps.js'
 import { releaseFields } from './outreach-work.actor.js'
-import type { ActorDefinition, Effect } from '../runtime/actor.js'
+import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 
 /** An entry of `outreach:uploads`: an accepted upload, or a do-not-call import. */
 export const UploadMessage = z.union([

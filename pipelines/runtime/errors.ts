@@ -1,3 +1,6 @@
+import { isPostgresUnavailable } from '../../storage/postgres/database.js'
+import { isRedisUnavailable } from '../../storage/redis/connection.js'
+
 /** The entry can never be processed: dead-letter it now, without retries. */
 export class PoisonEntryError extends Error {
   override name = 'PoisonEntryError'
@@ -20,4 +23,21 @@ export class StopRequestedError extends Error {
 /** The message of any thrown value, for logs and dead letters. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * How the runtime treats a failed batch: `permanent` (a {@link PoisonEntryError}: dead-letter
+ * now), `transient` (a {@link TransientError}, or Postgres or Redis unreachable: wait and try
+ * again without charging the entries a delivery), `stop` (hand the entry over), `unknown`
+ * (retry, split the batch, dead-letter after the maximum deliveries).
+ */
+export type ErrorClass = 'permanent' | 'transient' | 'stop' | 'unknown'
+
+/** The {@link ErrorClass} of a thrown value. */
+export function errorClass(error: unknown): ErrorClass {
+  if (error instanceof PoisonEntryError) return 'permanent'
+  if (error instanceof StopRequestedError) return 'stop'
+  if (error instanceof TransientError || isPostgresUnavailable(error) || isRedisUnavailable(error))
+    return 'transient'
+  return 'unknown'
 }

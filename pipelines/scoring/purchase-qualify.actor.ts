@@ -3,7 +3,7 @@ import { afterRefresh } from '../../operators/after-refresh.js'
 import { PurchaseEvent, qualifiedFields } from './messages.js'
 import { purchaseQualify, type Qualified } from '../../operators/scoring/purchase-qualify.js'
 import { appendEntries } from '../../storage/redis/streams.js'
-import type { ActorDefinition, Effect } from '../runtime/actor.js'
+import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import type { ScoringDeps } from './deps.js'
 
 /** `purchase_events` → `qualified_purchase_events`, one entry per campaign a purchase counts for. */

@@ -8,7 +8,7 @@ import {
   type Total,
 } from '../../storage/postgres/scoring/purchase-total.repository.js'
 import { queueLeaderboardUpdate } from '../../storage/redis/leaderboard.js'
-import type { ActorDefinition, Effect } from '../runtime/actor.js'
+import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { PoisonEntryError } from '../runtime/errors.js'
 import type { ScoringDeps } from './deps.js'
 

@@ -1,12 +1,12 @@
 import { concatMap, delay, map, of } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  startActor,
-  type ActorDefinition,
-  type Decoded,
-  type Effect,
-} from '../../../pipelines/runtime/actor.js'
+import { startActor } from '../../../pipelines/runtime/actor.js'
+import type {
+  ActorDefinition,
+  Decoded,
+  Effect,
+} from '../../../pipelines/runtime/actor-definition.js'
 import {
   PoisonEntryError,
   StopRequestedError,
