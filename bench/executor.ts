@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DateTime } from 'luxon'
-import { SLOT_LEAD_MS } from '../pipelines/outreach/campaigns.js'
+import { SLOT_LEAD_MS } from '../pipelines/outreach/campaign-timers.js'
 import { benchEnvironment, zoneAtHour } from './environment.js'
 import {
   cli,

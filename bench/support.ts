@@ -34,14 +34,10 @@ export function cli(args: string[], env: Record<string, string>): ChildProcess {
       : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
   const entry = process.env.BENCH_COMPILED === '1' ? compiledCli() : ['--import', 'tsx', 'cli.ts']
-  const child = spawn(
-    process.execPath,
-    [...profile, ...flags, ...entry, ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
+  const child = spawn(process.execPath, [...profile, ...flags, ...entry, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const logDir = process.env.BENCH_LOG_DIR
   if (logDir !== undefined) child.stdout?.pipe(createWriteStream(join(logDir, `${child.pid}.log`)))
   return child

@@ -6,11 +6,9 @@ import {
   winnerView,
   purchaseCampaignView,
 } from '../pipelines/scoring/campaigns.js'
-import {
-  createOutreachCampaign,
-  newOutreachCampaign,
-  outreachCampaignView,
-} from '../pipelines/outreach/campaigns.js'
+import { createOutreachCampaign } from '../pipelines/outreach/campaigns.js'
+import { newOutreachCampaign } from '../pipelines/outreach/campaign-schemas.js'
+import { outreachCampaignView } from '../pipelines/outreach/campaign-views.js'
 import { todayTotals } from '../pipelines/outreach/dashboard.js'
 import {
   campaignPage,

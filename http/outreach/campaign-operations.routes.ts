@@ -1,8 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import {
-  OutreachCampaignChange,
-  changeOutreachCampaign,
-} from '../../pipelines/outreach/campaigns.js'
+import { OutreachCampaignChange } from '../../pipelines/outreach/campaign-schemas.js'
+import { changeOutreachCampaign } from '../../pipelines/outreach/campaigns.js'
 import { RetriggerRequest, pause, resume, retrigger } from '../../pipelines/outreach/commands.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'

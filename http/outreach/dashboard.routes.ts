@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { stream } from 'hono/streaming'
-import { campaignDay } from '../../pipelines/outreach/campaigns.js'
+import { campaignDay } from '../../pipelines/outreach/campaign-views.js'
 import { dashboard } from '../../pipelines/outreach/dashboard.js'
 import { ATTEMPT_STATUSES, eodReport, rawReport } from '../../pipelines/outreach/reports.js'
 import { outreachCampaignOf } from '../../pipelines/outreach/uploads.js'

@@ -22,10 +22,10 @@ import {
   campaignDay,
   outreachCampaignView,
   outreachSettings,
-  releasingSlots,
   slotOfCampaign,
   type OutreachCampaignView,
-} from './campaigns.js'
+} from './campaign-views.js'
+import { releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
 import { assertNotEnded, openOutreachCampaign, stillOpen } from './uploads.js'
 import { releaseFields, releaseTimer } from './outreach-work.actor.js'

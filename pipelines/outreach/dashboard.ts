@@ -5,7 +5,7 @@ import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Database } from '../../storage/postgres/database.js'
 import { dayWasRetriggered } from '../../storage/postgres/outreach/flow-task.repository.js'
 import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
-import { outreachSettings, slotOfCampaign } from './campaigns.js'
+import { outreachSettings, slotOfCampaign } from './campaign-views.js'
 
 /** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
 export interface DayTotals {

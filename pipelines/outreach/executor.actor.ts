@@ -14,7 +14,8 @@ import {
   type TaskForCall,
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
 import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
-import { SLOT_LEAD_MS, type OutreachSettings } from './campaigns.js'
+import { SLOT_LEAD_MS } from './campaign-timers.js'
+import { type OutreachSettings } from './campaign-schemas.js'
 import type { OutreachDeps } from './deps.js'
 import { callFlow, sharedDeadlines } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'

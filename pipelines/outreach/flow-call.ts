@@ -5,7 +5,7 @@ import type {
   AttemptResult,
   TaskForCall,
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
-import type { OutreachSettings } from './campaigns.js'
+import type { OutreachSettings } from './campaign-schemas.js'
 import type { OutreachDeps } from './deps.js'
 
 /** The abort signal of calls that start together and may take at most `timeoutMs`. */

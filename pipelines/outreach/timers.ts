@@ -10,12 +10,8 @@ import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Transaction } from '../../storage/redis/connection.js'
 import { queueTimers } from '../../storage/redis/timers.js'
 import { flatten } from '../../storage/redis/streams.js'
-import {
-  OutreachTimerKind,
-  SWEEP_MARGIN_MS,
-  outreachSettings,
-  slotlessLastTickMs,
-} from './campaigns.js'
+import { OutreachTimerKind, SWEEP_MARGIN_MS, slotlessLastTickMs } from './campaign-timers.js'
+import { outreachSettings } from './campaign-views.js'
 import { campaignDayTotals } from './dashboard.js'
 import type { OutreachDeps } from './deps.js'
 import { createFields, releaseFields } from './outreach-work.actor.js'

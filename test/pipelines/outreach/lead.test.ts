@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SLOT_LEAD_MS } from '../../../pipelines/outreach/campaigns.js'
+import { SLOT_LEAD_MS } from '../../../pipelines/outreach/campaign-timers.js'
 import {
   createOutreach,
   outreachHarness,

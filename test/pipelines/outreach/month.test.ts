@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SLOT_LEAD_MS } from '../../../pipelines/outreach/campaigns.js'
+import { SLOT_LEAD_MS } from '../../../pipelines/outreach/campaign-timers.js'
 import { timerDue } from '../../../storage/redis/timers.js'
 import { bearer, type testApp } from '../../support/app.js'
 import {
