@@ -29,8 +29,8 @@ export interface BatchContext<T> {
   signal: AbortSignal
 }
 
-/** True for a failure of Postgres or Redis being unreachable (or a job's TransientError). */
-const isServiceUnavailable = (error: unknown) => errorClass(error) === 'transient'
+/** True for a failure of Postgres or Redis being unreachable, not of the entries. */
+const isServiceUnavailable = (error: unknown) => errorClass(error) === 'outage'
 
 /** A dead letter: the entry's original fields plus why, who and how often. */
 function deadLetter(
@@ -204,7 +204,7 @@ export function batchHandler<T>(ctx: BatchContext<T>): (entries: Delivered[]) =>
       await retry(
         () => attempt(entries, new Map(dead)),
         options.retries,
-        (e) => errorClass(e) === 'transient' || errorClass(e) === 'unknown',
+        (e) => errorClass(e) === 'transient' || errorClass(e) === 'outage',
       )
     } catch (failure) {
       const error = isServiceUnavailable(failure)

@@ -27,17 +27,17 @@ export function errorMessage(error: unknown): string {
 
 /**
  * How the runtime treats a failed batch: `permanent` (a {@link PoisonEntryError}: dead-letter
- * now), `transient` (a {@link TransientError}, or Postgres or Redis unreachable: wait and try
- * again without charging the entries a delivery), `stop` (hand the entry over), `unknown`
- * (retry, split the batch, dead-letter after the maximum deliveries).
+ * now); `outage` (Postgres or Redis unreachable: no fault of the entries, so the batch waits for
+ * the service without being charged a delivery); `stop` (a {@link StopRequestedError}: hand the
+ * entry over); `transient` (a {@link TransientError}, or any other error: retry, split the
+ * batch, leave the entry pending, and dead-letter it after the maximum deliveries).
  */
-export type ErrorClass = 'permanent' | 'transient' | 'stop' | 'unknown'
+export type ErrorClass = 'permanent' | 'outage' | 'stop' | 'transient'
 
 /** The {@link ErrorClass} of a thrown value. */
 export function errorClass(error: unknown): ErrorClass {
   if (error instanceof PoisonEntryError) return 'permanent'
   if (error instanceof StopRequestedError) return 'stop'
-  if (error instanceof TransientError || isPostgresUnavailable(error) || isRedisUnavailable(error))
-    return 'transient'
-  return 'unknown'
+  if (isPostgresUnavailable(error) || isRedisUnavailable(error)) return 'outage'
+  return 'transient'
 }
