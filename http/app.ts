@@ -19,6 +19,7 @@ import { contactsRoutes } from './outreach/contacts.routes.js'
 import { dashboardRoutes } from './outreach/dashboard.routes.js'
 import { doNotCallRoutes } from './outreach/do-not-call.routes.js'
 import { recordsRoutes } from './scoring/records.routes.js'
+import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.use('*', except(isUpload, jsonLimit))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))
+  app.route('/', winnerRoutes(deps))
   app.route('/', currencyRatesRoutes(deps))
   app.route('/', recordsRoutes(deps))
   app.route('/', deadLettersRoutes(deps))

@@ -2,8 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi'
 import {
   createPurchaseCampaign,
   NewPurchaseCampaign,
-  purchaseCampaignOf,
-  winnerView,
   purchaseCampaignView,
 } from '../pipelines/scoring/campaigns.js'
 import { createOutreachCampaign } from '../pipelines/outreach/campaigns.js'
@@ -16,8 +14,6 @@ import {
   listActiveCampaigns,
 } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
-import { findWinner } from '../storage/postgres/scoring/campaign-winner.repository.js'
-import { topTotals } from '../storage/postgres/scoring/purchase-total.repository.js'
 import type { AppDeps } from './app-deps.js'
 import { assertAdmin, optionalCaller, requireAdmin } from './auth.js'
 import {
@@ -43,19 +39,11 @@ const PurchaseCampaignSchema = z.object({
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
 const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])
-const WinnerSchema = z.object({
-  campaignId: z.string(),
-  userId: z.string(),
-  totalAmount: MoneySchema,
-  decidedAt: z.string(),
-  tieBreak: z.enum(['none', 'reachedAt', 'userId']),
-})
-
 /** A campaign of any type as the contract shows it. */
 const campaignView = (row: CampaignRow, nowMs: number) =>
   row.type === 'purchase' ? purchaseCampaignView(row) : outreachCampaignView(row, nowMs)
 
-/** Campaign creation and lookup, active campaigns, winners. */
+/** Campaign creation and lookup, and the active campaigns. */
 export const campaignsRoutes = (deps: AppDeps) => {
   const campaignOr404 = async (id: string) => {
     const row = await findCampaign(deps.db, id)
@@ -212,47 +200,6 @@ export const campaignsRoutes = (deps: AppDeps) => {
         const row = await campaignOr404(c.req.valid('param').id)
         if (row.type === 'outreach') assertAdmin(await optionalCaller(c, deps.jwtSecret))
         return c.json(campaignView(row, deps.clock.now()), 200)
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/campaigns/{id}/winner',
-        summary: 'The winner, once decided after the end',
-        request: { params: CampaignParams },
-        responses: {
-          200: { description: 'The winner', content: json(WinnerSchema) },
-          ...problems(400, 404),
-        },
-      }),
-      async (c) => {
-        const campaign = await purchaseCampaignOf(deps.db, c.req.valid('param').id)
-        const winner = await findWinner(deps.db, campaign.id)
-        if (winner === undefined) {
-          if (campaign.status === 'Cancelled')
-            throw new HttpProblem(
-              404,
-              'no_winner',
-              `Campaign ${campaign.id} was cancelled: it has no winner`,
-            )
-          const now = deps.clock.now()
-          const decidedBy = campaign.end_at.getTime() + deps.settleSeconds * 1000
-          // Past the decision with no purchase counted: there is nobody to win, for good.
-          if (now >= decidedBy && (await topTotals(deps.db, campaign.id, 1)).length === 0)
-            throw new HttpProblem(
-              404,
-              'no_winner',
-              `Nobody qualified: no purchase counted for campaign ${campaign.id}`,
-            )
-          throw new HttpProblem(
-            404,
-            'winner_not_decided',
-            campaign.end_at.getTime() <= now
-              ? `The winner is being decided (from ${new Date(decidedBy).toISOString()})`
-              : `The campaign has not ended; its winner is decided from ${new Date(decidedBy).toISOString()}`,
-          )
-        }
-        return c.json(winnerView(winner, deps.baseCurrency), 200)
       },
     )
 }

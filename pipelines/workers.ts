@@ -3,7 +3,7 @@ import type { ActorOptions, RunningActor } from './runtime/actor-definition.js'
 import { startActor } from './runtime/actor.js'
 import { startStreamTrimmer } from './runtime/stream-trimmer.js'
 import { startTimerPoller } from './runtime/timer-poller.js'
-import { leaderboardActor } from './scoring/reduce-to-leaderboard.actor.js'
+import { reduceToLeaderboardActor } from './scoring/reduce-to-leaderboard.actor.js'
 import { purchaseQualifyActor } from './scoring/purchase-qualify.actor.js'
 import { executorActor } from './outreach/executor.actor.js'
 import type { OutreachDeps } from './outreach/deps.js'
@@ -61,7 +61,7 @@ export async function startWorkers(
   const stopping = new AbortController()
   const starters: Record<ActorName, () => Promise<RunningActor>> = {
     'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
-    'reduce-to-leaderboard': () => startActor(leaderboardActor(deps), actorDeps, overrides),
+    'reduce-to-leaderboard': () => startActor(reduceToLeaderboardActor(deps), actorDeps, overrides),
     timers: () =>
       startActor(
         timersActor(deps.keys, { ...scoringTimerHandlers(deps), ...outreachTimerHandlers(deps) }),

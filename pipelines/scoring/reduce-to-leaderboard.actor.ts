@@ -25,7 +25,7 @@ function asPoison(error: unknown): unknown {
  * `qualified_purchase_events` → totals in Postgres (once per event id) → the Redis leaderboard
  * mirror, plus at most one `results_calculation_update_events` entry per campaign per batch.
  */
-export function leaderboardActor(
+export function reduceToLeaderboardActor(
   deps: Pick<ScoringDeps, 'db' | 'keys' | 'cache' | 'clock'>,
 ): ActorDefinition<QualifiedPurchase> {
   const { db, keys, cache, clock } = deps
