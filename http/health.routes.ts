@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { sql } from 'kysely'
+import { pingDatabase } from '../storage/postgres/database.js'
 import type { AppDeps } from './app-deps.js'
 import { json, openApiApp } from './openapi-app.js'
 
@@ -47,7 +47,7 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
           ])
         const [redis, postgres] = await Promise.all([
           check(timeout(deps.redis.ping())),
-          check(timeout(sql`SELECT 1`.execute(deps.db))),
+          check(timeout(pingDatabase(deps.db))),
         ])
         const ok = redis === 'ok' && postgres === 'ok'
         const body = {

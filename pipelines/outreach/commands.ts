@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { z } from 'zod'
 import {
   DayWindow,
@@ -13,7 +12,10 @@ import {
   pendingRetriggers,
   revokeCampaign,
 } from '../../storage/postgres/outreach/flow-task.repository.js'
-import { taskRules } from '../../storage/postgres/outreach/task-rules.js'
+import {
+  attemptInFlight,
+  retriggerDay,
+} from '../../storage/postgres/outreach/retrigger.repository.js'
 import { execAll, type Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
 import { queueTimers } from '../../storage/redis/timers.js'
@@ -171,35 +173,24 @@ export async function retrigger(
       'campaign_ended',
       `No working hours are left before campaign ${campaignId} ends at ${campaign.end_at.toISOString()}; retrigger with a customSlot`,
     )
-  const inFlight = await deps.db
-    .selectFrom('task_attempt')
-    .select('id')
-    .where('campaign_id', '=', campaignId)
-    .where('ended_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst()
-  if (inFlight !== undefined)
+  const inFlight = await attemptInFlight(deps.db, campaignId)
+  if (inFlight)
     throw new DomainError(
       'conflict',
       'tasks_in_progress',
       'Some of the campaign’s tasks are being processed',
     )
   const custom = input.customSlot === undefined ? null : JSON.stringify(input.customSlot)
-  const updated = await sql<{ slot: number; n: string }>`
-    WITH moved AS (
-      UPDATE flow_task SET status = 'IN_PROGRESS', reason = NULL, retriggered = true, custom_slot = ${custom},
-        updated_at = ${new Date(now)}
-      WHERE campaign_id = ${campaignId} AND task_date = ${input.date}::date
-        AND (${input.slot ?? null}::smallint IS NULL OR slot = ${input.slot ?? null}::smallint)
-        AND (${input.reasons ?? null}::text[] IS NULL AND status IN ('IN_PROGRESS', 'PARTIAL_COMPLETE', 'FAILED')
-          OR status = 'FAILED' AND reason = ANY(${input.reasons ?? null}::text[]))
-        AND NOT ${taskRules.withdrawn('flow_task.request_id')}
-      RETURNING slot
-    )
-    SELECT slot, count(*) AS n FROM moved GROUP BY slot ORDER BY slot
-  `.execute(deps.db)
+  const updated = await retriggerDay(deps.db, {
+    campaignId,
+    date: input.date,
+    slot: input.slot,
+    reasons: input.reasons,
+    customSlot: custom,
+    at: new Date(now),
+  })
   const tx = deps.redis.multi()
-  for (const { slot } of updated.rows)
+  for (const { slot } of updated)
     queueRetriggerRelease(tx, deps.keys, {
       campaignId,
       date: input.date,
@@ -209,7 +200,7 @@ export async function retrigger(
       now,
     })
   await execAll(tx)
-  return { retriggered: updated.rows.reduce((sum, r) => sum + Number(r.n), 0) }
+  return { retriggered: updated.reduce((sum, r) => sum + Number(r.n), 0) }
 }
 
 /**

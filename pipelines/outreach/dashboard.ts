@@ -5,6 +5,7 @@ import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Database } from '../../storage/postgres/database.js'
 import { dayWasRetriggered } from '../../storage/postgres/outreach/flow-task.repository.js'
 import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
+import { taskCounts } from '../../storage/postgres/outreach/task-counter.repository.js'
 import { outreachSettings, slotOfCampaign } from './campaign-views.js'
 
 /** A day's tasks of an outreach campaign by what became of them; `uploaded` is all of them. */
@@ -62,13 +63,7 @@ export async function dayCounts(
 ): Promise<Map<string, Map<TaskStatus, number>>> {
   const out = new Map<string, Map<TaskStatus, number>>()
   if (campaignIds.length === 0) return out
-  let query = db
-    .selectFrom('task_counter')
-    .select(['campaign_id', 'status', (eb) => eb.fn.sum<string>('count').as('n')])
-    .where('campaign_id', 'in', campaignIds)
-    .where('task_date', '=', date)
-  if (slot !== undefined) query = query.where('slot', '=', slot)
-  const rows = await query.groupBy(['campaign_id', 'status']).execute()
+  const rows = await taskCounts(db, campaignIds, date, slot)
   for (const row of rows) {
     const counts = out.get(row.campaign_id) ?? new Map<TaskStatus, number>()
     counts.set(row.status, Number(row.n))

@@ -1,25 +1,9 @@
-import type { Kysely } from 'kysely'
 import { Gauge } from 'prom-client'
+import { pausedCampaigns } from '../../storage/postgres/campaign.repository.js'
 import type { Database } from '../../storage/postgres/database.js'
+import type { Kysely } from 'kysely'
 import type { Clock } from '../runtime/clock.js'
 import { PREFIX, oncePerScrape, type Metrics } from '../runtime/metrics.js'
-
-/** Outreach campaigns paused now (neither revoked nor over), and since when the oldest. */
-async function pausedCampaigns(
-  db: Kysely<Database>,
-  nowMs: number,
-): Promise<{ count: number; oldestMs: number | undefined }> {
-  const row = await db
-    .selectFrom('campaign')
-    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('paused_at').as('oldest')])
-    .where('type', '=', 'outreach')
-    .where('paused_at', 'is not', null)
-    .where('status', '<>', 'Cancelled')
-    .where('end_at', '>', new Date(nowMs))
-    .executeTakeFirstOrThrow()
-  const oldest = row.oldest
-  return { count: Number(row.n), oldestMs: oldest === null ? undefined : oldest.getTime() }
-}
 
 /**
  * Registers the outreach gauges read from Postgres when `/metrics` is scraped: how many running

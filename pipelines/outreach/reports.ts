@@ -1,9 +1,13 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../storage/postgres/database.js'
+import {
+  ATTEMPT_STATUSES,
+  attemptPage,
+  eodRows,
+  type AttemptStatus,
+} from '../../storage/postgres/outreach/report.repository.js'
 
-/** How an attempt ended, as the raw report shows it (`IN_FLIGHT`: not yet). */
-export const ATTEMPT_STATUSES = ['COMPLETED', 'PARTIAL_COMPLETE', 'FAILED', 'IN_FLIGHT'] as const
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number]
+export { ATTEMPT_STATUSES, type AttemptStatus }
 
 /** One CSV cell, quoted when it must be. */
 export function csvCell(value: string | number | null): string {
@@ -20,16 +24,7 @@ export async function* eodReport(
   date: string,
 ): AsyncGenerator<string> {
   yield line(['slot', 'status', 'reason', 'tasks'])
-  const rows = await db
-    .selectFrom('flow_task')
-    .select(['slot', 'status', 'reason', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('campaign_id', '=', campaignId)
-    .where('task_date', '=', date)
-    .groupBy(['slot', 'status', 'reason'])
-    .orderBy('slot')
-    .orderBy('status')
-    .orderBy('reason')
-    .execute()
+  const rows = await eodRows(db, campaignId, date)
   for (const r of rows) yield line([r.slot, r.status, r.reason, Number(r.n)])
 }
 
@@ -61,31 +56,7 @@ export async function* rawReport(
   ])
   let after = { at: new Date(0), id: '00000000-0000-0000-0000-000000000000' }
   for (;;) {
-    let query = db
-      .selectFrom('task_attempt')
-      .select([
-        'id',
-        'request_id',
-        'phone',
-        'slot',
-        'status',
-        'reason',
-        'started_at',
-        'ended_at',
-        'task_id',
-        'attempt',
-        'http_status',
-      ])
-      .where('campaign_id', '=', campaignId)
-      .where('task_date', '=', date)
-      .where(sql<boolean>`(started_at, id) > (${after.at}, ${after.id}::uuid)`)
-      .orderBy('started_at')
-      .orderBy('id')
-      .limit(pageSize)
-    if (only.slot !== undefined) query = query.where('slot', '=', only.slot)
-    if (only.status === 'IN_FLIGHT') query = query.where('status', 'is', null)
-    else if (only.status !== undefined) query = query.where('status', '=', only.status)
-    const page = await query.execute()
+    const page = await attemptPage(db, campaignId, date, only, after, pageSize)
     let chunk = ''
     for (const a of page) {
       const duration = a.ended_at === null ? null : a.ended_at.getTime() - a.started_at.getTime()

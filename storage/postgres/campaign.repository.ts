@@ -190,3 +190,20 @@ export async function markLifecycle(
     .returningAll()
     .executeTakeFirst()
 }
+
+/** Outreach campaigns paused now (neither revoked nor over), and since when the oldest. */
+export async function pausedCampaigns(
+  db: Kysely<Database>,
+  nowMs: number,
+): Promise<{ count: number; oldestMs: number | undefined }> {
+  const row = await db
+    .selectFrom('campaign')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('paused_at').as('oldest')])
+    .where('type', '=', 'outreach')
+    .where('paused_at', 'is not', null)
+    .where('status', '<>', 'Cancelled')
+    .where('end_at', '>', new Date(nowMs))
+    .executeTakeFirstOrThrow()
+  const oldest = row.oldest
+  return { count: Number(row.n), oldestMs: oldest === null ? undefined : oldest.getTime() }
+}

@@ -233,3 +233,8 @@ export async function ensureDatabase(url: string): Promise<boolean> {
     await client.end()
   }
 }
+
+/** Resolves when Postgres answers a trivial query (readiness). */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`SELECT 1`.execute(db)
+}
