@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { normalizePhone, phoneExpectation, type PhoneRegion } from '../../operators/phone.rules.js'
 import { DayWindow } from '../../operators/outreach/schedule.rules.js'
 import { outreachCampaignOf } from '../../pipelines/outreach/uploads.js'
 import {
@@ -15,16 +14,7 @@ import { requireAdmin } from '../auth.js'
 import { json, openApiApp, problems } from '../openapi-app.js'
 import { CampaignParams, adminOnly } from '../params.js'
 import { HttpProblem } from '../problem.js'
-
-/** A phone in the path, read as uploads store it. */
-const phoneParams = (region: PhoneRegion | undefined) =>
-  z.object({
-    phone: z.string().transform((raw, ctx) => {
-      const phone = normalizePhone(raw, region)
-      if (phone === undefined) ctx.addIssue({ code: 'custom', message: phoneExpectation(region) })
-      return phone ?? raw
-    }),
-  })
+import { phoneParams } from './phone-params.js'
 
 const CallSchema = z.object({
   attemptId: z.string(),

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { acceptDoNotCall } from '../../pipelines/outreach/do-not-call.js'
-import { normalizePhone, phoneExpectation, type PhoneRegion } from '../../operators/phone.rules.js'
 import {
   findDoNotCallImport,
   listDoNotCallImports,
@@ -15,6 +14,7 @@ import { requireAdmin } from '../auth.js'
 import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.js'
 import { CampaignParams, adminOnly } from '../params.js'
 import { HttpProblem } from '../problem.js'
+import { phoneParams } from './phone-params.js'
 import { FileProgressSchema, fileProgress } from './uploads.routes.js'
 import {
   IdempotencyHeaders,
@@ -23,15 +23,6 @@ import {
   uploadedFile,
 } from './upload-body.js'
 
-/** A phone in the path, read as uploads store it. */
-const phoneParams = (region: PhoneRegion | undefined) =>
-  z.object({
-    phone: z.string().transform((raw, ctx) => {
-      const phone = normalizePhone(raw, region)
-      if (phone === undefined) ctx.addIssue({ code: 'custom', message: phoneExpectation(region) })
-      return phone ?? raw
-    }),
-  })
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)
 
