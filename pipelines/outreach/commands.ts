@@ -30,7 +30,8 @@ import {
 import { releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
 import { assertNotEnded, openOutreachCampaign, stillOpen } from './uploads.js'
-import { releaseFields, releaseTimer } from './outreach-work.actor.js'
+import { releaseFields } from './messages.js'
+import { releaseTimer } from './outreach-work.actor.js'
 
 /** Revokes a campaign: Cancelled, its unexecuted tasks CANCELLED; calls in flight finish. */
 export async function revoke(

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, type Dispatcher } from 'undici'
-import { z } from 'zod'
 import { decide, interleave, type TaskCheck } from '../../operators/outreach/executor.rules.js'
 import { groupOf, pushTo } from '../../operators/group-by.rules.js'
 import type { DayWindow } from '../../operators/outreach/schedule.rules.js'
@@ -21,13 +20,7 @@ import { callFlow, sharedDeadlines } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
 import { limiter } from '../runtime/limiter.js'
 import { secondAlarm } from '../runtime/second-alarm.js'
-
-/** An entry of `outreach:due`: a released task and its attempt count at release. */
-export const DueTask = z.object({
-  taskId: z.string().regex(/^\d+$/),
-  attempts: z.coerce.number().int().min(0),
-})
-export type DueTask = z.infer<typeof DueTask>
+import { DueTask } from './messages.js'
 
 /** Calls in flight at once per executor batch. */
 const CALL_CONCURRENCY = 256

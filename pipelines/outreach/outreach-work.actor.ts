@@ -1,5 +1,4 @@
 import { concatMap } from 'rxjs'
-import { z } from 'zod'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import { pendingTasks } from '../../storage/postgres/outreach/flow-task.repository.js'
 import { analyzeAfterBulkLoad } from '../../storage/postgres/database.js'
@@ -12,6 +11,7 @@ import { releasingSlots } from './campaign-timers.js'
 import { campaignDayTotals } from './dashboard.js'
 import type { OutreachDeps } from './deps.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
+import { WorkMessage, createFields, releaseFields } from './messages.js'
 
 /** Records per task-creation page. */
 const CREATE_PAGE = 5000
@@ -26,49 +26,6 @@ const FIRST_PAGE = 50
 export const DUE_BACKLOG = 5000
 /** Pause before looking again when the executor is behind. */
 const BACKLOG_PAUSE_MS = 200
-
-/** An entry of `outreach:work`: a cursor over records (create) or over a slot's tasks (release). */
-export const WorkMessage = z.discriminatedUnion('op', [
-  z.object({
-    op: z.literal('create'),
-    campaignId: z.string(),
-    date: z.iso.date(),
-    after: z.string(),
-  }),
-  z.object({
-    op: z.literal('release'),
-    campaignId: z.string(),
-    date: z.iso.date(),
-    slot: z.coerce.number().int().min(0),
-    after: z.string(),
-  }),
-])
-export type WorkMessage = z.infer<typeof WorkMessage>
-
-/** Stream fields of a create cursor. */
-export const createFields = (campaignId: string, date: string, after: string) => [
-  'op',
-  'create',
-  'campaignId',
-  campaignId,
-  'date',
-  date,
-  'after',
-  after,
-]
-/** Stream fields of a release cursor. */
-export const releaseFields = (campaignId: string, date: string, slot: number, after: string) => [
-  'op',
-  'release',
-  'campaignId',
-  campaignId,
-  'date',
-  date,
-  'slot',
-  String(slot),
-  'after',
-  after,
-]
 
 /** Released tasks not yet taken or not yet acked by the executor. */
 async function executorBacklog(deps: OutreachDeps): Promise<number> {

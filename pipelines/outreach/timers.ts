@@ -14,7 +14,7 @@ import { OutreachTimerKind, SWEEP_MARGIN_MS, slotlessLastTickMs } from './campai
 import { outreachSettings } from './campaign-views.js'
 import { campaignDayTotals } from './dashboard.js'
 import type { OutreachDeps } from './deps.js'
-import { createFields, releaseFields } from './outreach-work.actor.js'
+import { createFields, releaseFields } from './messages.js'
 import type { TimerHandler, TimerMessage } from '../timers.actor.js'
 
 /** Why a task that never got its call failed. */

@@ -1,5 +1,4 @@
 import { concatMap } from 'rxjs'
-import { z } from 'zod'
 import { groupBy } from '../../operators/group-by.rules.js'
 import { dayOf, isCampaignDay, openSlots } from '../../operators/outreach/schedule.rules.js'
 import type { CsvRow } from '../../operators/csv-row.rules.js'
@@ -33,15 +32,8 @@ import { eachChunk } from '../files/file-chunks.js'
 import { outreachSettings } from './campaign-views.js'
 import { releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
-import { releaseFields } from './outreach-work.actor.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
-
-/** An entry of `outreach:uploads`: an accepted upload, or a do-not-call import. */
-export const UploadMessage = z.union([
-  z.object({ requestId: z.uuid() }),
-  z.object({ importId: z.uuid() }),
-])
-export type UploadMessage = z.infer<typeof UploadMessage>
+import { UploadMessage, releaseFields } from './messages.js'
 
 /** An upload as the file job {@link eachChunk} reads. */
 const uploadJob = (request: UploadRequestRow) =>

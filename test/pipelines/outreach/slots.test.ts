@@ -9,7 +9,7 @@ import {
 import type { flowServer } from '../../support/flow-server.js'
 import { manualClock } from '../../support/scoring.js'
 import { eventually, type TestServices } from '../../support/services.js'
-import { createFields } from '../../../pipelines/outreach/outreach-work.actor.js'
+import { createFields } from '../../../pipelines/outreach/messages.js'
 import { compareIds, groupInfos } from '../../../storage/redis/streams.js'
 
 let s: TestServices
