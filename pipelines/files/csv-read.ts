@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, type Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CsvError, parse } from 'csv-parse'
-import type { Ragged } from '../../operators/csv-row.rules.js'
+import type { CsvRow } from '../../operators/csv-row.rules.js'
 import { FileProblem } from './file-problem.js'
 import { utf8Only } from './utf8-only.js'
 
@@ -36,14 +36,8 @@ export function headerNames(row: string[]): string[] {
   return names
 }
 
-/**
- * One data row: its cells by header name and, when it has more or fewer cells than the header
- * has columns, both counts (its cells cannot be trusted to sit under the right names).
- */
-export interface CsvRecord {
-  cells: Record<string, string>
-  ragged?: Ragged
-}
+/** One data row as read, before it is numbered: a {@link CsvRow} without its `row`. */
+export type CsvRecord = Omit<CsvRow, 'row'>
 
 /**
  * Reads a CSV file once, as a stream, and checks what would make every row unusable: not UTF-8,

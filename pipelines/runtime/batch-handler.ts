@@ -204,7 +204,7 @@ export function batchHandler<T>(ctx: BatchContext<T>): (entries: Delivered[]) =>
       await retry(
         () => attempt(entries, new Map(dead)),
         options.retries,
-        (e) => errorClass(e) === 'transient' || errorClass(e) === 'outage',
+        (e) => !['permanent', 'stop'].includes(errorClass(e)),
       )
     } catch (failure) {
       const error = isServiceUnavailable(failure)
