@@ -98,7 +98,7 @@ function contactView(
         status: t.status,
         reason: t.reason ?? undefined,
         retriggered: t.retriggered,
-        customSlot: t.custom_slot === null ? undefined : (JSON.parse(t.custom_slot) as DayWindow),
+        customSlot: t.custom_slot ?? undefined,
         attempts: t.attemptRows.map((a) => ({
           attemptId: a.id,
           attempt: a.attempt,

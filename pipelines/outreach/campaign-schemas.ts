@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DayWindow, isZone, scheduleProblems } from '../../operators/outreach/schedule.rules.js'
+import type { StoredOutreachSettings } from '../../storage/postgres/outreach/outreach-settings.js'
 
 /** The rules of each flow setting and of the rate, for creation and for changes. */
 const flowUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
@@ -128,5 +129,9 @@ export function newOutreachCampaign(maxSlots: number) {
 }
 export type NewOutreachCampaign = z.infer<ReturnType<typeof newOutreachCampaign>>
 
-/** What an outreach campaign keeps in `campaign.settings`. */
-export type OutreachSettings = Omit<NewOutreachCampaign, 'type'>
+/**
+ * What an outreach campaign keeps in `campaign.settings`: a new campaign's fields but its type,
+ * read back by storage's schema of their shape (writing them through `outreachSettingsJson`
+ * checks at compile time that the two agree).
+ */
+export type OutreachSettings = StoredOutreachSettings

@@ -1,5 +1,6 @@
 import { DayWindow, campaignDays, dayOf } from '../../operators/outreach/schedule.rules.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
+import { outreachSettingsOf } from '../../storage/postgres/outreach/outreach-settings.js'
 import { DomainError } from '../domain-error.js'
 import { HIDDEN_HEADER_VALUE, type OutreachSettings } from './campaign-schemas.js'
 
@@ -13,9 +14,9 @@ export interface OutreachCampaignView extends OutreachSettings {
   pausedBy?: string
 }
 
-/** The settings of an outreach campaign row. */
+/** The settings of an outreach campaign row, parsed once per row. */
 export function outreachSettings(row: CampaignRow): OutreachSettings {
-  return row.settings as OutreachSettings
+  return outreachSettingsOf(row.id, row.settings)
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   insertCampaign,
   updateOutreachSettings,
 } from '../../storage/postgres/campaign.repository.js'
+import { outreachSettingsJson } from '../../storage/postgres/outreach/outreach-settings.js'
 import { scheduleTimers } from '../../storage/redis/timers.js'
 import { fieldsInvalid } from '../domain-error.js'
 import type { OutreachDeps } from './deps.js'
@@ -35,7 +36,7 @@ export async function createOutreachCampaign(
     created_by: createdBy,
     started_at: null,
     ended_at: null,
-    settings: JSON.stringify(settings),
+    settings: outreachSettingsJson(settings),
   })
   await scheduleTimers(deps.redis, deps.keys, outreachTimers(row, deps.clock.now()))
   return outreachCampaignView(row, deps.clock.now())

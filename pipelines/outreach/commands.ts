@@ -101,7 +101,7 @@ export async function queueWaitingRetriggers(
       campaignId: campaign.id,
       date: g.date,
       slot: g.slot,
-      customSlot: g.customSlot === null ? null : (JSON.parse(g.customSlot) as DayWindow),
+      customSlot: g.customSlot,
       timezone,
       now,
     })
@@ -181,13 +181,12 @@ export async function retrigger(
       'tasks_in_progress',
       'Some of the campaign’s tasks are being processed',
     )
-  const custom = input.customSlot === undefined ? null : JSON.stringify(input.customSlot)
   const updated = await retriggerDay(deps.db, {
     campaignId,
     date: input.date,
     slot: input.slot,
     reasons: input.reasons,
-    customSlot: custom,
+    customSlot: input.customSlot ?? null,
     at: new Date(now),
   })
   const tx = deps.redis.multi()

@@ -4,7 +4,6 @@ import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
 import { Agent, type Dispatcher } from 'undici'
 import { decide, interleave, type TaskCheck } from '../../operators/outreach/executor.rules.js'
 import { groupOf, pushTo } from '../../operators/group-by.rules.js'
-import type { DayWindow } from '../../operators/outreach/schedule.rules.js'
 import { settleTasks } from '../../storage/postgres/outreach/flow-task.repository.js'
 import {
   claimTasks,
@@ -14,7 +13,6 @@ import {
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
 import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
 import { SLOT_LEAD_MS } from './campaign-timers.js'
-import { type OutreachSettings } from './campaign-schemas.js'
 import type { OutreachDeps } from './deps.js'
 import { callFlow, sharedDeadlines } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
@@ -50,7 +48,6 @@ interface Caller {
 const RESERVE_AHEAD_SECONDS = Math.ceil(SLOT_LEAD_MS / 1000) + 1
 
 function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
-  const settings = task.settings as unknown as OutreachSettings
   return {
     status: task.status,
     attempts: task.attempts,
@@ -58,12 +55,12 @@ function check(task: TaskForCall, releasedAttempts: number): TaskCheck {
     date: task.task_date,
     slot: task.slot,
     retriggered: task.retriggered,
-    customSlot: task.custom_slot === null ? null : (JSON.parse(task.custom_slot) as DayWindow),
+    customSlot: task.custom_slot,
     campaignCancelled: task.campaign_status === 'Cancelled',
     campaignPaused: task.campaign_paused,
     uploadWithdrawn: task.withdrawn,
     negative: task.negative,
-    schedule: settings,
+    schedule: task.settings,
     campaignEndMs: task.campaign_end.getTime(),
   }
 }
@@ -86,10 +83,14 @@ async function execute(
   const settle = new Map<string, { status: TaskStatus; reason: string | null; ids: string[] }>()
   // Tasks to call, by campaign and the first second they may be called in: now, or the start of
   // a slot that opens within the reservation horizon (released ahead of it).
-  const toCall = new Map<string, { campaignId: string; fromSecond: number; tasks: TaskForCall[] }>()
+  const toCall = new Map<
+    string,
+    { campaignId: string; rate: number; fromSecond: number; tasks: TaskForCall[] }
+  >()
   const callFrom = (task: TaskForCall, fromSecond: number) =>
     groupOf(toCall, `${task.campaign_id}|${fromSecond}`, () => ({
       campaignId: task.campaign_id,
+      rate: task.settings.ratePerSecond,
       fromSecond,
       tasks: [],
     })).tasks.push(task)
@@ -110,8 +111,7 @@ async function execute(
 
   const later: TaskForCall[] = []
   const bySecond = new Map<number, TaskForCall[]>()
-  for (const { campaignId, fromSecond, tasks: list } of toCall.values()) {
-    const rate = (list[0]?.settings as unknown as OutreachSettings).ratePerSecond
+  for (const { campaignId, rate, fromSecond, tasks: list } of toCall.values()) {
     const seconds = await deps.redis.rateReserve(
       deps.keys.outreachRate(campaignId),
       fromSecond,

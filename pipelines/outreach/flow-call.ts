@@ -5,7 +5,6 @@ import type {
   AttemptResult,
   TaskForCall,
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
-import type { OutreachSettings } from './campaign-schemas.js'
 import type { OutreachDeps } from './deps.js'
 
 /** The abort signal of calls that start together and may take at most `timeoutMs`. */
@@ -75,7 +74,7 @@ export async function callFlow(
   attemptId: string,
   deadline: Deadline,
 ): Promise<AttemptResult> {
-  const settings = task.settings as unknown as OutreachSettings
+  const { settings } = task
   const body = {
     campaignId: task.campaign_id,
     requestId: task.request_id,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { FlowTaskRow, TaskAttemptRow } from './flow-task.table.js'
+import { customSlotOf, type StoredWindow } from './outreach-settings.js'
 
 /** One accepted record of a number, with its upload, negatives, tasks and their attempts. */
 export interface ContactRecord {
@@ -15,7 +16,10 @@ export interface ContactRecord {
   negative: boolean
   /** The negatives uploads of its upload that listed the number (oldest first). */
   negativeUploads: string[]
-  tasks: (FlowTaskRow & { attemptRows: TaskAttemptRow[] })[]
+  tasks: (Omit<FlowTaskRow, 'custom_slot'> & {
+    custom_slot: StoredWindow | null
+    attemptRows: TaskAttemptRow[]
+  })[]
 }
 
 /**
@@ -97,7 +101,11 @@ export async function findContact(
       .filter((id): id is string => id !== null),
     tasks: tasks
       .filter((t) => t.record_id === r.id)
-      .map((t) => ({ ...t, attemptRows: attempts.filter((a) => a.task_id === t.id) })),
+      .map((t) => ({
+        ...t,
+        custom_slot: customSlotOf(t.custom_slot, `task ${t.id}`),
+        attemptRows: attempts.filter((a) => a.task_id === t.id),
+      })),
   }))
 }
 

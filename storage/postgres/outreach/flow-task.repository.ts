@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { TaskStatus } from './flow-task.table.js'
+import { customSlotOf, type StoredWindow } from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
 
 /** A task ready to be handed to the executor. */
@@ -96,8 +97,8 @@ export async function dayWasRetriggered(
 export async function pendingRetriggers(
   db: Kysely<Database>,
   campaignId: string,
-): Promise<{ date: string; slot: number; customSlot: string | null }[]> {
-  return db
+): Promise<{ date: string; slot: number; customSlot: StoredWindow | null }[]> {
+  const groups = await db
     .selectFrom('flow_task')
     .select([sql<string>`task_date::text`.as('date'), 'slot', 'custom_slot as customSlot'])
     .distinct()
@@ -107,6 +108,10 @@ export async function pendingRetriggers(
     .orderBy('date')
     .orderBy('slot')
     .execute()
+  return groups.map((g) => ({
+    ...g,
+    customSlot: customSlotOf(g.customSlot, `campaign ${campaignId}'s tasks of ${g.date}`),
+  }))
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
+import { customSlotJson, type StoredWindow } from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
 
 /** True while a call of the campaign has started and not ended. */
@@ -22,8 +23,8 @@ export interface RetriggerTasks {
   slot: number | undefined
   /** Only the `FAILED` tasks of these reasons; every unfinished task when undefined. */
   reasons: string[] | undefined
-  /** The custom slot as stored JSON, or null for the tasks' own slot. */
-  customSlot: string | null
+  /** The custom slot, or null for the tasks' own slot. */
+  customSlot: StoredWindow | null
   at: Date
 }
 
@@ -37,7 +38,7 @@ export async function retriggerDay(
 ): Promise<{ slot: number; n: string }[]> {
   const updated = await sql<{ slot: number; n: string }>`
     WITH moved AS (
-      UPDATE flow_task SET status = 'IN_PROGRESS', reason = NULL, retriggered = true, custom_slot = ${t.customSlot},
+      UPDATE flow_task SET status = 'IN_PROGRESS', reason = NULL, retriggered = true, custom_slot = ${customSlotJson(t.customSlot)},
         updated_at = ${t.at}
       WHERE campaign_id = ${t.campaignId} AND task_date = ${t.date}::date
         AND (${t.slot ?? null}::smallint IS NULL OR slot = ${t.slot ?? null}::smallint)

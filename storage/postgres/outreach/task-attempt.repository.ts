@@ -1,7 +1,19 @@
 import { sql, type Kysely } from 'kysely'
 import { prepared, type Database } from '../database.js'
 import type { FlowTaskRow, TaskStatus } from './flow-task.table.js'
+import {
+  customSlotOf,
+  outreachSettingsOf,
+  type StoredOutreachSettings,
+  type StoredWindow,
+} from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
+
+/** The stored JSON of a task for a call, as read. */
+interface StoredJson {
+  settings: Record<string, unknown>
+  custom_slot: string | null
+}
 
 /** A task with what the executor re-checks right before calling. */
 export type TaskForCall = Pick<
@@ -16,15 +28,15 @@ export type TaskForCall = Pick<
   | 'status'
   | 'attempts'
   | 'retriggered'
-  | 'custom_slot'
 > & {
+  custom_slot: StoredWindow | null
   /** The record's other columns. */
   data: unknown
   campaign_status: string
   /** The campaign is paused: no call now. */
   campaign_paused: boolean
   campaign_end: Date
-  settings: Record<string, unknown>
+  settings: StoredOutreachSettings
   /** Negative for its request or on the do-not-call list. */
   negative: boolean
   /** Its upload was withdrawn. */
@@ -37,7 +49,9 @@ export async function loadTasksForCall(
   ids: string[],
 ): Promise<TaskForCall[]> {
   if (ids.length === 0) return []
-  const result = await sql<TaskForCall>`${prepared('load-tasks-for-call')}
+  const result = await sql<
+    Omit<TaskForCall, 'settings' | 'custom_slot'> & StoredJson
+  >`${prepared('load-tasks-for-call')}
     SELECT t.id, t.campaign_id, t.request_id, t.record_id, t.phone, t.task_date::text AS task_date,
       t.slot, t.status, t.attempts, t.retriggered, t.custom_slot, r.data,
       c.status AS campaign_status, c.paused_at IS NOT NULL AS campaign_paused,
@@ -49,7 +63,16 @@ export async function loadTasksForCall(
     JOIN outreach_record r ON r.id = t.record_id
     WHERE t.id = ANY(${ids}::bigint[])
   `.execute(db)
-  return result.rows
+  // Every task of a campaign carries the same settings: parsed once per campaign.
+  const byCampaign = new Map<string, StoredOutreachSettings>()
+  return result.rows.map((row) => {
+    let settings = byCampaign.get(row.campaign_id)
+    if (settings === undefined) {
+      settings = outreachSettingsOf(row.campaign_id, row.settings)
+      byCampaign.set(row.campaign_id, settings)
+    }
+    return { ...row, settings, custom_slot: customSlotOf(row.custom_slot, `task ${row.id}`) }
+  })
 }
 
 /** A claim: the task, the attempt count it was released with, and the new attempt's id. */

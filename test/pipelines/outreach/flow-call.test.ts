@@ -45,6 +45,10 @@ const task = (id: string, phone: string): TaskForCall => ({
   campaign_paused: false,
   campaign_end: new Date('2026-12-22T00:00:00Z'),
   settings: {
+    name: 'Flow call',
+    startDate: '2026-11-22',
+    days: 30,
+    ratePerSecond: 50,
     timezone: 'UTC',
     workingHours: { start: '00:00', end: '23:59' },
     slots: [{ start: '00:00', end: '23:59' }],

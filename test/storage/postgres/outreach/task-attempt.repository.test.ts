@@ -20,9 +20,19 @@ let requestId: string
 beforeAll(async () => {
   s = await isolatedServices()
   const settings = {
+    name: 'Claims',
     timezone: 'UTC',
     workingHours: { start: '09:00', end: '21:00' },
     slots: [{ start: '10:00', end: '12:00' }],
+    startDate: '2026-11-22',
+    days: 1,
+    flow: {
+      url: 'http://127.0.0.1:9/flow',
+      timeoutMs: 1000,
+      maxAttempts: 3,
+      retryDelaySeconds: 600,
+    },
+    ratePerSecond: 50,
   }
   campaignId = (
     await insertCampaign(s.db, {
