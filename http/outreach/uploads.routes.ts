@@ -19,7 +19,10 @@ import { CampaignParams, adminOnly } from '../params.js'
 
 const RequestParams = CampaignParams.extend({ requestId: z.uuid() })
 const ErrorSchema = z.object({
+  /** The row's number among the file's data rows (the header and blank lines not counted). */
   row: z.number(),
+  /** The file's line the row starts on (absent for errors stored before lines were kept). */
+  line: z.number().optional(),
   column: z.string(),
   code: z.string(),
   message: z.string(),
@@ -102,7 +105,13 @@ function uploadView(row: UploadRequestRow) {
 export function uploadStatus(row: UploadRequestRow, errors: UploadErrorRow[]) {
   return {
     ...uploadView(row),
-    errors: errors.map((e) => ({ row: e.row, column: e.column, code: e.code, message: e.message })),
+    errors: errors.map((e) => ({
+      row: e.row,
+      ...(e.line === null ? {} : { line: e.line }),
+      column: e.column,
+      code: e.code,
+      message: e.message,
+    })),
   }
 }
 
@@ -235,11 +244,13 @@ export const uploadsRoutes = (deps: AppDeps) =>
         c.header('content-type', 'text/csv; charset=utf-8')
         c.header('content-disposition', `attachment; filename="${requestId}-errors.csv"`)
         return stream(c, async (out) => {
-          await out.write('row,column,code,message\n')
+          await out.write('row,line,column,code,message\n')
           for await (const page of allUploadErrors(deps.db, requestId)) {
             await out.write(
               page
-                .map((e) => [e.row, e.column, e.code, e.message].map(csvCell).join(','))
+                .map((e) =>
+                  [e.row, e.line ?? '', e.column, e.code, e.message].map(csvCell).join(','),
+                )
                 .join('\n') + '\n',
             )
           }

@@ -1,10 +1,12 @@
 import { DateTime } from 'luxon'
-import { raggedMessage, type CsvRow } from '../csv-row.rules.js'
+import type { CsvRow, RowProblem } from '../csv-row.rules.js'
 import { normalizePhone, phoneExpectation, type PhoneRegion } from '../phone.rules.js'
 
 /** A row that became a record. */
 export interface SplitRecord {
   row: number
+  /** The file's line the row starts on. */
+  line: number
   phone: string
   /** Only for campaigns without slots; null when absent. */
   scheduledTime: Date | null
@@ -14,8 +16,10 @@ export interface SplitRecord {
 /** One problem with one cell. */
 export interface RowError {
   row: number
+  /** The file's line the row starts on. */
+  line: number
   column: string
-  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end' | 'ragged_row'
+  code: 'missing' | 'invalid_phone' | 'invalid_time' | 'after_campaign_end' | RowProblem['code']
   message: string
   /** The row's phone, normalised, when it was valid (the row was refused for another cell). */
   phone?: string
@@ -63,9 +67,9 @@ export function uploadSplit(options: {
   const expected = phoneExpectation(region)
   return (rows) => {
     const out: Split = { rows: rows.length, records: [], errors: [], invalid: 0 }
-    for (const { row, cells, ragged } of rows) {
-      if (ragged !== undefined) {
-        out.errors.push({ row, column: '', code: 'ragged_row', message: raggedMessage(ragged) })
+    for (const { row, line, cells, problem } of rows) {
+      if (problem !== undefined) {
+        out.errors.push({ row, line, ...problem })
         out.invalid++
         continue
       }
@@ -73,10 +77,11 @@ export function uploadSplit(options: {
       const errors: RowError[] = []
       const phone = normalizePhone(rawPhone, region)
       if (rawPhone.trim() === '')
-        errors.push({ row, column: 'phone', code: 'missing', message: 'phone is empty' })
+        errors.push({ row, line, column: 'phone', code: 'missing', message: 'phone is empty' })
       else if (phone === undefined) {
         errors.push({
           row,
+          line,
           column: 'phone',
           code: 'invalid_phone',
           message: `"${rawPhone}" is not ${expected}`,
@@ -88,6 +93,7 @@ export function uploadSplit(options: {
         if (ms === undefined) {
           errors.push({
             row,
+            line,
             column: 'scheduled_time',
             code: 'invalid_time',
             message: `"${rawTime}" is not a date and time such as 2026-11-22T10:00:00+05:30 or 2026-11-22 10:00 (in the campaign's zone)`,
@@ -95,6 +101,7 @@ export function uploadSplit(options: {
         } else if (ms >= rule.endMs) {
           errors.push({
             row,
+            line,
             column: 'scheduled_time',
             code: 'after_campaign_end',
             message: `"${rawTime}" is at or after the campaign's end (${new Date(rule.endMs).toISOString()})`,
@@ -106,7 +113,7 @@ export function uploadSplit(options: {
         out.invalid++
         continue
       }
-      out.records.push({ row, phone, scheduledTime, data })
+      out.records.push({ row, line, phone, scheduledTime, data })
     }
     return out
   }

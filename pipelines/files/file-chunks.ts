@@ -7,7 +7,7 @@ import {
 import { readCsv } from './csv-read.js'
 import { FileProblem } from './file-problem.js'
 import type { Kysely } from 'kysely'
-import type { Database } from '../../storage/postgres/database.js'
+import { isRefusedData, type Database } from '../../storage/postgres/database.js'
 import type { FileStore } from '../../storage/filestore.js'
 import type { Clock } from '../runtime/clock.js'
 import { StopRequestedError } from '../runtime/errors.js'
@@ -36,6 +36,34 @@ export interface FileJob {
   table: FileJobTable
   id: string
   fileKey: string
+  /** Columns the job reads itself, in lower case: matched in the header ignoring case. */
+  columns?: readonly string[]
+}
+
+/**
+ * Stores `rows` with `store`; when Postgres refuses some of their values, halves them until the
+ * refused rows are found, and stores each of those again with its `refused_by_storage` problem
+ * (a row error), so one bad row never sinks the file. `store` must count only what it stored.
+ */
+export async function storeOrSplit(
+  rows: CsvRow[],
+  store: (rows: CsvRow[]) => Promise<void>,
+): Promise<void> {
+  try {
+    await store(rows)
+  } catch (error) {
+    if (!isRefusedData(error) || rows.length === 0) throw error
+    const [only] = rows
+    if (rows.length === 1 && only !== undefined) {
+      if (only.problem !== undefined) throw error
+      const message = `storage refused the row: ${(error as Error).message}`
+      await store([{ ...only, problem: { code: 'refused_by_storage', column: '', message } }])
+      return
+    }
+    const half = Math.ceil(rows.length / 2)
+    await storeOrSplit(rows.slice(0, half), store)
+    await storeOrSplit(rows.slice(half), store)
+  }
 }
 
 /**
@@ -61,12 +89,12 @@ export async function eachChunk(
     await recordFileJobProgress(deps.db, job.table, job.id, stored)
   }
   try {
-    await readCsv(deps.files.read(job.fileKey), undefined, async (records) => {
+    await readCsv(deps.files.read(job.fileKey), { canonical: job.columns }, async (records) => {
       // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
       // memory stays bounded by that many chunks.
       const inFlight = new Set<Promise<void>>()
       const launch = async (rows: CsvRow[]) => {
-        const write = store(rows)
+        const write = storeOrSplit(rows, store)
           .then(() => progress(rows.length))
           .finally(() => inFlight.delete(write))
         write.catch(() => undefined) // handled by the race or the final wait

@@ -6,6 +6,8 @@ export type FileProblemCode =
   | 'not_utf8'
   | 'file_too_large'
   | 'row_too_large'
+  | 'too_many_cells'
+  | 'too_many_columns'
   | 'duplicate_column'
 
 /** A file-level problem, answered as problem+json. */

@@ -52,19 +52,27 @@ export async function importDoNotCall(
   const started = await startFileJob(deps.db, 'do_not_call_import', importId)
   if (started === undefined || started.status !== 'processing') return
   const out = { total: 0, invalid: 0, invalidRows: [] as { row: number; phone: string }[] }
-  const job = { table: 'do_not_call_import', id: importId, fileKey: started.file_key } as const
+  const job = {
+    table: 'do_not_call_import',
+    id: importId,
+    fileKey: started.file_key,
+    columns: ['phone'],
+  } as const
   const ok = await eachChunk(deps, job, async (rows) => {
     const phones = new Set<string>()
-    for (const { row, cells, ragged } of rows) {
-      out.total++
+    const invalid: { row: number; phone: string }[] = []
+    for (const { row, cells, problem } of rows) {
       // A ragged row's phone cell may hold another column's value: it is not taken.
       const phone =
-        ragged === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
+        problem === undefined ? normalizePhone(cells.phone ?? '', deps.phoneRegion) : undefined
       if (phone !== undefined) phones.add(phone)
-      else if (++out.invalid <= INVALID_SHOWN)
-        out.invalidRows.push({ row, phone: cells.phone ?? '' })
+      else invalid.push({ row, phone: cells.phone ?? '' })
     }
     await addDoNotCall(deps.db, [...phones], started.created_by, importId)
+    // Counted once stored: a chunk storage refused is stored again in parts.
+    out.total += rows.length
+    out.invalid += invalid.length
+    out.invalidRows.push(...invalid.slice(0, INVALID_SHOWN - out.invalidRows.length))
   })
   if (!ok) return
   await completeDoNotCallImport(deps.db, importId, out, new Date(deps.clock.now()))

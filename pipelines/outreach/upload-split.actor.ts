@@ -37,7 +37,12 @@ import { UploadMessage, releaseFields } from './messages.js'
 
 /** An upload as the file job {@link eachChunk} reads. */
 const uploadJob = (request: UploadRequestRow) =>
-  ({ table: 'upload_request', id: request.id, fileKey: request.file_key }) as const
+  ({
+    table: 'upload_request',
+    id: request.id,
+    fileKey: request.file_key,
+    columns: ['phone', 'scheduled_time'],
+  }) as const
 
 /**
  * Splits one contacts upload: streams the file through csv-parse in chunks, stores records and
@@ -85,8 +90,6 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
 
   const store = async (rows: CsvRow[]) => {
     const chunk: Split = split(rows)
-    totals.rows += chunk.rows
-    totals.invalid += chunk.invalid
     await insertUploadErrors(
       deps.db,
       chunk.errors.map((e) => ({ request_id: requestId, ...e })),
@@ -102,6 +105,9 @@ export async function splitUpload(deps: OutreachDeps, requestId: string): Promis
       slots: taskSlots,
       ...(noSlot === undefined ? {} : { noSlot }),
     })
+    // Counted once stored: a chunk storage refused is stored again in parts.
+    totals.rows += chunk.rows
+    totals.invalid += chunk.invalid
     totals.negative += stored.negative
     totals.tasks += stored.tasks
   }

@@ -143,6 +143,17 @@ export function isPostgresUnavailable(error: unknown): boolean {
   return UNAVAILABLE.has(String((error as { code?: unknown }).code)) || GONE.test(error.message)
 }
 
+/**
+ * True when Postgres refused the values of a statement (SQLSTATE class 22, data exception: a NUL
+ * in text, a number out of range; or a check or not-null constraint): the same statement with
+ * other rows may pass, and retrying it unchanged never will.
+ */
+export function isRefusedData(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = String((error as { code?: unknown }).code)
+  return code.startsWith('22') || code === '23514' || code === '23502'
+}
+
 /** The `postgres` database of the server `url` names, for work outside any one database. */
 function serverUrl(url: string): string {
   const admin = new URL(url)

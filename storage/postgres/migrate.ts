@@ -17,6 +17,7 @@ import * as deadLetters from './migrations/2026-11-25T10-00-00-dead-letters.js'
 import * as fileJobProgress from './migrations/2026-11-26T10-00-00-file-job-progress.js'
 import * as campaignPause from './migrations/2026-11-27T10-00-00-campaign-pause.js'
 import * as refusedRowPhones from './migrations/2026-11-27T11-00-00-refused-row-phones.js'
+import * as rowErrorLines from './migrations/2026-12-03T10-00-00-row-error-lines.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26T10-00-00-file-job-progress': fileJobProgress,
   '2026-11-27T10-00-00-campaign-pause': campaignPause,
   '2026-11-27T11-00-00-refused-row-phones': refusedRowPhones,
+  '2026-12-03T10-00-00-row-error-lines': rowErrorLines,
 }
 
 /** Every migration's name, in the order they apply. */

@@ -5,6 +5,8 @@ import { taskRules } from './task-rules.js'
 /** A record to store, from upload-split. */
 export interface NewRecord {
   row: number
+  /** The file's line the row starts on. */
+  line: number
   phone: string
   scheduledTime: Date | null
   data: Record<string, string>
@@ -42,9 +44,10 @@ export async function insertRecordsAndTasks(
   const result = await sql<{ negative: string; inserted: string; tasks: string }>`
     WITH input AS (
       SELECT * FROM unnest(
-        ${records.map((r) => r.row)}::int[], ${records.map((r) => r.phone)}::text[],
-        ${records.map((r) => r.scheduledTime)}::timestamptz[], ${records.map((r) => JSON.stringify(r.data))}::jsonb[]
-      ) AS t(row, phone, scheduled_time, data)
+        ${records.map((r) => r.row)}::int[], ${records.map((r) => r.line)}::int[],
+        ${records.map((r) => r.phone)}::text[], ${records.map((r) => r.scheduledTime)}::timestamptz[],
+        ${records.map((r) => JSON.stringify(r.data))}::jsonb[]
+      ) AS t(row, line, phone, scheduled_time, data)
     ),
     blocked AS (SELECT i.row FROM input i JOIN do_not_call d USING (phone)),
     kept AS (
@@ -77,11 +80,11 @@ export async function insertRecordsAndTasks(
       WHERE k.phone NOT IN (SELECT phone FROM inserted)
     ),
     dropped AS (
-      SELECT b.row, 'do_not_call' AS code,
+      SELECT b.row, i.line, 'do_not_call' AS code,
         format('phone %s is on the do-not-call list', i.phone) AS message, i.phone
       FROM blocked b JOIN input i USING (row)
       UNION ALL
-      SELECT i.row, 'duplicate',
+      SELECT i.row, i.line, 'duplicate',
         format('phone %s is also in row %s, where it is kept', i.phone, coalesce(c.row, k.row)),
         i.phone
       FROM input i
@@ -90,8 +93,8 @@ export async function insertRecordsAndTasks(
       WHERE i.row NOT IN (SELECT row FROM blocked) AND i.row <> coalesce(c.row, k.row)
     ),
     reported AS (
-      INSERT INTO upload_error (request_id, row, "column", code, message, phone)
-      SELECT ${input.requestId}::uuid, row, 'phone', code, message, phone FROM dropped
+      INSERT INTO upload_error (request_id, row, line, "column", code, message, phone)
+      SELECT ${input.requestId}::uuid, row, line, 'phone', code, message, phone FROM dropped
       ON CONFLICT DO NOTHING
       RETURNING 1
     )

@@ -41,6 +41,8 @@ export type UploadRequestRow = Selectable<UploadRequestTable>
 export interface UploadErrorTable {
   request_id: string
   row: number
+  /** The file's line the row starts on; null for errors stored before lines were kept. */
+  line: ColumnType<number | null, number | null | undefined, number | null>
   column: string
   code: string
   message: string

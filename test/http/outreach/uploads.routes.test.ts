@@ -115,24 +115,27 @@ describe('contact uploads', () => {
       rowsRead: 7,
       rows: { total: 7, accepted: 2, invalid: 4, duplicate: 1, negative: 0 },
       errors: [
-        { row: 3, column: 'phone', code: 'invalid_phone' },
+        { row: 3, line: 4, column: 'phone', code: 'invalid_phone' },
         // A row left out is told why, and where its number is kept.
         {
           row: 4,
+          line: 5,
           column: 'phone',
           code: 'duplicate',
           message: 'phone +919876543210 is also in row 1, where it is kept',
         },
-        { row: 5, column: 'phone', code: 'missing' },
+        { row: 5, line: 6, column: 'phone', code: 'missing' },
         // A row of more or fewer cells than the header cannot be trusted; the rest still count.
         {
           row: 6,
+          line: 7,
           column: '',
           code: 'ragged_row',
           message: 'the row has 1 cell, the header 2 columns',
         },
         {
           row: 7,
+          line: 8,
           column: '',
           code: 'ragged_row',
           message: 'the row has 3 cells, the header 2 columns',
@@ -158,8 +161,39 @@ describe('contact uploads', () => {
       })
     ).text()
     expect(errorsCsv).toBe(
-      'row,column,code,message\n3,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n4,phone,duplicate,"phone +919876543210 is also in row 1, where it is kept"\n5,phone,missing,phone is empty\n6,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,,ragged_row,"the row has 3 cells, the header 2 columns"\n',
+      'row,line,column,code,message\n3,4,phone,invalid_phone,"""not a phone"" is not 7 to 15 digits with an optional +"\n4,5,phone,duplicate,"phone +919876543210 is also in row 1, where it is kept"\n5,6,phone,missing,phone is empty\n6,7,,ragged_row,"the row has 1 cell, the header 2 columns"\n7,8,,ragged_row,"the row has 3 cells, the header 2 columns"\n',
     )
+  })
+
+  it('should make a row storage cannot hold a row error, count lines as the file does, and keep header names as written', async () => {
+    const { campaignId } = (await (await create(campaign)).json()) as { campaignId: string }
+    const csv = 'Phone,Agent Id\n911234567891,a\0b\n\n,,\n911234567892,Ravi\n'
+    const { requestId } = (await (await upload(campaignId, csv)).json()) as { requestId: string }
+    const status = await eventually(async () => {
+      const body = (await (
+        await t.app.request(`/campaigns/${campaignId}/uploads/${requestId}`, { headers: admin })
+      ).json()) as { status: string }
+      return body.status === 'completed' || body.status === 'failed' ? body : undefined
+    })
+    expect(status).toMatchObject({
+      status: 'completed',
+      rows: { total: 2, accepted: 1, invalid: 1 },
+      errors: [
+        {
+          row: 1,
+          line: 2,
+          column: 'Agent Id',
+          code: 'invalid_character',
+          message: 'Agent Id holds a NUL character, which cannot be stored',
+        },
+      ],
+    })
+    const records = await s.db
+      .selectFrom('outreach_record')
+      .select(['row', 'data'])
+      .where('request_id', '=', requestId)
+      .execute()
+    expect(records).toEqual([{ row: 2, data: { 'Agent Id': 'Ravi' } }])
   })
 
   it("should list a campaign's uploads newest first, by kind, in pages", async () => {
@@ -287,6 +321,9 @@ describe('contact uploads', () => {
       ['phone,name,Phone\n1234567,Asha,7654321\n', 400, 'duplicate_column'],
       [Buffer.from([0x70, 0x68, 0x6f, 0x6e, 0x65, 0x0a, 0xc3, 0x28, 0x0a]), 400, 'not_utf8'],
       [`phone\n${'1234567\n'.repeat(10_000)}`, 413, 'file_too_large'],
+      // A row of many empty cells, and a header of many columns, are refused while read.
+      [`phone,name\n911234560011${','.repeat(20_000)}\n`, 400, 'too_many_cells'],
+      [`phone${',c'.repeat(20_000)}\n1234567\n`, 400, 'too_many_columns'],
     ]
     for (const [body, status, code] of cases) {
       const res = await upload(campaignId, body)

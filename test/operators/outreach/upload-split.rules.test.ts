@@ -26,11 +26,12 @@ describe('uploadSplit', () => {
     const split = uploadSplit({ scheduledTime: rule })([
       {
         row: 1,
+        line: 2,
         cells: { phone: '98765 43210', name: 'Asha', scheduled_time: '2026-11-22T10:00:00+05:30' },
       },
-      { row: 2, cells: { phone: '', name: 'Ravi' } },
-      { row: 3, cells: { phone: 'call me', scheduled_time: 'tomorrow' } },
-      { row: 4, cells: { phone: '1234567' } },
+      { row: 2, line: 3, cells: { phone: '', name: 'Ravi' } },
+      { row: 3, line: 4, cells: { phone: 'call me', scheduled_time: 'tomorrow' } },
+      { row: 4, line: 5, cells: { phone: '1234567' } },
     ])
     expect(split).toEqual({
       rows: 4,
@@ -38,22 +39,25 @@ describe('uploadSplit', () => {
       records: [
         {
           row: 1,
+          line: 2,
           phone: '9876543210',
           scheduledTime: new Date('2026-11-22T04:30:00Z'),
           data: { name: 'Asha' },
         },
-        { row: 4, phone: '1234567', scheduledTime: null, data: {} },
+        { row: 4, line: 5, phone: '1234567', scheduledTime: null, data: {} },
       ],
       errors: [
-        { row: 2, column: 'phone', code: 'missing', message: 'phone is empty' },
+        { row: 2, line: 3, column: 'phone', code: 'missing', message: 'phone is empty' },
         {
           row: 3,
+          line: 4,
           column: 'phone',
           code: 'invalid_phone',
           message: '"call me" is not 7 to 15 digits with an optional +',
         },
         {
           row: 3,
+          line: 4,
           column: 'scheduled_time',
           code: 'invalid_time',
           message:
@@ -65,13 +69,14 @@ describe('uploadSplit', () => {
 
   it('should refuse a scheduled time at or after the campaign end', () => {
     const split = uploadSplit({ scheduledTime: rule })([
-      { row: 1, cells: { phone: '1234567', scheduled_time: '2026-12-21 23:59' } },
-      { row: 2, cells: { phone: '1234568', scheduled_time: '2026-12-22 00:00' } },
+      { row: 1, line: 2, cells: { phone: '1234567', scheduled_time: '2026-12-21 23:59' } },
+      { row: 2, line: 3, cells: { phone: '1234568', scheduled_time: '2026-12-22 00:00' } },
     ])
     expect(split.records.map((r) => r.row)).toEqual([1])
     expect(split.errors).toEqual([
       {
         row: 2,
+        line: 3,
         column: 'scheduled_time',
         code: 'after_campaign_end',
         message: '"2026-12-22 00:00" is at or after the campaign\'s end (2026-12-21T18:30:00.000Z)',
@@ -82,8 +87,10 @@ describe('uploadSplit', () => {
 
   it('should ignore scheduled_time when the campaign has slots', () => {
     const split = uploadSplit({})([
-      { row: 1, cells: { phone: '1234567', scheduled_time: 'whenever' } },
+      { row: 1, line: 2, cells: { phone: '1234567', scheduled_time: 'whenever' } },
     ])
-    expect(split.records).toEqual([{ row: 1, phone: '1234567', scheduledTime: null, data: {} }])
+    expect(split.records).toEqual([
+      { row: 1, line: 2, phone: '1234567', scheduledTime: null, data: {} },
+    ])
   })
 })

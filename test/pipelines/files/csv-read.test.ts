@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { checkCsv, headerNames, MAX_CSV_ROW_BYTES } from '../../../pipelines/files/csv-read.js'
+import {
+  checkCsv,
+  headerNames,
+  readCsv,
+  type CsvRecord,
+} from '../../../pipelines/files/csv-read.js'
+import { MAX_CSV_CELLS, MAX_CSV_ROW_BYTES } from '../../../pipelines/files/csv-limits.js'
 import { FileProblem } from '../../../pipelines/files/file-problem.js'
 import { firstInvalidUtf8 } from '../../../pipelines/files/utf8-only.js'
 
@@ -50,10 +56,11 @@ describe('checkCsv', () => {
       'The header has two columns named "name" (columns 2 and 4; names are compared ignoring case and spaces around them)',
     )
     expect(await code('Phone,name,PHONE\n1234567,a,7654321\n')).toBe('duplicate_column')
-    expect(headerNames([' Phone', '', 'Note', ' '])).toEqual([
+    // Names the job reads are matched ignoring case; the others are kept as written.
+    expect(headerNames([' Phone', '', 'Agent Id', ' '], ['phone'])).toEqual([
       'phone',
       'column_2',
-      'note',
+      'Agent Id',
       'column_4',
     ])
     expect(await check('phone,,\n1234567,a,\n')).toBe(1)
@@ -124,5 +131,77 @@ describe('checkCsv', () => {
         expect(decodes(input.subarray(0, at + 4))).toBe(false)
       }
     }
+  })
+})
+
+/** Every record `readCsv` gives for `content`, with header names matched as for contacts. */
+async function records(content: string | Buffer | Buffer[]) {
+  const out: CsvRecord[] = []
+  const chunks = Array.isArray(content) ? content : [Buffer.from(content)]
+  await readCsv(Readable.from(chunks), { canonical: ['phone'] }, async (rows) => {
+    for await (const r of rows) out.push(r)
+  })
+  return out
+}
+
+describe('readCsv limits and rows', () => {
+  it('should refuse a row of many empty cells before the parser builds it, naming the line', async () => {
+    // A row of commas passes a limit on the bytes of cells: it is refused by its cells.
+    async function* commas() {
+      yield Buffer.from('phone,name\n911234560011,a\n911234560012')
+      const chunk = Buffer.alloc(64 * 1024, ',')
+      for (let i = 0; i < 2000; i++) yield chunk // 128 MiB if it were all read
+    }
+    const problem = (await checkCsv(Readable.from(commas()), 'phone').catch(
+      (e: unknown) => e,
+    )) as FileProblem
+    expect(problem).toMatchObject({ code: 'too_many_cells', line: 3 })
+    expect(problem.message).toBe(`A row has more than ${MAX_CSV_CELLS} cells (at line 3)`)
+    const names = Array.from({ length: MAX_CSV_CELLS - 1 }, (_, i) => `c${i}`).join(',')
+    const justUnder = `phone,${names}\n1${','.repeat(MAX_CSV_CELLS - 1)}\n`
+    expect(await check(justUnder)).toBe(1)
+  })
+
+  it('should refuse a header of too many columns, and a long row of short cells by its bytes', async () => {
+    const header = `phone${',c'.repeat(1_000_000)}\n1\n`
+    expect(await code(header)).toBe('too_many_columns')
+    // Under the cell limit, each cell short, the row long: refused by its bytes.
+    const long = `phone,a\n1,a\n2,${`${'x'.repeat(1100)},`.repeat(990)}\n`
+    const problem = (await check(long).catch((e: unknown) => e)) as FileProblem
+    expect(problem).toMatchObject({ code: 'row_too_large', line: 3 })
+  })
+
+  it('should give each row the line it starts on, skip blank and comma-only lines, and keep header names as written', async () => {
+    const file = 'Phone,Agent Id\n\n1111111,a\n,\n  , \n2222222,"two\nlines"\n3333333,c\n'
+    expect(await records(file)).toEqual([
+      { line: 3, cells: { phone: '1111111', 'Agent Id': 'a' } },
+      { line: 6, cells: { phone: '2222222', 'Agent Id': 'two\nlines' } },
+      { line: 8, cells: { phone: '3333333', 'Agent Id': 'c' } },
+    ])
+  })
+
+  it('should make a row holding a NUL, or ragged, a row problem and keep reading', async () => {
+    const rows = await records('phone,name\n911234567891,a\0b\n911234567892,ok\n911234567893\n')
+    expect(rows).toEqual([
+      {
+        line: 2,
+        cells: { phone: '911234567891', name: 'a\0b' },
+        problem: {
+          code: 'invalid_character',
+          column: 'name',
+          message: 'name holds a NUL character, which cannot be stored',
+        },
+      },
+      { line: 3, cells: { phone: '911234567892', name: 'ok' } },
+      {
+        line: 4,
+        cells: { phone: '911234567893' },
+        problem: {
+          code: 'ragged_row',
+          column: '',
+          message: 'the row has 1 cell, the header 2 columns',
+        },
+      },
+    ])
   })
 })

@@ -61,7 +61,7 @@ beforeAll(async () => {
   await insertRecordsAndTasks(s.db, {
     campaignId,
     requestId,
-    records: [{ row: 1, phone: '1234567', scheduledTime: null, data: {} }],
+    records: [{ row: 1, line: 2, phone: '1234567', scheduledTime: null, data: {} }],
     date: '2026-11-22',
     slots: [1],
   })
