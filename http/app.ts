@@ -21,6 +21,7 @@ import { doNotCallRoutes } from './outreach/do-not-call.routes.js'
 import { recordsRoutes } from './scoring/records.routes.js'
 import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
+import { storableJson } from './storable-text.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -33,10 +34,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>()
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BYTES,
+    // A large body of another type is most likely a file sent with the wrong type (a form's
+    // default type, say): the type is what to fix, not the size.
     onError: (c) =>
       problemResponse(
         c,
-        new HttpProblem(413, 'payload_too_large', `Bodies are limited to ${MAX_JSON_BYTES} bytes`),
+        /^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? 'application/json')
+          ? new HttpProblem(
+              413,
+              'payload_too_large',
+              `Bodies are limited to ${MAX_JSON_BYTES} bytes`,
+            )
+          : new HttpProblem(
+              415,
+              'unsupported_media_type',
+              'Send JSON as application/json, and files as text/csv or multipart/form-data',
+            ),
       ),
   })
   // CSV uploads stream through their own byte limit (MAX_UPLOAD_BYTES); everything else is small.
@@ -55,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       }),
     )
   app.use('*', except(isUpload, jsonLimit))
+  app.use('*', storableJson())
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))
   app.route('/', winnerRoutes(deps))

@@ -8,7 +8,7 @@ import { CONSUMED_STREAMS } from '../storage/redis/keys.js'
 import { ENTRY_ID } from '../storage/redis/streams.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAdmin } from './auth.js'
-import { json, openApiApp, problems } from './openapi-app.js'
+import { decimalIntOr, json, openApiApp, problems } from './openapi-app.js'
 import { adminOnly } from './params.js'
 
 const StreamParams = z.object({ stream: z.enum(CONSUMED_STREAMS) })
@@ -37,7 +37,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
           params: StreamParams,
           query: z.object({
             after: z.string().regex(ENTRY_ID).optional(),
-            count: z.coerce.number().int().min(1).max(1000).default(100),
+            count: decimalIntOr(1, 1000, 100),
           }),
         },
         responses: {

@@ -43,8 +43,28 @@ export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 |
     ]),
   )
 
+/**
+ * A whole number in a path or query, `min` to `max`, written in decimal digits only (no `0x10`,
+ * `1e3`, sign or spaces, which `Number` would take).
+ */
+export function decimalInt(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: 'integer', minimum: min, maximum: max })
+}
+
+/** {@link decimalInt}, `fallback` when it is left out. */
+export function decimalIntOr(min: number, max: number, fallback: number) {
+  return decimalInt(min, max)
+    .default(fallback)
+    .openapi({ type: 'integer', minimum: min, maximum: max, default: fallback })
+}
+
 /** The `limit` of a page of a list (1–1,000, default 100). */
-export const PageLimit = z.coerce.number().int().min(1).max(1000).default(100)
+export const PageLimit = decimalIntOr(1, 1000, 100)
 
 /**
  * `{next}` when a page of `limit` rows is full (there may be more): the id of its last row, which

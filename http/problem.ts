@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { z } from 'zod'
 import { FileProblem } from '../pipelines/files/file-problem.js'
 import { DomainError, type DomainErrorKind } from '../pipelines/domain-error.js'
-import { isPostgresUnavailable } from '../storage/postgres/database.js'
+import { isPostgresUnavailable } from '../storage/postgres/postgres-errors.js'
 import { isRedisUnavailable } from '../storage/redis/connection.js'
 import { loggedPath } from './route-label.js'
 
@@ -73,10 +73,19 @@ export function validationProblem(
   return invalidFields(target, fieldErrors(issues))
 }
 
-/** A 400 `validation_failed` for these fields of the request's `target` (json, query, …). */
+/** The most field errors one problem lists; `moreErrors` counts the rest. */
+export const MAX_FIELD_ERRORS = 100
+
+/**
+ * A 400 `validation_failed` for these fields of the request's `target` (json, query, …): the
+ * first {@link MAX_FIELD_ERRORS}, and how many more there were, so that no input makes a large
+ * answer.
+ */
 export function invalidFields(target: string, errors: FieldError[]): HttpProblem {
+  const more = errors.length - MAX_FIELD_ERRORS
   return new HttpProblem(400, 'validation_failed', `The request ${target} is not valid`, {
-    errors,
+    errors: errors.slice(0, MAX_FIELD_ERRORS),
+    ...(more > 0 ? { moreErrors: more } : {}),
   })
 }
 

@@ -1,5 +1,17 @@
 /** Money helpers: amounts are exact decimals, stored as integer minor units (bigint). */
 
+/**
+ * The largest purchase counted, in the base currency's minor units (1,000,000,000,000.00 in a
+ * currency of two decimals); a larger one is dead-lettered.
+ */
+export const MAX_PURCHASE_MINOR = 10n ** 14n
+/**
+ * The largest total a user may reach in one campaign, in minor units: 2^53 − 1, so that every
+ * total is exact as a sorted-set score (a double) and the ranking never rounds. A purchase that
+ * would pass it is dead-lettered (Postgres holds the limit as a check constraint).
+ */
+export const MAX_TOTAL_MINOR = 2n ** 53n - 1n
+
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/
 
 // Intl.NumberFormat is costly to build; a currency's minor unit never changes.
@@ -16,15 +28,15 @@ export function fractionDigits(currency: string): number {
   return digits
 }
 
-/** True for a well-formed ISO 4217 code that Intl knows the minor unit of. */
+/**
+ * ISO 4217 codes in use, as the platform's ICU lists them (`Intl.NumberFormat` formats any three
+ * letters, `XXZ` too, so it cannot tell).
+ */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'))
+
+/** True for an ISO 4217 currency code in use (upper case, such as EUR). */
 export function isCurrencyCode(code: string): boolean {
-  if (!/^[A-Z]{3}$/.test(code)) return false
-  try {
-    fractionDigits(code)
-    return true
-  } catch {
-    return false
-  }
+  return CURRENCIES.has(code)
 }
 
 interface Decimal {

@@ -6,14 +6,14 @@ import { ATTEMPT_STATUSES, eodReport, rawReport } from '../../pipelines/outreach
 import { outreachCampaignOf } from '../../pipelines/outreach/uploads.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
-import { json, openApiApp, problems } from '../openapi-app.js'
+import { decimalInt, json, openApiApp, problems } from '../openapi-app.js'
 import { CampaignParams, adminOnly } from '../params.js'
 import { invalidFields } from '../problem.js'
 import { DashboardSchema } from './campaign-schemas.js'
 
 const DateQuery = z.object({ date: z.iso.date().optional() })
 /** One slot of a day in a query (0: the tasks of a campaign without slots). */
-const SlotQuery = z.coerce.number().int().min(0).max(99).optional()
+const SlotQuery = decimalInt(0, 99).optional()
 /** The dashboard's day, and one slot of it if asked. */
 const DashboardQuery = DateQuery.extend({
   slot: SlotQuery.describe('the counts of this slot only (0: a campaign without slots)'),

@@ -15,7 +15,7 @@ import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.
 import { CampaignParams, adminOnly } from '../params.js'
 import { HttpProblem } from '../problem.js'
 import { phoneParams } from './phone-params.js'
-import { FileProgressSchema, fileProgress } from './uploads.routes.js'
+import { FileProgressSchema, fileProgress } from '../file-progress.js'
 import {
   IdempotencyHeaders,
   acceptUploadedFile,

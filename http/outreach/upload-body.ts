@@ -32,7 +32,15 @@ export function uploadedFile(c: Context): Promise<Readable> {
     )
   }
   return new Promise((resolve, reject) => {
-    const parser = busboy({ headers: { 'content-type': type }, limits: { files: 1 } })
+    let parser: busboy.Busboy
+    try {
+      parser = busboy({ headers: { 'content-type': type }, limits: { files: 1 } })
+    } catch (error) {
+      // A multipart type without a boundary, say: busboy refuses it as it starts.
+      stream.destroy()
+      reject(new HttpProblem(400, 'malformed_multipart', (error as Error).message))
+      return
+    }
     let found = false
     parser.on('file', (name, file) => {
       if (name !== 'file' || found) {

@@ -16,6 +16,7 @@ import { requireAdmin } from '../auth.js'
 import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.js'
 import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
 import { CampaignParams, adminOnly } from '../params.js'
+import { FileProgressSchema, fileProgress } from '../file-progress.js'
 
 const RequestParams = CampaignParams.extend({ requestId: z.uuid() })
 const ErrorSchema = z.object({
@@ -27,26 +28,6 @@ const ErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
 })
-/** How far a file job (an upload, a do-not-call import) has come. */
-export const FileProgressSchema = z.object({
-  /** The file's size. */
-  bytes: z.number(),
-  /** Rows stored so far while `processing` (recorded every second); every row once `completed`. */
-  rowsRead: z.number(),
-})
-
-/** The progress of a file job's row. */
-export function fileProgress(row: {
-  bytes: string
-  status: string
-  total: number
-  rows_read: number
-}): z.infer<typeof FileProgressSchema> {
-  return {
-    bytes: Number(row.bytes),
-    rowsRead: row.status === 'completed' ? row.total : row.rows_read,
-  }
-}
 
 const UploadSchema = z.object({
   requestId: z.string(),

@@ -7,7 +7,7 @@ import { findWinner } from '../../storage/postgres/scoring/campaign-winner.repos
 import { readPosition, readTop, type Ranked } from '../../storage/redis/leaderboard.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAuth } from '../auth.js'
-import { MoneySchema, bearer, json, openApiApp, problems } from '../openapi-app.js'
+import { MoneySchema, bearer, decimalInt, json, openApiApp, problems } from '../openapi-app.js'
 import { HttpProblem } from '../problem.js'
 import { CampaignId } from '../params.js'
 
@@ -46,7 +46,7 @@ export const recordsRoutes = (deps: AppDeps) => {
         path: '/records/top/{n}/{campaignId}',
         summary: 'The first n users of a campaign in ranking order',
         request: {
-          params: z.object({ n: z.coerce.number().int().min(1).max(1000), campaignId: CampaignId }),
+          params: z.object({ n: decimalInt(1, 1000), campaignId: CampaignId }),
         },
         responses: {
           200: {

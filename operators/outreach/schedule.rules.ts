@@ -23,6 +23,9 @@ const minutes = (hhmm: string) =>
 /** True for an IANA zone name luxon knows. */
 export const isZone = (zone: string) => IANAZone.isValidZone(zone)
 
+/** Past this many slots, a schedule's slots are not compared with each other. */
+const MAX_COMPARED_SLOTS = 48
+
 /** Problems with a schedule, by field path; empty when it is sound. */
 export function scheduleProblems(
   s: OutreachSchedule,
@@ -32,8 +35,11 @@ export function scheduleProblems(
   if (minutes(s.workingHours.start) >= minutes(s.workingHours.end)) {
     problems.push({ path: ['workingHours', 'end'], message: 'must be after workingHours.start' })
   }
-  if (s.slots.length > maxSlots)
+  if (s.slots.length > maxSlots) {
     problems.push({ path: ['slots'], message: `at most ${maxSlots} slots a day` })
+    // Slots are compared pairwise: past any day's worth, that is the one problem told.
+    if (s.slots.length > MAX_COMPARED_SLOTS) return problems
+  }
   s.slots.forEach((slot, i) => {
     if (minutes(slot.start) >= minutes(slot.end))
       problems.push({ path: ['slots', i, 'end'], message: 'must be after start' })

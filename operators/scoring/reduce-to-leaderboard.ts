@@ -1,5 +1,5 @@
 import { map, type OperatorFunction } from 'rxjs'
-import { convertToMinor } from '../money.rules.js'
+import { convertToMinor, formatMinor, MAX_PURCHASE_MINOR } from '../money.rules.js'
 import type { QualifiedPurchase } from './purchase-qualify.js'
 
 /** A purchase converted to the base currency, ready to be added to its campaign's totals. */
@@ -40,7 +40,8 @@ export interface Scored {
 /**
  * Converts each purchase on its own to base-currency minor units (half-up, the rate kept with
  * it). The adding itself happens in Postgres, exactly once per (campaign, event id). Purchases
- * of no purchase campaign, or in a currency without a rate, are rejected with the reason.
+ * of no purchase campaign, in a currency without a rate, or over {@link MAX_PURCHASE_MINOR} are
+ * rejected with the reason.
  */
 export function reduceToLeaderboard(
   context: () => ScoreContext,
@@ -58,6 +59,15 @@ export function reduceToLeaderboard(
         out.rejected.push({ id, error: `currency: no rate for ${q.currency}` })
         continue
       }
+      const amountMinor = convertToMinor(q.amount, rate, ctx.base)
+      if (amountMinor > MAX_PURCHASE_MINOR) {
+        const max = formatMinor(MAX_PURCHASE_MINOR, ctx.base)
+        out.rejected.push({
+          id,
+          error: `amount_over_maximum: ${q.amount} ${q.currency} is over the maximum of ${max} ${ctx.base} per purchase`,
+        })
+        continue
+      }
       out.purchases.push({
         campaignId: q.campaignId,
         eventId: q.eventId,
@@ -65,7 +75,7 @@ export function reduceToLeaderboard(
         amount: q.amount,
         currency: q.currency,
         rate,
-        amountMinor: convertToMinor(q.amount, rate, ctx.base),
+        amountMinor,
         purchasedAt: new Date(q.timestamp),
       })
     }

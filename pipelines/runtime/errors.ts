@@ -1,4 +1,4 @@
-import { isPostgresUnavailable } from '../../storage/postgres/database.js'
+import { isPostgresUnavailable } from '../../storage/postgres/postgres-errors.js'
 import { isRedisUnavailable } from '../../storage/redis/connection.js'
 
 /** The entry can never be processed: dead-letter it now, without retries. */

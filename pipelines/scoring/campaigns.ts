@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { CurrencyCode, DigitId, positiveDecimal } from './messages.js'
-import { money, toMinor, type Money } from '../../operators/money.rules.js'
+import { isCurrencyCode, money, toMinor, type Money } from '../../operators/money.rules.js'
 import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import { cancelUnlessWon } from '../../storage/postgres/scoring/campaign-winner.repository.js'
@@ -39,6 +39,7 @@ export const NewPurchaseCampaign = z
   .refine(
     (c) =>
       !MoneyInput.shape.value.safeParse(c.prize.value).success ||
+      !isCurrencyCode(c.prize.currency) ||
       toMinor(c.prize.value, c.prize.currency) !== undefined,
     {
       message: 'has more decimals than the currency allows',

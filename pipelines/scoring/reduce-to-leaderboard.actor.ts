@@ -1,6 +1,7 @@
 import { concatMap } from 'rxjs'
 import { afterRefresh } from '../../operators/after-refresh.js'
 import { groupBy } from '../../operators/group-by.rules.js'
+import { MAX_TOTAL_MINOR } from '../../operators/money.rules.js'
 import { QualifiedPurchase } from './messages.js'
 import { reduceToLeaderboard } from '../../operators/scoring/reduce-to-leaderboard.js'
 import {
@@ -12,9 +13,18 @@ import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { PoisonEntryError } from '../runtime/errors.js'
 import type { ScoringDeps } from './deps.js'
 
-/** Postgres data errors (class 22) and constraint violations (23) cannot pass by retrying. */
+/**
+ * Postgres data errors (class 22) and constraint violations (23) cannot pass by retrying; a
+ * total that would pass the maximum says so.
+ */
 function asPoison(error: unknown): unknown {
   const code = (error as { code?: unknown }).code
+  if ((error as { constraint?: unknown }).constraint === 'purchase_total_within_maximum') {
+    return new PoisonEntryError(
+      `total_over_maximum: the user's total would pass the maximum of ${MAX_TOTAL_MINOR} minor units`,
+      { cause: error },
+    )
+  }
   if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
     return new PoisonEntryError(`postgres ${code}: ${(error as Error).message}`, { cause: error })
   }

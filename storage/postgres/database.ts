@@ -1,3 +1,4 @@
+import { NOT_UP } from './postgres-errors.js'
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import pg from 'pg'
 import type { CampaignTable } from './campaign.table.js'
@@ -119,39 +120,6 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
   // Without a listener, such an error event would end the process.
   pool.on('error', (error) => options.onIdleError?.(error))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-}
-
-/** Errors of a Postgres that is not up (yet): refused, unreachable, starting or stopping. */
-const NOT_UP = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  '57P03', // cannot_connect_now: starting up or shutting down
-])
-
-/** Codes of a server that is not up, or that is shutting down under an open connection. */
-const UNAVAILABLE = new Set([...NOT_UP, '57P01', '57P02']) // admin_shutdown, crash_shutdown
-/** Messages of a connection that ended under a query, or a pool that could not connect. */
-const GONE = /^Connection terminated|timeout exceeded when trying to connect/
-
-/** True for an error that means Postgres is not reachable now (not a fault of the query). */
-export function isPostgresUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  return UNAVAILABLE.has(String((error as { code?: unknown }).code)) || GONE.test(error.message)
-}
-
-/**
- * True when Postgres refused the values of a statement (SQLSTATE class 22, data exception: a NUL
- * in text, a number out of range; or a check or not-null constraint): the same statement with
- * other rows may pass, and retrying it unchanged never will.
- */
-export function isRefusedData(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  const code = String((error as { code?: unknown }).code)
-  return code.startsWith('22') || code === '23514' || code === '23502'
 }
 
 /** The `postgres` database of the server `url` names, for work outside any one database. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isPostgresUnavailable, refusal, type Database } from './database.js'
+import { refusal, type Database } from './database.js'
+import { isPostgresUnavailable } from './postgres-errors.js'
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import * as scoring from './migrations/2026-11-22T10-00-00-scoring.js'
 import * as outreach from './migrations/2026-11-22T12-00-00-outreach.js'
@@ -18,6 +19,7 @@ import * as fileJobProgress from './migrations/2026-11-26T10-00-00-file-job-prog
 import * as campaignPause from './migrations/2026-11-27T10-00-00-campaign-pause.js'
 import * as refusedRowPhones from './migrations/2026-11-27T11-00-00-refused-row-phones.js'
 import * as rowErrorLines from './migrations/2026-12-03T10-00-00-row-error-lines.js'
+import * as purchaseTotalMaximum from './migrations/2026-12-03T11-00-00-purchase-total-maximum.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27T10-00-00-campaign-pause': campaignPause,
   '2026-11-27T11-00-00-refused-row-phones': refusedRowPhones,
   '2026-12-03T10-00-00-row-error-lines': rowErrorLines,
+  '2026-12-03T11-00-00-purchase-total-maximum': purchaseTotalMaximum,
 }
 
 /** Every migration's name, in the order they apply. */

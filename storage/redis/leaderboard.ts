@@ -49,6 +49,18 @@ export function queueLeaderboardUpdate(
   )
 }
 
+/**
+ * A score as Redis answers it, in minor units. Totals are held under 2^53 (`MAX_TOTAL_MINOR`),
+ * so Redis writes them as plain digits, read exactly; a score Redis writes with an exponent
+ * (`3e+17`, only from data stored before the maximum) is read through its double.
+ */
+export function scoreMinor(score: string): bigint {
+  if (/^\d+$/.test(score)) return BigInt(score)
+  const value = Number(score)
+  if (!Number.isFinite(value)) throw new RangeError(`not a leaderboard score: ${score}`)
+  return BigInt(Math.round(value))
+}
+
 /** One ranked row. */
 export interface Ranked {
   userId: string
@@ -69,7 +81,7 @@ export async function readTop(
     rows.push({
       userId: decodeMember(flat[i] as string),
       position: i / 2 + 1,
-      totalMinor: BigInt(flat[i + 1] as string),
+      totalMinor: scoreMinor(flat[i + 1] as string),
     })
   }
   return rows
@@ -89,5 +101,5 @@ export async function readPosition(
     redis.zscore(keys.leaderboard(campaignId), member),
   ])
   if (rank === null || score === null) return undefined
-  return { userId, position: rank + 1, totalMinor: BigInt(score) }
+  return { userId, position: rank + 1, totalMinor: scoreMinor(score) }
 }

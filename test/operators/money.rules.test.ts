@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { convertToMinor, formatMinor, toMinor } from '../../operators/money.rules.js'
+import { convertToMinor, formatMinor, isCurrencyCode, toMinor } from '../../operators/money.rules.js'
 
 describe('money', () => {
   it('should parse amounts to minor units exactly, by the currency minor unit', () => {
@@ -21,5 +21,13 @@ describe('money', () => {
     expect(convertToMinor('1.005', '1', 'USD')).toBe(101n)
     expect(convertToMinor('99999999999.99', '1.0000001', 'USD')).toBe(10000000999999n)
     expect(convertToMinor('10', '1.5', 'JPY')).toBe(15n)
+  })
+})
+
+describe('isCurrencyCode', () => {
+  it('should take ISO 4217 codes in use and nothing else', () => {
+    for (const code of ['USD', 'EUR', 'JPY', 'KWD', 'INR']) expect(isCurrencyCode(code)).toBe(true)
+    for (const code of ['XXZ', 'usd', 'US', '', 'USDD', "US'; DROP TABLE campaign;--"])
+      expect(isCurrencyCode(code)).toBe(false)
   })
 })

@@ -153,4 +153,53 @@ describe('scoring pipeline', () => {
       totalMinor: 200n,
     })
   })
+
+  it('should dead-letter a purchase over the maximum, and one that would take a total past it, and rank the rest exactly', async () => {
+    const at = '2026-11-23T10:00:00Z'
+    const big = { userId: '2', itemId: '7', currency: 'USD', timestamp: at }
+    await purchase({ ...big, amount: '999999999999999.99', eventId: 'huge' })
+    // Just under the maximum total: one purchase more than it can take, one that reaches it.
+    const max = Number.MAX_SAFE_INTEGER
+    await s.db
+      .insertInto('purchase_total')
+      .values(
+        ['71', '73'].map((user) => ({
+          campaign_id: campaignId,
+          user_id: user,
+          total_minor: String(max - 100),
+          reached_at: new Date(at),
+        })),
+      )
+      .execute()
+    await qualified(campaignId, 'past-max', '71') // 2.00
+    await s.redis.xadd(
+      s.keys.qualifiedPurchases,
+      '*',
+      ...['eventId', 'to-max', 'userId', '73', 'campaignId', campaignId, 'amount', '1.00'],
+      ...['currency', 'USD', 'timestamp', at],
+    )
+    const dead = await eventually(async () => {
+      const entries = [
+        ...toEntries(await s.redis.xrange(s.keys.dead(s.keys.qualifiedPurchases), '-', '+')),
+      ].filter((d) => d.fields.eventId === 'huge' || d.fields.eventId === 'past-max')
+      return entries.length === 2 ? entries : undefined
+    })
+    expect(dead.map((d) => [d.fields.eventId, d.fields.error]).sort()).toEqual([
+      [
+        'huge',
+        'amount_over_maximum: 999999999999999.99 USD is over the maximum of 1000000000000.00 USD per purchase',
+      ],
+      [
+        'past-max',
+        "total_over_maximum: the user's total would pass the maximum of 9007199254740991 minor units",
+      ],
+    ])
+    // A total of exactly the maximum is held, ranked and read back exactly.
+    expect(await eventually(() => readPosition(s.redis, s.keys, campaignId, '73'))).toEqual({
+      userId: '73',
+      position: 1,
+      totalMinor: BigInt(max),
+    })
+    expect((await readTop(s.redis, s.keys, campaignId, 1))[0]?.totalMinor).toBe(BigInt(max))
+  })
 })
