@@ -50,11 +50,11 @@ module.exports = {
       to: { path: '\\.actor\\.ts$' },
     },
     {
-      name: 'runtime-and-files-job-neutral',
-      comment: 'the runtime and the file intake import no job',
+      name: 'shared-pipelines-job-neutral',
+      comment: 'the runtime, the file intake and the outbound policy import no job',
       severity: 'error',
-      from: { path: '^pipelines/(runtime|files)/' },
-      to: { path: `^pipelines/(?!runtime/|files/)|(^|/)(${JOBS.join('|')})/` },
+      from: { path: '^pipelines/(runtime|files|outbound)/' },
+      to: { path: `^pipelines/(?!runtime/|files/|outbound/)|(^|/)(${JOBS.join('|')})/` },
     },
     {
       name: 'nothing-imports-the-entry-points',

@@ -4,6 +4,7 @@ import { inspect, parseArgs } from 'node:util'
 import pino from 'pino'
 import { ConfigError, DEV_JWT_SECRET, loadConfig, type Config } from './config.js'
 import { createApp, createOpsApp } from './http/app.js'
+import { mintToken } from './http/auth.js'
 import {
   discardDeadLetters,
   isDeadLetterStream,
@@ -38,6 +39,8 @@ const USAGE = `usage: campaign-streams <command>
   dead-letters list <stream>            print every dead letter as a JSON line
   dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
   dead-letters discard <stream> <id…>   delete those dead letters for good
+  token --sub <id> [--admin] [--hours N]
+                                        print a bearer token signed with JWT_SECRET (valid 24 h)
     <stream>: ${CONSUMED_STREAMS.join(', ')}`
 
 /** The process's JSON logger; every line names the service. */
@@ -69,6 +72,7 @@ function context(config: Config) {
     files: localFileStore(config.FILESTORE_DIR),
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxSlotsPerDay: config.MAX_SLOTS_PER_DAY,
+    outbound: config.OUTBOUND_ALLOW,
     phoneRegion: config.PHONE_REGION,
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     actorOptions: {
@@ -280,6 +284,25 @@ async function run(command: string | undefined, args: string[], config: Config):
       }
       return close()
     }
+    case 'token': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          sub: { type: 'string' },
+          admin: { type: 'boolean', default: false },
+          hours: { type: 'string', default: '24' },
+        },
+        strict: true,
+      })
+      const hours = Number(values.hours)
+      if (values.sub === undefined || !/^\d{1,20}$/.test(values.sub))
+        throw new ConfigError(`token needs --sub <user id in decimal digits>\n${USAGE}`)
+      if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366)
+        throw new ConfigError('--hours must be a whole number of hours, 1 to 8784')
+      const claims = { sub: values.sub, admin: values.admin }
+      process.stdout.write(`${await mintToken(config.JWT_SECRET, claims, hours * 3600)}\n`)
+      return
+    }
     default:
       throw new ConfigError(USAGE)
   }
@@ -292,7 +315,11 @@ try {
     process.stdout.write(`${USAGE}\n`)
   else await run(command, args, loadConfig())
 } catch (error) {
-  const oneLine = error instanceof ConfigError || error instanceof ServiceUnreachable
-  process.stderr.write(`${oneLine ? error.message : inspect(error)}\n`)
-  process.exit(error instanceof ConfigError ? 2 : 1)
+  // An option parseArgs does not know, or a value missing: a usage error like ConfigError.
+  const usage =
+    error instanceof ConfigError ||
+    String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+  const oneLine = usage || error instanceof ServiceUnreachable
+  process.stderr.write(`${oneLine ? (error as Error).message : inspect(error)}\n`)
+  process.exit(usage ? 2 : 1)
 }

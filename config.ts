@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseOutboundAllow, type OutboundPolicy } from './operators/outbound.rules.js'
 import { isPhoneRegion } from './operators/phone.rules.js'
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -50,6 +51,23 @@ export const Config = z.object({
     .string()
     .refine(isPhoneRegion, 'must be a region code with a known numbering plan, such as IN or US')
     .optional(),
+  /**
+   * Where outgoing HTTP calls (flow endpoints) may go, comma-separated: host names, `*.` host
+   * patterns, addresses, CIDRs, `*` for any public address; unset: any public address. Loopback
+   * and private ranges only as listed; link-local and metadata addresses never.
+   */
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .transform((value, ctx): OutboundPolicy => {
+      const parsed = parseOutboundAllow(value)
+      if ('policy' in parsed) return parsed.policy
+      ctx.addIssue({
+        code: 'custom',
+        message: `each must be a host, *.domain, an address, a CIDR or *; not ${parsed.invalid.join(', ')}`,
+      })
+      return z.NEVER
+    }),
   /** Slots an outreach campaign may have per day. */
   MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
   /**

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
+import type { OutboundPolicy } from '../operators/outbound.rules.js'
 import type { PhoneRegion } from '../operators/phone.rules.js'
 import type { LeaderboardFeed } from '../pipelines/scoring/leaderboard-feed.js'
 import type { Clock } from '../pipelines/runtime/clock.js'
@@ -24,6 +25,8 @@ export interface AppDeps {
   files: FileStore
   maxUploadBytes: number
   maxSlotsPerDay: number
+  /** Where outgoing calls may go (`OUTBOUND_ALLOW`), for the URLs requests save. */
+  outbound: OutboundPolicy
   /** Reads phones written without `+` in E.164 (`PHONE_REGION`); unset: kept as written. */
   phoneRegion?: PhoneRegion | undefined
   /** How often a quiet SSE stream sends a keep-alive comment. @defaultValue 15000 */

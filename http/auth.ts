@@ -1,12 +1,35 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { verify } from 'hono/jwt'
+import { sign, verify } from 'hono/jwt'
 import { HttpProblem } from './problem.js'
 
 /** The caller, from a verified bearer token. */
 export interface Caller {
   userId: string
   admin: boolean
+}
+
+/**
+ * A bearer token for `sub` (HS256 with `secret`), with the admin role when asked, valid for
+ * `ttlSeconds` from `nowMs`: what `campaign-streams token` prints.
+ */
+export function mintToken(
+  secret: string,
+  claims: { sub: string; admin: boolean },
+  ttlSeconds: number,
+  nowMs = Date.now(),
+): Promise<string> {
+  const now = Math.floor(nowMs / 1000)
+  return sign(
+    {
+      sub: claims.sub,
+      ...(claims.admin ? { role: 'admin' } : {}),
+      iat: now,
+      exp: now + ttlSeconds,
+    },
+    secret,
+    'HS256',
+  )
 }
 
 /** Hono variables set by the auth middleware. */

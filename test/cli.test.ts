@@ -1,3 +1,4 @@
+import { bearerCaller } from '../http/auth.js'
 import { execFile, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { promisify } from 'node:util'
@@ -54,6 +55,30 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
     return { code: e.code, stdout: e.stdout, stderr: e.stderr }
   }
 }
+
+describe('campaign-streams token', () => {
+  it('should print a token the API takes, signed with JWT_SECRET, and refuse a wrong use', async () => {
+    const secret = 'a-test-secret-of-some-length'
+    const { stdout, code } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'cli.ts', 'token', '--sub', '42', '--admin'],
+      { env: env({ JWT_SECRET: secret }) },
+    ).then((r) => ({ ...r, code: 0 }))
+    expect(code).toBe(0)
+    expect(await bearerCaller(`Bearer ${stdout.trim()}`, secret)).toEqual({
+      userId: '42',
+      admin: true,
+    })
+    await expect(
+      bearerCaller(`Bearer ${stdout.trim()}`, 'another-secret-entirely'),
+    ).rejects.toThrow()
+    const [noSub, unknown] = await Promise.all([cli('token'), cli('token', '--sub', '1', '--root')])
+    expect(noSub.code).toBe(2)
+    expect(noSub.stderr).toContain('token needs --sub')
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("Unknown option '--root'")
+  })
+})
 
 describe('campaign-streams dead-letters', () => {
   it('should refuse a wrong use with exit code 2, saying what is wrong', async () => {

@@ -25,6 +25,16 @@ describe('loadConfig', () => {
     )
   })
 
+  it('should read OUTBOUND_ALLOW as a policy, any public address when unset', () => {
+    expect(loadConfig({}).OUTBOUND_ALLOW).toMatchObject({ anyPublic: true, cidrs: [] })
+    const local = loadConfig({ OUTBOUND_ALLOW: '127.0.0.1, flow.example.com' }).OUTBOUND_ALLOW
+    expect(local.anyPublic).toBe(false)
+    expect([...local.hosts]).toEqual(['flow.example.com'])
+    expect(() => loadConfig({ OUTBOUND_ALLOW: 'http://x,ok.example.com' })).toThrow(
+      /^invalid environment: OUTBOUND_ALLOW: each must be a host, \*\.domain, an address, a CIDR or \*; not http:\/\/x/,
+    )
+  })
+
   it('should take PHONE_REGION only for a region whose numbering plan is known', () => {
     expect(loadConfig({}).PHONE_REGION).toBeUndefined()
     expect(loadConfig({ PHONE_REGION: 'IN' }).PHONE_REGION).toBe('IN')

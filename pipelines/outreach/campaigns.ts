@@ -1,3 +1,4 @@
+import { urlProblem, type OutboundPolicy } from '../../operators/outbound.rules.js'
 import { campaignDays, dayStart, nextDay } from '../../operators/outreach/schedule.rules.js'
 import {
   insertCampaign,
@@ -12,12 +13,19 @@ import type { OutreachCampaignChange, NewOutreachCampaign } from './campaign-sch
 import { type OutreachCampaignView, outreachCampaignView } from './campaign-views.js'
 import { outreachTimers } from './campaign-timers.js'
 
+/** Refuses a flow URL the outbound policy does not allow, as a field error of `flow.url`. */
+function checkFlowUrl(policy: OutboundPolicy, url: string): void {
+  const problem = urlProblem(policy, url)
+  if (problem !== undefined) throw fieldsInvalid([{ field: 'flow.url', message: problem }])
+}
+
 /** Stores an outreach campaign and arms its timers. */
 export async function createOutreachCampaign(
-  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'clock'>,
+  deps: Pick<OutreachDeps, 'db' | 'redis' | 'keys' | 'clock' | 'outbound'>,
   input: NewOutreachCampaign,
   createdBy: string,
 ): Promise<OutreachCampaignView> {
+  checkFlowUrl(deps.outbound, input.flow.url)
   const { type: _type, ...settings } = input
   const days = campaignDays(input)
   const last = days[days.length - 1] ?? input.startDate
@@ -47,10 +55,11 @@ export async function createOutreachCampaign(
  * statement (a concurrent change of other fields is kept). Calls from then on use them.
  */
 export async function changeOutreachCampaign(
-  deps: Pick<OutreachDeps, 'db' | 'clock'>,
+  deps: Pick<OutreachDeps, 'db' | 'clock' | 'outbound'>,
   id: string,
   change: OutreachCampaignChange,
 ): Promise<OutreachCampaignView> {
+  if (change.flow?.url !== undefined) checkFlowUrl(deps.outbound, change.flow.url)
   await openOutreachCampaign(deps.db, id)
   const { flow, ...top } = change
   const row = await updateOutreachSettings(deps.db, id, top, flow ?? {})

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { concatMap, defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs'
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { decide, interleave, type TaskCheck } from '../../operators/outreach/executor.rules.js'
 import { groupOf, pushTo } from '../../operators/group-by.rules.js'
 import { settleTasks } from '../../storage/postgres/outreach/flow-task.repository.js'
@@ -17,6 +17,7 @@ import type { OutreachDeps } from './deps.js'
 import { callFlow, sharedDeadlines } from './flow-call.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
 import { limiter } from '../runtime/limiter.js'
+import { outboundAgent } from '../outbound/outbound-agent.js'
 import { secondAlarm } from '../runtime/second-alarm.js'
 import { DueTask } from './messages.js'
 
@@ -192,8 +193,12 @@ async function execute(
 
 /** The executor actor: `outreach:due` → flow endpoint calls, within each campaign's rate. */
 export function executorActor(deps: OutreachDeps): ActorDefinition<DueTask> {
-  // One keep-alive connection pool for every flow endpoint this executor calls.
-  const dispatcher = new Agent({ connections: CALL_CONCURRENCY, keepAliveTimeout: 30_000 })
+  // One keep-alive connection pool for every flow endpoint this executor calls, held to the
+  // outbound policy at every connection.
+  const dispatcher = outboundAgent(deps.outbound, {
+    connections: CALL_CONCURRENCY,
+    keepAliveTimeout: 30_000,
+  })
   const caller: Caller = {
     dispatcher,
     claim: limiter(CLAIMS_AT_ONCE),

@@ -5,6 +5,7 @@ import type {
   AttemptResult,
   TaskForCall,
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
+import { OutboundRefused } from '../outbound/outbound-agent.js'
 import type { OutreachDeps } from './deps.js'
 
 /** The abort signal of calls that start together and may take at most `timeoutMs`. */
@@ -89,6 +90,7 @@ export async function callFlow(
   }
   let httpStatus: number | undefined
   let answer: unknown
+  let refused = false
   const started = performance.now()
   try {
     const response = await request(settings.flow.url, {
@@ -100,12 +102,14 @@ export async function callFlow(
     })
     httpStatus = response.statusCode
     answer = await readAnswer(response.body, MAX_FLOW_ANSWER_BYTES)
-  } catch {
-    // No whole answer in time, or the connection failed.
+  } catch (error) {
+    // No whole answer in time, the connection failed, or the outbound policy refused it.
     answer = NO_ANSWER
+    refused = error instanceof OutboundRefused || (error as Error).cause instanceof OutboundRefused
   }
-  const outcome =
-    answer === TOO_LARGE || answer === NO_ANSWER
+  const outcome = refused
+    ? { status: 'FAILED' as const, reason: 'OUTBOUND_REFUSED' }
+    : answer === TOO_LARGE || answer === NO_ANSWER
       ? { status: 'FAILED' as const, reason: 'FLOW_ERROR' }
       : flowOutcome(httpStatus, answer)
   const http = httpClass(answer === NO_ANSWER ? undefined : httpStatus)
@@ -114,7 +118,7 @@ export async function callFlow(
   const endedAt = deps.clock.now()
   // Tasks without a slot are tried again after a failure, while attempts are left.
   const retry =
-    outcome.status === 'FAILED' && task.slot === 0 && !task.retriggered
+    outcome.status === 'FAILED' && !refused && task.slot === 0 && !task.retriggered
       ? retryAt(
           settings,
           {

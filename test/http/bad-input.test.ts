@@ -134,4 +134,40 @@ describe('bad input', () => {
     expect(form.status).toBe(415)
     expect((await problemOf(form)).code).toBe('unsupported_media_type')
   })
+
+  it('should refuse a flow URL the outbound policy does not allow, when created and when changed', async () => {
+    const withUrl = (url: string) => ({
+      ...exampleOutreach,
+      flow: { ...exampleOutreach.flow, url },
+    })
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/',
+      'http://[::ffff:a9fe:a9fe]/',
+      'http://2852039166/',
+      'http://0xA9FEA9FE/',
+      'http://metadata.google.internal/',
+      'http://user:pass@127.0.0.1:4000/flow',
+      'http://10.0.0.1/flow',
+      'http://0.0.0.0:6379/',
+    ]) {
+      const res = await t.app.request('/campaigns', jsonBody('POST', withUrl(url), admin))
+      expect({ url, status: res.status }).toEqual({ url, status: 400 })
+      expect((await problemOf(res)).errors?.map((e) => e.field)).toEqual(['flow.url'])
+    }
+    const created = await t.app.request('/campaigns', jsonBody('POST', exampleOutreach, admin))
+    const { campaignId } = (await created.json()) as { campaignId: string }
+    const change = await t.app.request(
+      `/campaigns/${campaignId}`,
+      jsonBody('PATCH', { flow: { url: 'http://192.168.1.1/flow' } }, admin),
+    )
+    expect(change.status).toBe(400)
+    expect((await problemOf(change)).errors).toEqual([
+      {
+        field: 'flow.url',
+        message:
+          '192.168.1.1 is a private address: OUTBOUND_ALLOW must name the host or a CIDR holding it',
+      },
+    ])
+  })
 })

@@ -1,3 +1,4 @@
+import { localOutbound } from './outbound.js'
 import { sign } from 'hono/jwt'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/app-deps.js'
@@ -29,6 +30,7 @@ export function testApp(
     files: s.files,
     maxUploadBytes: 64 * 1024,
     maxSlotsPerDay: 2,
+    outbound: localOutbound,
     ...overrides,
   }
   const app = createApp(deps)

@@ -1,3 +1,4 @@
+import { localOutbound } from './outbound.js'
 import {
   manualClock,
   runningClock,
@@ -27,6 +28,7 @@ export function scoringDeps(s: TestServices, clock: Clock = systemClock): Worker
     files: s.files,
     maxUploadBytes: 10 * 1024 * 1024,
     maxSlotsPerDay: 2,
+    outbound: localOutbound,
     actorOptions: {
       blockMs: 100,
       visibilityTimeoutMs: 1000,

@@ -1,4 +1,5 @@
 /** A worker in its own process, for crash tests: `tsx worker-process.ts <schema> <namespace> <actors>`. */
+import { localOutbound } from './outbound.js'
 import pino from 'pino'
 import { createScoringCache } from '../../pipelines/scoring/cache.js'
 import { systemClock } from '../../pipelines/runtime/clock.js'
@@ -30,6 +31,7 @@ await startWorkers(
     files: localFileStore(filesDir ?? '.data/test-files'),
     maxUploadBytes: 10 * 1024 * 1024,
     maxSlotsPerDay: 2,
+    outbound: localOutbound,
     actorOptions: { blockMs: 100, visibilityTimeoutMs: 1000, reclaimEveryMs: 200, batchSize: 200 },
   },
   actors.split(',') as ActorName[],

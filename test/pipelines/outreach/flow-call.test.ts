@@ -9,6 +9,8 @@ import { systemClock } from '../../../pipelines/runtime/clock.js'
 import { createMetrics } from '../../../pipelines/runtime/metrics.js'
 import type { TaskForCall } from '../../../storage/postgres/outreach/task-attempt.repository.js'
 import { flowServer } from '../../support/flow-server.js'
+import { parseOutboundAllow } from '../../../operators/outbound.rules.js'
+import { outboundAgent } from '../../../pipelines/outbound/outbound-agent.js'
 
 let flow: Awaited<ReturnType<typeof flowServer>>
 const dispatcher = new Agent({ connections: 4 })
@@ -82,6 +84,29 @@ describe('callFlow', () => {
       sharedDeadlines(),
     )
     expect(result).toMatchObject({ status: 'FAILED', reason: 'FLOW_ERROR', httpStatus: 200 })
+  })
+
+  it('should fail a call the outbound policy refuses with OUTBOUND_REFUSED, sending nothing and not retrying', async () => {
+    const before = flow.calls.length
+    const publicOnly = parseOutboundAllow(undefined)
+    if (!('policy' in publicOnly)) throw new Error('policy')
+    const guarded = outboundAgent(publicOnly.policy)
+    // A task without a slot would be tried again after a FLOW_ERROR; a refusal is final.
+    const result = await callFlow(
+      { clock: systemClock },
+      guarded,
+      { ...task('4', '1110004'), slot: 0 },
+      'a-4',
+      sharedDeadlines(),
+    )
+    await guarded.close()
+    expect(result).toMatchObject({
+      status: 'FAILED',
+      reason: 'OUTBOUND_REFUSED',
+      httpStatus: null,
+      dueAt: null,
+    })
+    expect(flow.calls.length).toBe(before)
   })
 
   it('should share one signal per timeout value within a group, and not across groups', () => {
