@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { except } from 'hono/combine'
 import { accessLog } from './access.js'
 import type { AppDeps } from './app-deps.js'
-import type { AuthEnv } from './auth.js'
+import { sentToken, type AuthEnv } from './auth.js'
 import { campaignsRoutes } from './campaigns.routes.js'
 import { currencyRatesRoutes } from './scoring/currency-rates.routes.js'
 import { deadLettersRoutes } from './dead-letters.routes.js'
@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
     )
   app.use('*', except(isUpload, jsonLimit))
   app.use('*', storableJson())
+  app.use('*', sentToken(deps.jwtSecret))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))
   app.route('/', winnerRoutes(deps))

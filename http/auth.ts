@@ -74,8 +74,14 @@ function tokenFault(error: unknown): string {
       return 'its signature does not match (signed with another secret?)'
     case 'JwtTokenInvalid':
       return 'it is not a JWT'
+    case 'JwtTokenIssuedAt':
+      return 'it was issued in the future (iat)'
+    case 'JwtHeaderInvalid':
+    case 'JwtAlgorithmNotImplemented':
+      return 'its header is not that of an HS256 JWT'
     default:
-      return error.message.replace(/token ?\([^)]*\)/g, 'the token')
+      // Other messages may quote the token or its decoded header: none goes back.
+      return 'it could not be verified'
   }
 }
 
@@ -116,10 +122,23 @@ export function assertAdmin(caller: Caller | undefined): asserts caller is Calle
   if (!caller.admin) throw new HttpProblem(403, 'forbidden', 'This needs the admin role')
 }
 
+/**
+ * Verifies a bearer token wherever one is sent, public routes too, so that every route answers
+ * a token that is not valid the same way (401); the caller is kept for the routes and the log.
+ */
+export function sentToken(secret: string) {
+  return createMiddleware<AuthEnv>(async (c, next) => {
+    await optionalCaller(c, secret)
+    await next()
+  })
+}
+
 /** Verifies `Authorization: Bearer <JWT>` (HS256); 401 when missing or invalid. */
 export function requireAuth(secret: string) {
   return createMiddleware<AuthEnv>(async (c, next) => {
-    const caller = await bearerCaller(c.req.header('authorization'), secret)
+    const caller =
+      (c.var.caller as Caller | undefined) ??
+      (await bearerCaller(c.req.header('authorization'), secret))
     if (caller === undefined) throw tokenRequired()
     c.set('caller', caller)
     await next()

@@ -24,6 +24,7 @@ import {
   openApiApp,
   optionalBearer,
   problems,
+  publicRoute,
 } from './openapi-app.js'
 import { DayTotalsSchema, OutreachCampaignSchema } from './outreach/campaign-schemas.js'
 import { HttpProblem } from './problem.js'
@@ -87,6 +88,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/active',
+        ...publicRoute,
         summary: 'Campaigns running now',
         request: { query: z.object({ type: z.enum(['purchase']).default('purchase') }) },
         responses: {
@@ -99,7 +101,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
               }),
             ),
           },
-          ...problems(400),
+          ...problems(400, 401),
         },
       }),
       async (c) => {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { pingDatabase } from '../storage/postgres/database.js'
 import type { AppDeps } from './app-deps.js'
-import { json, openApiApp } from './openapi-app.js'
+import { invalidTokenResponse, json, openApiApp, publicRoute } from './openapi-app.js'
 
 const Checks = z.object({
   status: z.enum(['ok', 'unavailable']),
@@ -15,8 +15,10 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/healthz',
+        ...publicRoute,
         summary: 'The process is up',
         responses: {
+          ...invalidTokenResponse,
           200: { description: 'Up', content: json(z.object({ status: z.literal('ok') })) },
         },
       }),
@@ -26,8 +28,10 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/readyz',
+        ...publicRoute,
         summary: 'Redis and Postgres answer',
         responses: {
+          ...invalidTokenResponse,
           200: { description: 'Ready', content: json(Checks) },
           503: { description: 'Not ready', content: json(Checks) },
         },
@@ -61,8 +65,10 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/metrics',
+        ...publicRoute,
         summary: 'Prometheus metrics (stream lag, pending, actor throughput, dead letters)',
         responses: {
+          ...invalidTokenResponse,
           200: {
             description: 'Prometheus text format',
             content: { 'text/plain': { schema: z.string() } },

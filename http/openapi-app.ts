@@ -43,6 +43,20 @@ export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 |
     ]),
   )
 
+/** The route fields of a public route: no security, and the 401 a token that is not valid gets. */
+export const publicRoute = { security: [] as Record<string, string[]>[] }
+
+/** The 401 of a route without problems of its own: a token was sent and is not valid. */
+export const invalidTokenResponse = Object.fromEntries([
+  [
+    401,
+    {
+      description: 'unauthorized: a bearer token was sent and is not valid (this route needs none)',
+      content: problemContent,
+    },
+  ],
+])
+
 /**
  * A whole number in a path or query, `min` to `max`, written in decimal digits only (no `0x10`,
  * `1e3`, sign or spaces, which `Number` would take).

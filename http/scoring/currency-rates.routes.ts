@@ -6,7 +6,14 @@ import { listRates, upsertRate } from '../../storage/postgres/scoring/currency-r
 import type { CurrencyRateRow } from '../../storage/postgres/scoring/currency-rate.table.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
-import { bearer, json, openApiApp, problems } from '../openapi-app.js'
+import {
+  bearer,
+  invalidTokenResponse,
+  json,
+  openApiApp,
+  problems,
+  publicRoute,
+} from '../openapi-app.js'
 import { HttpProblem } from '../problem.js'
 
 const RateSchema = z.object({ currency: z.string(), rate: z.string(), updatedAt: z.string() })
@@ -67,8 +74,10 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/currency-rates',
+        ...publicRoute,
         summary: 'Every rate',
         responses: {
+          ...invalidTokenResponse,
           200: {
             description: 'Rates',
             content: json(z.object({ base: z.string(), rates: z.array(RateSchema) })),

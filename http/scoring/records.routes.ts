@@ -7,7 +7,15 @@ import { findWinner } from '../../storage/postgres/scoring/campaign-winner.repos
 import { readPosition, readTop, type Ranked } from '../../storage/redis/leaderboard.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAuth } from '../auth.js'
-import { MoneySchema, bearer, decimalInt, json, openApiApp, problems } from '../openapi-app.js'
+import {
+  MoneySchema,
+  bearer,
+  decimalInt,
+  json,
+  openApiApp,
+  problems,
+  publicRoute,
+} from '../openapi-app.js'
 import { HttpProblem } from '../problem.js'
 import { CampaignId } from '../params.js'
 
@@ -44,6 +52,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/top/{n}/{campaignId}',
+        ...publicRoute,
         summary: 'The first n users of a campaign in ranking order',
         request: {
           params: z.object({ n: decimalInt(1, 1000), campaignId: CampaignId }),
@@ -58,7 +67,7 @@ export const recordsRoutes = (deps: AppDeps) => {
               }),
             ),
           },
-          ...problems(400, 404),
+          ...problems(400, 401, 404),
         },
       }),
       async (c) => {
@@ -111,6 +120,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/stream/{campaignId}',
+        ...publicRoute,
         summary:
           'Server-Sent Events: a snapshot (top 100), then positions that changed, and the winner',
         description:
@@ -121,7 +131,7 @@ export const recordsRoutes = (deps: AppDeps) => {
             description: 'text/event-stream',
             content: { 'text/event-stream': { schema: z.string() } },
           },
-          ...problems(400, 404),
+          ...problems(400, 401, 404),
         },
       }),
       async (c) => {

@@ -3,7 +3,7 @@ import { purchaseCampaignOf, winnerView } from '../../pipelines/scoring/campaign
 import { findWinner } from '../../storage/postgres/scoring/campaign-winner.repository.js'
 import { topTotals } from '../../storage/postgres/scoring/purchase-total.repository.js'
 import type { AppDeps } from '../app-deps.js'
-import { MoneySchema, json, openApiApp, problems } from '../openapi-app.js'
+import { MoneySchema, json, openApiApp, problems, publicRoute } from '../openapi-app.js'
 import { CampaignParams } from '../params.js'
 import { HttpProblem } from '../problem.js'
 
@@ -21,11 +21,12 @@ export const winnerRoutes = (deps: AppDeps) =>
     createRoute({
       method: 'get',
       path: '/campaigns/{id}/winner',
+      ...publicRoute,
       summary: 'The winner, once decided after the end',
       request: { params: CampaignParams },
       responses: {
         200: { description: 'The winner', content: json(WinnerSchema) },
-        ...problems(400, 404),
+        ...problems(400, 401, 404),
       },
     }),
     async (c) => {

@@ -170,4 +170,25 @@ describe('bad input', () => {
       },
     ])
   })
+
+  it('should answer a token that is not valid with 401 on every route, quoting nothing of it', async () => {
+    const forged = await bearer('1', true, 'another-secret-of-some-length')
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid: 'sneaky' }))
+    const payload = Buffer.from(JSON.stringify({ sub: '1', role: 'admin' }))
+    const none = {
+      authorization: `Bearer ${header.toString('base64url')}.${payload.toString('base64url')}.`,
+    }
+    const created = await t.app.request('/campaigns', jsonBody('POST', purchase, admin))
+    const { campaignId } = (await created.json()) as { campaignId: string }
+    for (const path of [`/records/top/10/${campaignId}`, '/healthz', '/campaigns']) {
+      for (const headers of [forged, none]) {
+        const res = await t.app.request(path, { headers })
+        expect({ path, status: res.status }).toEqual({ path, status: 401 })
+        const text = await res.text()
+        expect(text).not.toMatch(/sneaky|"alg"|none/)
+        expect(res.headers.get('www-authenticate') ?? '').not.toMatch(/sneaky|alg|none/)
+      }
+    }
+    expect((await t.app.request(`/records/top/10/${campaignId}`)).status).toBe(200)
+  })
 })
