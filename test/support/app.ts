@@ -35,7 +35,15 @@ export function testApp(
   }
   const app = createApp(deps)
   checkAgainstOpenApi(app)
-  return { app, deps, close: () => reader.disconnect() }
+  return {
+    app,
+    deps,
+    // The feed ends its read loop first, so the reader's last blocking read is not an error.
+    close: () => {
+      deps.feed.close()
+      reader.disconnect()
+    },
+  }
 }
 
 /** A signed bearer header for `sub`, admin when asked. */
