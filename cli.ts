@@ -75,6 +75,7 @@ function context(config: Config) {
     outbound: config.OUTBOUND_ALLOW,
     phoneRegion: config.PHONE_REGION,
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
+    orphanFileAgeMs: config.FILESTORE_ORPHAN_AGE_SECONDS * 1000,
     actorOptions: {
       visibilityTimeoutMs: config.VISIBILITY_TIMEOUT_MS,
       maxDeliveries: config.MAX_DELIVERIES,

@@ -68,6 +68,11 @@ export const Config = z.object({
       })
       return z.NEVER
     }),
+  /**
+   * Stored files that no row owns (an upload cut short by a crash) are removed once this many
+   * seconds old; every worker process sweeps every 10 minutes.
+   */
+  FILESTORE_ORPHAN_AGE_SECONDS: z.coerce.number().int().min(60).default(3600),
   /** Slots an outreach campaign may have per day. */
   MAX_SLOTS_PER_DAY: z.coerce.number().int().min(1).max(24).default(2),
   /**

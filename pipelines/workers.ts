@@ -2,6 +2,7 @@ import type { Metrics } from './runtime/metrics.js'
 import type { ActorOptions, RunningActor } from './runtime/actor-definition.js'
 import { startActor } from './runtime/actor.js'
 import { startStreamTrimmer } from './runtime/stream-trimmer.js'
+import { startOrphanSweeper } from './files/orphan-sweeper.js'
 import { startTimerPoller } from './runtime/timer-poller.js'
 import { reduceToLeaderboardActor } from './scoring/reduce-to-leaderboard.actor.js'
 import { purchaseQualifyActor } from './scoring/purchase-qualify.actor.js'
@@ -33,6 +34,10 @@ export interface WorkerDeps extends ScoringDeps, OutreachDeps {
   streamRetentionMs?: number
   /** How often streams are trimmed. @defaultValue 5000 */
   trimEveryMs?: number
+  /** Stored files no row owns are removed once this old. @defaultValue 1 hour */
+  orphanFileAgeMs?: number
+  /** How often stored files are swept for orphans. @defaultValue 10 minutes */
+  sweepEveryMs?: number
 }
 
 /** Running actors plus the timer poller and the stream trimmer. */
@@ -43,8 +48,8 @@ export interface Workers {
 }
 
 /**
- * Starts the named actors (all by default), with the `timers` actor the timer poller, and the
- * stream trimmer (every process trims every stream; any number may).
+ * Starts the named actors (all by default), with the `timers` actor the timer poller, the
+ * stream trimmer (every process trims every stream; any number may) and the orphan file sweeper.
  */
 export async function startWorkers(
   deps: WorkerDeps,
@@ -81,11 +86,15 @@ export async function startWorkers(
     retentionMs: deps.streamRetentionMs ?? 86_400_000,
     everyMs: deps.trimEveryMs ?? 5000,
   })
+  const sweeper = startOrphanSweeper(
+    { ...deps, removed: deps.metrics.orphanFiles },
+    { everyMs: deps.sweepEveryMs ?? 600_000, olderThanMs: deps.orphanFileAgeMs ?? 3_600_000 },
+  )
   return {
     actors,
     stop: async () => {
       stopping.abort()
-      await Promise.all([poller?.stop(), trimmer.stop()])
+      await Promise.all([poller?.stop(), trimmer.stop(), sweeper.stop()])
       await Promise.all(actors.map((a) => a.stop()))
     },
   }

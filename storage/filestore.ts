@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -11,6 +11,8 @@ export interface FileStore {
   read(key: string): Readable
   size(key: string): Promise<number>
   remove(key: string): Promise<void>
+  /** Every file's key and when it was last written, in no set order. */
+  list(): AsyncIterable<{ key: string; modifiedAt: Date }>
 }
 
 /** A file store on a local directory (`FILESTORE_DIR`). */
@@ -31,5 +33,15 @@ export function localFileStore(root: string): FileStore {
     read: (key) => createReadStream(path(key)),
     size: async (key) => (await stat(path(key))).size,
     remove: (key) => rm(path(key), { force: true }),
+    list: async function* () {
+      const names = await readdir(base, { recursive: true }).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === 'ENOENT') return [] // nothing stored yet
+        throw error
+      })
+      for (const name of names) {
+        const info = await stat(join(base, name)).catch(() => undefined) // removed meanwhile
+        if (info?.isFile() === true) yield { key: name, modifiedAt: info.mtime }
+      }
+    },
   }
 }

@@ -34,6 +34,8 @@ export interface Metrics {
   actors: ActorMetrics
   http: HttpMetrics
   flow: FlowMetrics
+  /** Stored files no row owns, removed by the sweeper. */
+  orphanFiles: Counter
 }
 
 /** Creates the registry with process metrics, the per-actor, HTTP and flow series. */
@@ -107,6 +109,11 @@ export function createMetrics(): Metrics {
         registers,
       }),
     },
+    orphanFiles: new Counter({
+      name: `${PREFIX}filestore_orphans_removed_total`,
+      help: 'Stored files no row owns (an upload cut short by a crash, say), removed once old enough',
+      registers,
+    }),
   }
 }
 

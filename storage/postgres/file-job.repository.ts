@@ -21,6 +21,30 @@ export type FileJobTable = {
 }[keyof Database]
 
 /**
+ * Every table whose rows own stored files, by its column of file keys: a file no row names is
+ * an orphan (an upload cut short by a crash, say). A job that stores files adds its table here.
+ */
+const FILE_OWNERS = [
+  { table: 'upload_request', column: 'file_key' },
+  { table: 'do_not_call_import', column: 'file_key' },
+] as const satisfies readonly { table: FileJobTable; column: 'file_key' }[]
+
+/** Which of `keys` a row of any table that owns files names. */
+export async function ownedFileKeys(db: Kysely<Database>, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set()
+  const owned = await sql<{ key: string }>`
+    ${sql.join(
+      FILE_OWNERS.map(
+        (o) =>
+          sql`SELECT ${sql.ref(o.column)} AS key FROM ${sql.table(o.table)} WHERE ${sql.ref(o.column)} = ANY(${keys}::text[])`,
+      ),
+      sql` UNION `,
+    )}
+  `.execute(db)
+  return new Set(owned.rows.map((r) => r.key))
+}
+
+/**
  * Moves a file job to `processing` unless it finished already (one failed by a dead letter has
  * not: that dead letter was replayed); returns the row.
  */
