@@ -33,6 +33,8 @@ export interface CampaignWindow {
 export interface QualifyContext {
   windows: ReadonlyMap<string, readonly CampaignWindow[]>
   hasRate(currency: string): boolean
+  /** Whether any purchase campaign, open or closed, was about the item. */
+  hadCampaign?(itemId: string): boolean
 }
 
 /** A decoded `purchase_events` entry. */
@@ -58,7 +60,12 @@ export function qualify(
 ): QualifiedPurchase[] | SkipReason {
   const p = entry.value
   const windows = context.windows.get(p.itemId) ?? []
-  if (windows.length === 0) return 'no_campaign_for_item'
+  // An item whose campaigns are all over (decided or revoked) has a campaign: the purchase
+  // came after its window.
+  if (windows.length === 0)
+    return context.hadCampaign?.(p.itemId) === true
+      ? 'outside_campaign_window'
+      : 'no_campaign_for_item'
   const eventId = p.eventId ?? entry.id
   const matching = windows.filter((w) => w.startMs <= p.timestamp && p.timestamp < w.endMs)
   if (matching.length === 0) return 'outside_campaign_window'

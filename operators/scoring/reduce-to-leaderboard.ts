@@ -4,6 +4,8 @@ import type { QualifiedPurchase } from './purchase-qualify.js'
 
 /** A purchase converted to the base currency, ready to be added to its campaign's totals. */
 export interface ScoredPurchase {
+  /** The stream entry it came from. */
+  entryId: string
   campaignId: string
   eventId: string
   userId: string
@@ -69,6 +71,7 @@ export function reduceToLeaderboard(
         continue
       }
       out.purchases.push({
+        entryId: id,
         campaignId: q.campaignId,
         eventId: q.eventId,
         userId: q.userId,

@@ -6,6 +6,7 @@ import type { ScoreContext } from '../../operators/scoring/reduce-to-leaderboard
 import {
   findPurchaseCampaignIds,
   listOpenPurchaseCampaigns,
+  listPurchaseCampaignItems,
 } from '../../storage/postgres/campaign.repository.js'
 import { listRates } from '../../storage/postgres/scoring/currency-rate.repository.js'
 import type { Database } from '../../storage/postgres/database.js'
@@ -43,11 +44,17 @@ export function createScoringCache(
   let version: string | null | undefined
   let loadedAt = 0
   let windows = new Map<string, CampaignWindow[]>()
+  let campaignItems = new Set<string>()
   let rates = new Map<string, string>([[baseCurrency, '1']])
   const purchaseCampaigns = new Set<string>()
 
   const load = async () => {
-    const [campaigns, rateRows] = await Promise.all([listOpenPurchaseCampaigns(db), listRates(db)])
+    const [campaigns, rateRows, items] = await Promise.all([
+      listOpenPurchaseCampaigns(db),
+      listRates(db),
+      listPurchaseCampaignItems(db),
+    ])
+    campaignItems = new Set(items)
     const open: CampaignWindow[] = []
     for (const c of campaigns) {
       purchaseCampaigns.add(c.id)
@@ -78,7 +85,11 @@ export function createScoringCache(
       if (unknown.size === 0) return
       for (const id of await findPurchaseCampaignIds(db, [...unknown])) purchaseCampaigns.add(id)
     },
-    qualifyContext: () => ({ windows, hasRate: (currency) => rates.has(currency) }),
+    qualifyContext: () => ({
+      windows,
+      hasRate: (currency) => rates.has(currency),
+      hadCampaign: (itemId) => campaignItems.has(itemId),
+    }),
     scoreContext: () => ({
       base: baseCurrency,
       rate: (currency) => rates.get(currency),

@@ -64,10 +64,14 @@ export function reduceToLeaderboardActor(
         afterRefresh((batch) => cache.learnCampaigns(batch.map((e) => e.value.campaignId))),
         reduceToLeaderboard(() => cache.scoreContext()),
         concatMap(async (scored) => {
-          const totals = await applyPurchases(db, scored.purchases).catch((error: unknown) => {
+          const applied = await applyPurchases(db, scored.purchases).catch((error: unknown) => {
             throw asPoison(error)
           })
-          return toEffect(totals, scored.rejected)
+          const conflicts = applied.conflicts.map((p) => ({
+            id: p.entryId,
+            error: `event_id_conflict: event ${p.eventId} was counted for campaign ${p.campaignId} first with other values (user, amount, currency or time); this one is not counted`,
+          }))
+          return toEffect(applied.totals, [...scored.rejected, ...conflicts])
         }),
       ),
   }

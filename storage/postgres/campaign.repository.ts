@@ -103,6 +103,18 @@ export async function listOpenPurchaseCampaigns(db: Kysely<Database>): Promise<C
     .execute()
 }
 
+/** The items that any purchase campaign, open or not, was ever about. */
+export async function listPurchaseCampaignItems(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('campaign')
+    .select('item_id')
+    .distinct()
+    .where('type', '=', 'purchase')
+    .where('item_id', 'is not', null)
+    .execute()
+  return rows.flatMap((r) => (r.item_id === null ? [] : [r.item_id]))
+}
+
 /** Purchase campaigns running at `at` (start ≤ at < end). */
 export async function listActiveCampaigns(
   db: Kysely<Database>,

@@ -93,6 +93,26 @@ describe('purchaseQualify', () => {
       })
     }))
 
+  it('should skip a purchase of an item whose campaigns are all over as outside their window', () =>
+    ts.run(({ cold, expectObservable }) => {
+      // Item 9's only campaign has its winner: it is no longer among the open windows.
+      const closed: QualifyContext = { ...context, hadCampaign: (item) => item === '9' }
+      expectObservable(
+        cold('a|', { a: [entry('1-0', '9', T), entry('2-0', '8', T)] }).pipe(
+          purchaseQualify(() => closed),
+        ),
+      ).toBe('x|', {
+        x: {
+          qualified: [],
+          skipped: [
+            { id: '1-0', reason: 'outside_campaign_window' },
+            { id: '2-0', reason: 'no_campaign_for_item' },
+          ],
+          rejected: [],
+        },
+      })
+    }))
+
   it('should read the campaigns anew for every batch', () =>
     ts.run(({ cold, expectObservable }) => {
       let current: QualifyContext = { windows: new Map(), hasRate: () => true }

@@ -202,4 +202,27 @@ describe('scoring pipeline', () => {
     })
     expect((await readTop(s.redis, s.keys, campaignId, 1))[0]?.totalMinor).toBe(BigInt(max))
   })
+
+  it('should count the first of two purchases sharing an event id and dead-letter the other as a conflict', async () => {
+    const at = '2026-11-23T10:00:00Z'
+    const same = { itemId: '7', currency: 'USD', timestamp: at, eventId: 'shared-1' }
+    await purchase({ ...same, userId: '81', amount: '3.00' })
+    await eventually(() => readPosition(s.redis, s.keys, campaignId, '81'))
+    await purchase({ ...same, userId: '81', amount: '3.00' }) // a duplicate: no conflict
+    await purchase({ ...same, userId: '82', amount: '9.00' })
+    const dead = await eventually(async () => {
+      const entries = toEntries(
+        await s.redis.xrange(s.keys.dead(s.keys.qualifiedPurchases), '-', '+'),
+      ).filter((d) => d.fields.eventId === 'shared-1')
+      return entries.length === 1 ? entries : undefined
+    })
+    expect(dead[0]?.fields).toMatchObject({ userId: '82', amount: '9.00' })
+    expect(dead[0]?.fields.error).toMatch(
+      /^event_id_conflict: event shared-1 was counted for campaign \d+ first/,
+    )
+    expect(await readPosition(s.redis, s.keys, campaignId, '81')).toMatchObject({
+      totalMinor: 300n,
+    })
+    expect(await readPosition(s.redis, s.keys, campaignId, '82')).toBeUndefined()
+  })
 })

@@ -28,6 +28,7 @@ beforeAll(async () => {
 afterAll(() => s.close())
 
 const purchase = (eventId: string, userId: string, minor: number, at: string): ScoredPurchase => ({
+  entryId: `${eventId}-${userId}-${minor}`,
   campaignId,
   eventId,
   userId,
@@ -43,7 +44,7 @@ describe('applyPurchases', () => {
     const a = purchase('e1', '1', 500, '2026-11-22T11:00:00Z')
     const b = purchase('e2', '1', 250, '2026-11-22T11:05:00Z')
     await applyPurchases(s.db, [a, a, b])
-    const totals = await applyPurchases(s.db, [b, a])
+    const { totals } = await applyPurchases(s.db, [b, a])
     expect(totals).toEqual([
       { campaignId, userId: '1', totalMinor: 750n, reachedAt: new Date('2026-11-22T11:05:00Z') },
     ])
@@ -58,5 +59,19 @@ describe('applyPurchases', () => {
     ])
     const top = await topTotals(s.db, campaignId, 10)
     expect(top.map((t) => t.userId)).toEqual(['5', '4', '1', '3', '20'])
+  })
+
+  it('should keep the first values of an event id, in the batch and after it, and name the conflicting ones', async () => {
+    const first = purchase('c1', '30', 100, '2026-11-22T11:00:00Z')
+    const other = purchase('c1', '31', 200, '2026-11-22T11:00:00Z')
+    const inBatch = await applyPurchases(s.db, [first, other, first])
+    expect(inBatch.conflicts).toEqual([other]) // the first in stream order counts
+    const later = purchase('c1', '30', 150, '2026-11-22T11:00:00Z')
+    const again = await applyPurchases(s.db, [later, first])
+    expect(again.conflicts).toEqual([later]) // a plain duplicate is no conflict
+    const top = await topTotals(s.db, campaignId, 100)
+    expect(
+      top.filter((t) => ['30', '31'].includes(t.userId)).map((t) => [t.userId, t.totalMinor]),
+    ).toEqual([['30', 100n]])
   })
 })
