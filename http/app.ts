@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -22,6 +21,7 @@ import { recordsRoutes } from './scoring/records.routes.js'
 import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
 import { storableJson } from './storable-text.js'
+import { docsRoutes } from './docs-assets.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -95,8 +95,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       description: 'Campaign stream processor HTTP API',
     },
   })
-  // The page loads Swagger UI's script and styles from a CDN in the reader's browser.
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'campaign-streams API' }))
+  docsRoutes(app)
   return withErrors(app, deps.logger)
 }
 

@@ -365,6 +365,18 @@ describe('GET /docs', () => {
     const page = await res.text()
     expect(page).toContain("url: '/openapi.json'")
     expect(page).toContain('SwaggerUIBundle')
+    // Nothing from another host: the page works on a closed network.
+    const assets = [...page.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1] ?? '')
+    expect(assets.sort()).toEqual([
+      '/docs/assets/swagger-ui-dist/swagger-ui-bundle.js',
+      '/docs/assets/swagger-ui-dist/swagger-ui.css',
+    ])
+    for (const asset of assets) {
+      const served = await t.app.request(asset)
+      expect(served.status).toBe(200)
+      expect((await served.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
+    }
+    expect((await t.app.request('/docs/assets/swagger-ui-dist/package.json')).status).toBe(404)
   })
 })
 
@@ -377,7 +389,9 @@ describe('GET /openapi.json', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     )
     const served = t.app.routes
-      .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json' && r.path !== '/docs')
+      .filter(
+        (r) => r.method !== 'ALL' && r.path !== '/openapi.json' && !r.path.startsWith('/docs'),
+      )
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
     expect(new Set(documented)).toEqual(new Set(served))
     expect(served.length).toBeGreaterThan(15)
