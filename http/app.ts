@@ -94,6 +94,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       version: '0.1.0',
       description: 'Campaign stream processor HTTP API',
     },
+    // Relative: the routes are wherever this document was fetched from.
+    servers: [{ url: '/', description: 'the server that serves this document' }],
   })
   docsRoutes(app)
   return withErrors(app, deps.logger)

@@ -14,6 +14,7 @@ export const campaignRevokeRoutes = (deps: AppDeps) => {
     createRoute({
       method: 'delete',
       path: '/campaigns/{id}',
+      operationId: 'revokeCampaign',
       summary:
         'Revoke a campaign (admin): an outreach one’s unexecuted tasks become CANCELLED; a purchase one counts no more purchases and gets no winner',
       description:

@@ -56,6 +56,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'post',
         path: '/campaigns',
+        operationId: 'createCampaign',
         summary: 'Create a campaign (admin)',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
@@ -88,6 +89,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/active',
+        operationId: 'listActiveCampaigns',
         ...publicRoute,
         summary: 'Campaigns running now',
         request: { query: z.object({ type: z.enum(['purchase']).default('purchase') }) },
@@ -121,6 +123,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns',
+        operationId: 'listCampaigns',
         summary:
           "Campaigns by id, of one type or both, with their status; outreach ones (admin only) with today's counts",
         description:
@@ -190,6 +193,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}',
+        operationId: 'getCampaign',
         summary: 'One campaign (an outreach campaign for an admin only)',
         security: optionalBearer,
         request: { params: CampaignParams },

@@ -31,6 +31,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/dead-letters/{stream}',
+        operationId: 'listDeadLetters',
         summary: 'Dead letters of a stream, oldest first (admin)',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
@@ -74,6 +75,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'post',
         path: '/dead-letters/{stream}/replay',
+        operationId: 'replayDeadLetters',
         summary: 'Put dead letters back on their stream (admin); all of them unless ids are given',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {
@@ -104,6 +106,7 @@ export const deadLettersRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'post',
         path: '/dead-letters/{stream}/discard',
+        operationId: 'discardDeadLetters',
         summary: 'Delete dead letters for good (admin): those no fix will make valid',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: {

@@ -15,6 +15,7 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/healthz',
+        operationId: 'getHealth',
         ...publicRoute,
         summary: 'The process is up',
         responses: {
@@ -28,6 +29,7 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/readyz',
+        operationId: 'getReadiness',
         ...publicRoute,
         summary: 'Redis and Postgres answer',
         responses: {
@@ -65,6 +67,7 @@ export const healthRoutes = (deps: Pick<AppDeps, 'db' | 'redis' | 'metrics'>) =>
       createRoute({
         method: 'get',
         path: '/metrics',
+        operationId: 'getMetrics',
         ...publicRoute,
         summary: 'Prometheus metrics (stream lag, pending, actor throughput, dead letters)',
         responses: {

@@ -22,6 +22,7 @@ export const campaignOperationsRoutes = (deps: AppDeps) => {
     createRoute({
       method: 'post',
       path: `/campaigns/{id}/${action}`,
+      operationId: `${action}Campaign`,
       summary,
       description,
       ...adminOnly(admin),
@@ -36,6 +37,7 @@ export const campaignOperationsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'patch',
         path: '/campaigns/{id}',
+        operationId: 'changeCampaign',
         summary:
           "Change an outreach campaign's name, flow settings or rate (admin); calls from then on use them",
         description:
@@ -93,6 +95,7 @@ export const campaignOperationsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'post',
         path: '/campaigns/{id}/retrigger',
+        operationId: 'retriggerTasks',
         summary: "Queue a day's unfinished tasks again (admin), once their slot is over",
         ...adminOnly(admin),
         request: {

@@ -128,6 +128,7 @@ export const contactsRoutes = (deps: AppDeps) => {
     createRoute({
       method: 'get',
       path: '/campaigns/{id}/contacts/{phone}',
+      operationId: 'getContact',
       summary:
         'What became of a number in a campaign (admin): its records, negatives, tasks and calls',
       description:

@@ -37,6 +37,7 @@ export const dashboardRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/dashboard',
+        operationId: 'getDashboard',
         summary:
           "A day's (or one slot's) task counts and status (admin; default today in the campaign's zone)",
         ...adminOnly(admin),
@@ -57,6 +58,7 @@ export const dashboardRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/reports/{kind}',
+        operationId: 'getReport',
         summary:
           'Streamed CSV reports (admin): eod (per slot, by status and reason) or raw (one row per attempt)',
         ...adminOnly(admin),

@@ -68,6 +68,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'post',
         path: '/campaigns/{id}/uploads/{requestId}/negatives',
+        operationId: 'uploadNegatives',
         summary: 'Upload do-not-call numbers for one contacts upload (admin) → 202',
         description:
           'CSV with a phone column, as text/csv or the file part of multipart/form-data.',
@@ -95,6 +96,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'post',
         path: '/do-not-call',
+        operationId: 'importDoNotCall',
         summary: 'Add a CSV of numbers to the global do-not-call list (admin) → 202',
         description:
           'CSV with a phone column, as text/csv or the file part of multipart/form-data; checked as a whole, then its numbers are added in the background. `Location` is the import.',
@@ -117,6 +119,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/do-not-call/imports',
+        operationId: 'listDoNotCallImports',
         summary: 'Do-not-call imports, newest first, without their rows not taken (admin)',
         description:
           'Pages of `limit` (default 100); when there may be more, `next` is the `before` of the next page.',
@@ -160,6 +163,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/do-not-call/imports/{importId}',
+        operationId: 'getDoNotCallImport',
         summary:
           'Where a do-not-call import is, its counts and its first 1000 rows not taken (admin)',
         ...adminOnly(admin),
@@ -177,6 +181,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/do-not-call/{phone}',
+        operationId: 'getDoNotCall',
         summary:
           'Whether a number is on the global do-not-call list, since when and by whom (admin)',
         ...adminOnly(admin),
@@ -205,6 +210,7 @@ export const doNotCallRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'delete',
         path: '/do-not-call/{phone}',
+        operationId: 'removeDoNotCall',
         summary:
           'Take a number off the global do-not-call list (admin); tasks already NEGATIVE stay so',
         ...adminOnly(admin),

@@ -103,6 +103,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'post',
         path: '/campaigns/{id}/uploads',
+        operationId: 'uploadContacts',
         summary: 'Upload contacts (admin): CSV with a phone column → 202',
         description: FILE_DOC,
         ...adminOnly(requireAdmin(deps.jwtSecret)),
@@ -121,6 +122,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/uploads',
+        operationId: 'listUploads',
         summary: "A campaign's uploads, newest first, with their status and row counts (admin)",
         description:
           'Pages of `limit` (default 100); when there may be more, `next` is the `before` of the next page.',
@@ -160,6 +162,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}',
+        operationId: 'getUpload',
         summary: 'Where an upload is, its row counts and its first 1000 row errors (admin)',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: { params: RequestParams },
@@ -178,6 +181,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'delete',
         path: '/campaigns/{id}/uploads/{requestId}',
+        operationId: 'withdrawUpload',
         summary: 'Withdraw a contacts upload (admin): its tasks waiting for a call are cancelled',
         description:
           'For the wrong file, say: its tasks waiting for a call become CANCELLED/UPLOAD_WITHDRAWN (a call in flight finishes), and no later day, retrigger or executor calls its records. One still being split goes on storing its records, without tasks; withdrawing again changes nothing. 409 `campaign_revoked`.',
@@ -211,6 +215,7 @@ export const uploadsRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/campaigns/{id}/uploads/{requestId}/errors.csv',
+        operationId: 'getUploadErrors',
         summary: 'Every row error of an upload as CSV (row, column, code, message) (admin)',
         ...adminOnly(requireAdmin(deps.jwtSecret)),
         request: { params: RequestParams },

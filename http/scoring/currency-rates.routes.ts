@@ -30,6 +30,7 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'put',
         path: '/currency-rates/{currency}',
+        operationId: 'setCurrencyRate',
         summary: 'Set how many base-currency units one unit of a currency is worth (admin)',
         security: bearer,
         middleware: [requireAdmin(deps.jwtSecret)] as const,
@@ -74,6 +75,7 @@ export const currencyRatesRoutes = (deps: AppDeps) =>
       createRoute({
         method: 'get',
         path: '/currency-rates',
+        operationId: 'listCurrencyRates',
         ...publicRoute,
         summary: 'Every rate',
         responses: {

@@ -52,6 +52,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/top/{n}/{campaignId}',
+        operationId: 'getTop',
         ...publicRoute,
         summary: 'The first n users of a campaign in ranking order',
         request: {
@@ -81,6 +82,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/position/{campaignId}/{userId}',
+        operationId: 'getPosition',
         summary: "A user's position (that user or an admin)",
         security: bearer,
         middleware: [requireAuth(deps.jwtSecret)] as const,
@@ -120,6 +122,7 @@ export const recordsRoutes = (deps: AppDeps) => {
       createRoute({
         method: 'get',
         path: '/records/stream/{campaignId}',
+        operationId: 'streamLeaderboard',
         ...publicRoute,
         summary:
           'Server-Sent Events: a snapshot (top 100), then positions that changed, and the winner',

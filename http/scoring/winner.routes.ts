@@ -21,6 +21,7 @@ export const winnerRoutes = (deps: AppDeps) =>
     createRoute({
       method: 'get',
       path: '/campaigns/{id}/winner',
+      operationId: 'getWinner',
       ...publicRoute,
       summary: 'The winner, once decided after the end',
       request: { params: CampaignParams },
