@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerOutreachGauges } from '../../pipelines/outreach/metrics.js'
-import { registerStreamGauges } from '../../pipelines/runtime/metrics.js'
+import { registerStreamGauges } from '../../pipelines/runtime/stream-gauges.js'
 import { insertCampaign, setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
 import { testApp } from '../support/app.js'

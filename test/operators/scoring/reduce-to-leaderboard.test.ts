@@ -22,6 +22,7 @@ const entry = (id: string, amount: string, currency: string, campaignId = '1'): 
   value: { eventId: `e${id}`, userId: '5', campaignId, amount, currency, timestamp: T },
 })
 const scored = (id: string, amount: string, currency: string, rate: string, minor: bigint) => ({
+  entryId: id,
   campaignId: '1',
   eventId: `e${id}`,
   userId: '5',
