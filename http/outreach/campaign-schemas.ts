@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { DayWindow } from '../../operators/outreach/schedule.rules.js'
+import { DASHBOARD_STATUSES } from '../../pipelines/outreach/dashboard.js'
 
 /** An outreach campaign as the contract shows it. */
 export const OutreachCampaignSchema = z.object({
@@ -44,6 +45,18 @@ export const DayTotalsSchema = z.object({
 /** An outreach campaign's dashboard: a day's (or one slot's) totals and status. */
 export const DashboardSchema = DayTotalsSchema.extend({
   slot: z.number().optional().describe('the slot it is about, when one was asked for'),
+  called: z
+    .number()
+    .describe(
+      'tasks that reached the flow endpoint at least once (attempted also counts failures without a call)',
+    ),
+  failedByReason: z
+    .record(z.string(), z.number())
+    .describe('failed tasks by reason, such as FLOW_ERROR or OUT_OF_SLOT_TIME'),
   scheduledTimestamps: z.array(z.string()),
-  status: z.enum(['Scheduled', 'Rescheduled', 'Completed', 'Negative upload', 'Cancelled']),
+  status: z
+    .enum(DASHBOARD_STATUSES)
+    .describe(
+      'the first that holds: Cancelled, Paused, Running (a slot of the day open now with calls to make), Negative upload, Rescheduled, Completed, Scheduled',
+    ),
 })

@@ -51,7 +51,7 @@ export const dashboardRoutes = (deps: AppDeps) => {
         const campaign = await outreachCampaignOf(deps.db, c.req.valid('param').id)
         const { date: asked, slot } = c.req.valid('query')
         const date = campaignDay(campaign, asked, deps.clock.now())
-        return c.json(await dashboard(deps.db, campaign, date, slot), 200)
+        return c.json(await dashboard(deps.db, campaign, date, deps.clock.now(), slot), 200)
       },
     )
     .openapi(

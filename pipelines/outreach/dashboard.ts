@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely'
 import { groupBy } from '../../operators/group-by.rules.js'
-import { dayOf, slotWindow } from '../../operators/outreach/schedule.rules.js'
+import { dayOf, slotWindow, workingWindow } from '../../operators/outreach/schedule.rules.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Database } from '../../storage/postgres/database.js'
-import { dayWasRetriggered } from '../../storage/postgres/outreach/flow-task.repository.js'
+import {
+  dayWasRetriggered,
+  failuresByReason,
+} from '../../storage/postgres/outreach/flow-task.repository.js'
 import type { TaskStatus } from '../../storage/postgres/outreach/flow-task.table.js'
 import { taskCounts } from '../../storage/postgres/outreach/task-counter.repository.js'
 import { outreachSettings, slotOfCampaign } from './campaign-views.js'
@@ -20,13 +23,31 @@ export interface DayTotals {
   failed: number
 }
 
+/** What a dashboard says is happening, in precedence order (the first that holds is told). */
+export const DASHBOARD_STATUSES = [
+  'Cancelled',
+  'Paused',
+  'Running',
+  'Negative upload',
+  'Rescheduled',
+  'Completed',
+  'Scheduled',
+] as const
+
 /** A day of an outreach campaign at a glance. */
 export interface Dashboard extends DayTotals {
   date: string
   /** The slot it is about, when one was asked for. */
   slot?: number
+  /**
+   * Tasks that reached the flow endpoint at least once: every completed and partial task and
+   * the failed ones that were called (`attempted` also counts those failed without a call).
+   */
+  called: number
+  /** Failed tasks by reason (`FLOW_ERROR`, `OUT_OF_SLOT_TIME`…). */
+  failedByReason: Record<string, number>
   scheduledTimestamps: string[]
-  status: 'Scheduled' | 'Rescheduled' | 'Completed' | 'Negative upload' | 'Cancelled'
+  status: (typeof DASHBOARD_STATUSES)[number]
 }
 
 /** A day's totals from its counts by status (uploaded = attempted + pending + negative + cancelled). */
@@ -90,29 +111,45 @@ export async function dashboard(
   db: Kysely<Database>,
   campaign: CampaignRow,
   date: string,
+  nowMs: number,
   slot?: number,
 ): Promise<Dashboard> {
   const s = outreachSettings(campaign)
   if (slot !== undefined) slotOfCampaign(campaign, slot)
-  const [totals, retriggered] = await Promise.all([
+  const [totals, retriggered, failures] = await Promise.all([
     campaignDayTotals(db, campaign.id, date, slot),
     dayWasRetriggered(db, campaign.id, date, slot),
+    failuresByReason(db, campaign.id, date, slot),
   ])
+  // A slot (or, without slots, working hours) of this day is open now, with calls to make.
+  const windows =
+    s.slots.length === 0
+      ? [workingWindow(s, date)]
+      : (slot === undefined ? s.slots.map((_, i) => i + 1) : [slot]).map((n) =>
+          slotWindow(s, date, n),
+        )
+  const open = windows.some((w) => w.startMs <= nowMs && nowMs < w.endMs)
   const status: Dashboard['status'] =
     campaign.status === 'Cancelled'
       ? 'Cancelled'
-      : totals.negative > 0
-        ? 'Negative upload'
-        : retriggered
-          ? 'Rescheduled'
-          : totals.uploaded > 0 && totals.pending === 0
-            ? 'Completed'
-            : 'Scheduled'
+      : campaign.paused_at !== null
+        ? 'Paused'
+        : open && totals.pending > 0 && nowMs < campaign.end_at.getTime()
+          ? 'Running'
+          : totals.negative > 0
+            ? 'Negative upload'
+            : retriggered
+              ? 'Rescheduled'
+              : totals.uploaded > 0 && totals.pending === 0
+                ? 'Completed'
+                : 'Scheduled'
   const starts = s.slots.map((_, i) => new Date(slotWindow(s, date, i + 1).startMs).toISOString())
   return {
     date,
     ...(slot !== undefined && { slot }),
     ...totals,
+    called: totals.completed + totals.partial + failures.reduce((n, f) => n + f.called, 0),
+    failedByReason: Object.fromEntries(failures.map((f) => [f.reason, f.failed])),
     scheduledTimestamps: slot === undefined ? starts : starts.slice(slot - 1, slot),
     status,
   }

@@ -20,6 +20,7 @@ import * as campaignPause from './migrations/2026-11-27T10-00-00-campaign-pause.
 import * as refusedRowPhones from './migrations/2026-11-27T11-00-00-refused-row-phones.js'
 import * as rowErrorLines from './migrations/2026-12-03T10-00-00-row-error-lines.js'
 import * as purchaseTotalMaximum from './migrations/2026-12-03T11-00-00-purchase-total-maximum.js'
+import * as failedTaskIndex from './migrations/2026-12-03T12-00-00-failed-task-index.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-27T11-00-00-refused-row-phones': refusedRowPhones,
   '2026-12-03T10-00-00-row-error-lines': rowErrorLines,
   '2026-12-03T11-00-00-purchase-total-maximum': purchaseTotalMaximum,
+  '2026-12-03T12-00-00-failed-task-index': failedTaskIndex,
 }
 
 /** Every migration's name, in the order they apply. */

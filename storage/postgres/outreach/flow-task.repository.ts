@@ -227,3 +227,31 @@ export async function failStaleSlotless(
   `.execute(db)
   return Number(result.rows[0]?.n ?? 0)
 }
+
+/**
+ * A day's (or one slot's) failed tasks by reason, and how many of them were called at least
+ * once (a `FLOW_ERROR` after a call, say, unlike an `OUT_OF_SLOT_TIME` never reached). Reads
+ * only failed tasks (a partial index holds them).
+ */
+export async function failuresByReason(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  slot?: number,
+): Promise<{ reason: string; failed: number; called: number }[]> {
+  let query = db
+    .selectFrom('flow_task')
+    .select((eb) => [
+      eb.fn.coalesce('reason', sql<string>`'UNKNOWN'`).as('reason'),
+      eb.fn.countAll<string>().as('failed'),
+      sql<string>`count(*) FILTER (WHERE attempts > 0)`.as('called'),
+    ])
+    .where('campaign_id', '=', campaignId)
+    .where('task_date', '=', sql<string>`${date}::date`)
+    .where('status', '=', 'FAILED')
+    .groupBy('reason')
+    .orderBy('reason')
+  if (slot !== undefined) query = query.where('slot', '=', slot)
+  const rows = await query.execute()
+  return rows.map((r) => ({ reason: r.reason, failed: Number(r.failed), called: Number(r.called) }))
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dashboard } from '../../../pipelines/outreach/dashboard.js'
+import {
+  findCampaign,
+  insertCampaign,
+  setCampaignPaused,
+} from '../../../storage/postgres/campaign.repository.js'
+import { insertRecordsAndTasks } from '../../../storage/postgres/outreach/outreach-record.repository.js'
+import { insertUploadRequest } from '../../../storage/postgres/outreach/upload-request.repository.js'
+import { outreachSettingsJson } from '../../../storage/postgres/outreach/outreach-settings.js'
+import { isolatedServices, type TestServices } from '../../support/services.js'
+
+let s: TestServices
+let campaignId: string
+const DAY = '2026-11-22'
+const at = (hhmm: string) => Date.parse(`${DAY}T${hhmm}:00Z`)
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  const settings = {
+    name: 'Dashboard',
+    timezone: 'UTC',
+    workingHours: { start: '09:00', end: '21:00' },
+    slots: [
+      { start: '10:00', end: '12:00' },
+      { start: '17:00', end: '19:00' },
+    ],
+    startDate: DAY,
+    days: 1,
+    flow: {
+      url: 'http://127.0.0.1:9/flow',
+      timeoutMs: 1000,
+      maxAttempts: 3,
+      retryDelaySeconds: 60,
+    },
+    ratePerSecond: 1,
+  }
+  campaignId = (
+    await insertCampaign(s.db, {
+      type: 'outreach',
+      item_id: null,
+      prize_minor: null,
+      prize_currency: null,
+      start_at: new Date(`${DAY}T00:00:00Z`),
+      end_at: new Date('2026-11-23T00:00:00Z'),
+      created_by: '1',
+      started_at: null,
+      ended_at: null,
+      settings: outreachSettingsJson(settings),
+    })
+  ).id
+  const requestId = randomUUID()
+  await insertUploadRequest(s.db, {
+    id: requestId,
+    campaignId,
+    kind: 'contacts',
+    parentId: null,
+    fileKey: 'k',
+    bytes: 1,
+    createdBy: '1',
+  })
+  await insertRecordsAndTasks(s.db, {
+    campaignId,
+    requestId,
+    records: Array.from({ length: 6 }, (_, i) => ({
+      row: i + 1,
+      line: i + 2,
+      phone: `100000${i}`,
+      scheduledTime: null,
+      data: {},
+    })),
+    date: DAY,
+    slots: [1],
+  })
+})
+afterAll(() => s.close())
+
+/** Moves slot 1's tasks of these phones to `status`, with `reason` and `attempts`. */
+const settle = (phones: string[], status: string, reason: string | null, attempts: number) =>
+  s.db
+    .updateTable('flow_task')
+    .set({ status: status as 'FAILED', reason, attempts })
+    .where('campaign_id', '=', campaignId)
+    .where('phone', 'in', phones)
+    .execute()
+
+const board = async (nowMs: number, slot?: number) =>
+  dashboard(s.db, (await findCampaign(s.db, campaignId))!, DAY, nowMs, slot)
+
+describe('the outreach dashboard', () => {
+  it('should say Running while a slot is open with calls to make, and Scheduled before it', async () => {
+    expect((await board(at('09:30'))).status).toBe('Scheduled')
+    expect((await board(at('10:30'))).status).toBe('Running')
+    expect((await board(at('10:30'), 1)).status).toBe('Running')
+    // Slot 2 has no tasks: nothing runs in it.
+    expect((await board(at('17:30'), 2)).status).toBe('Scheduled')
+  })
+
+  it('should tell calls from failures without a call, by reason', async () => {
+    await settle(['1000000', '1000001'], 'COMPLETED', null, 1)
+    await settle(['1000002'], 'FAILED', 'FLOW_ERROR', 3)
+    await settle(['1000003', '1000004'], 'FAILED', 'OUT_OF_SLOT_TIME', 0)
+    const day = await board(at('12:30'))
+    expect(day).toMatchObject({
+      uploaded: 6,
+      attempted: 5,
+      pending: 1,
+      completed: 2,
+      failed: 3,
+      called: 3,
+      failedByReason: { FLOW_ERROR: 1, OUT_OF_SLOT_TIME: 2 },
+    })
+    expect((await board(at('12:30'), 2)).failedByReason).toEqual({})
+  })
+
+  it('should say Paused while paused, over Running and a negatives upload', async () => {
+    await settle(['1000005'], 'NEGATIVE', null, 0)
+    await settle(['1000004'], 'IN_PROGRESS', null, 0)
+    expect((await board(at('10:30'))).status).toBe('Running')
+    expect((await board(at('13:00'))).status).toBe('Negative upload')
+    await setCampaignPaused(s.db, campaignId, { at: new Date(at('10:00')), by: '1' })
+    expect((await board(at('10:30'))).status).toBe('Paused')
+    expect((await board(at('13:00'))).status).toBe('Paused')
+    await setCampaignPaused(s.db, campaignId, null)
+    expect((await board(at('10:30'))).status).toBe('Running')
+  })
+})
