@@ -43,6 +43,8 @@ export const OutreachTimerKind = {
   slotStart: 'outreach.slot-start',
   slotEnd: 'outreach.slot-end',
   slotSweep: 'outreach.slot-sweep',
+  /** The end of a retrigger's custom slot: its tasks it did not reach fail. */
+  customSlotEnd: 'outreach.custom-slot-end',
   /** Campaigns without slots: release the tasks that are due, every few seconds. */
   tick: 'outreach.tick',
 } as const
@@ -88,6 +90,31 @@ export function outreachTimers(row: CampaignRow, fromMs: number): Timer[] {
     })
   }
   return timers
+}
+
+/**
+ * The timer that ends a retrigger's custom slot `window` for slot `n` of `date` at `endMs`: the
+ * retriggered tasks it never reached fail, as a slot's own do at its end.
+ */
+export function customSlotEndTimer(
+  campaignId: string,
+  date: string,
+  n: number,
+  window: { start: string; end: string },
+  endMs: number,
+): Timer {
+  return {
+    id: `outreach:${campaignId}:${date}:${n}:custom-end:${window.start}-${window.end}`,
+    dueMs: endMs,
+    fields: {
+      kind: OutreachTimerKind.customSlotEnd,
+      campaignId,
+      date,
+      slot: String(n),
+      start: window.start,
+      end: window.end,
+    },
+  }
 }
 
 /** The timer that ends slot `n` of `date` at `endMs`: tasks it never reached fail. */

@@ -27,7 +27,7 @@ import {
   slotOfCampaign,
   type OutreachCampaignView,
 } from './campaign-views.js'
-import { releasingSlots } from './campaign-timers.js'
+import { customSlotEndTimer, releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
 import { assertNotEnded, openOutreachCampaign, stillOpen } from './uploads.js'
 import { releaseFields } from './messages.js'
@@ -225,4 +225,9 @@ export function queueRetriggerRelease(
     tx.xadd(keys.outreachWork, '*', ...releaseFields(r.campaignId, r.date, r.slot, '0'))
   else
     queueTimers(tx, keys, [releaseTimer('retrigger', releaseAt, r.campaignId, r.date, r.slot, '0')])
+  // A custom slot ends like a slot: what it did not reach fails then, not at a later retrigger.
+  if (r.customSlot !== null) {
+    const endMs = at(r.date, r.customSlot.end, r.timezone)
+    queueTimers(tx, keys, [customSlotEndTimer(r.campaignId, r.date, r.slot, r.customSlot, endMs)])
+  }
 }

@@ -1,6 +1,7 @@
 import { dayOf, nextDay, workingWindow } from '../../operators/outreach/schedule.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import {
+  failCustomSlotLeftovers,
   failInterrupted,
   failStaleSlotless,
   failUnattempted,
@@ -124,6 +125,18 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         },
       }
       return (tx) => queueTimers(tx, keys, [sweep])
+    },
+    [OutreachTimerKind.customSlotEnd]: async (t) => {
+      const slot = slotOf(t)
+      const customSlot = { start: field(t, 'start'), end: field(t, 'end') }
+      const failed = await failCustomSlotLeftovers(deps.db, {
+        ...slot,
+        customSlot,
+        reason: OUT_OF_SLOT_TIME,
+        at: new Date(deps.clock.now()),
+      })
+      deps.logger.info({ ...slot, customSlot, unattempted: failed }, 'custom slot ended')
+      return undefined
     },
     [OutreachTimerKind.slotSweep]: async (t) => {
       const slot = slotOf(t)

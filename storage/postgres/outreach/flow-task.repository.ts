@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { TaskStatus } from './flow-task.table.js'
-import { customSlotOf, type StoredWindow } from './outreach-settings.js'
+import { customSlotJson, customSlotOf, type StoredWindow } from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
 
 /** A task ready to be handed to the executor. */
@@ -52,6 +52,34 @@ export async function failUnattempted(
     .where('slot', '=', input.slot)
     .where('retriggered', '=', false)
     .where(taskRules.notYetExecuted('flow_task'))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/**
+ * Fails the retriggered tasks of a (day, slot) that carry `customSlot` and were not reached by
+ * its end (as {@link failUnattempted} does for a slot's own tasks); returns how many.
+ */
+export async function failCustomSlotLeftovers(
+  db: Kysely<Database>,
+  input: {
+    campaignId: string
+    date: string
+    slot: number
+    customSlot: StoredWindow
+    reason: string
+    at: Date
+  },
+): Promise<number> {
+  const result = await db
+    .updateTable('flow_task')
+    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
+    .where('campaign_id', '=', input.campaignId)
+    .where('task_date', '=', input.date)
+    .where('slot', '=', input.slot)
+    .where('retriggered', '=', true)
+    .where('custom_slot', '=', customSlotJson(input.customSlot))
+    .where(taskRules.awaitingCall('flow_task'))
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
@@ -175,6 +203,9 @@ export async function failInterrupted(
       UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
       WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
         AND status = 'IN_PROGRESS' AND attempts > 0
+        -- A retriggered task waits for its new release: no call of this slot is in flight for
+        -- it (a retrigger is refused while one is).
+        AND NOT retriggered
       RETURNING id
     ),
     closed AS (

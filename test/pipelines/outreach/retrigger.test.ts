@@ -183,4 +183,46 @@ describe('outreach operations', () => {
         .sort(),
     ).toEqual(['8200001', '8200004'])
   })
+
+  it('should fail the retriggered tasks a custom slot did not reach once it ends, without another retrigger', async () => {
+    clock.set(kolkata('2026-11-22', '09:30'))
+    const id = await newCampaign(50)
+    const up = (await (
+      await csv(`/campaigns/${id}/uploads`, 'phone\n8300001\n8300002\n')
+    ).json()) as { requestId: string }
+    await uploadStatus(id, up.requestId)
+    await s.db
+      .updateTable('flow_task')
+      .set({ status: 'FAILED', reason: 'FLOW_ERROR', attempts: 1 })
+      .where('campaign_id', '=', id)
+      .execute()
+    clock.set(kolkata('2026-11-22', '12:30'))
+    const retrigger = await t.app.request(
+      `/campaigns/${id}/retrigger`,
+      jsonBody(
+        'POST',
+        { date: '2026-11-22', slot: 1, customSlot: { start: '13:00', end: '13:01' } },
+        admin,
+      ),
+    )
+    expect(await retrigger.json()).toEqual({ retriggered: 2 })
+    // Paused through its custom slot: nothing reaches them.
+    const paused = await t.app.request(`/campaigns/${id}/pause`, { method: 'POST', headers: admin })
+    expect(paused.status).toBe(200)
+    clock.set(kolkata('2026-11-22', '13:02'))
+    const settled = await eventually(async () => {
+      const tasks = await s.db
+        .selectFrom('flow_task')
+        .select(['phone', 'status', 'reason'])
+        .where('campaign_id', '=', id)
+        .orderBy('phone')
+        .execute()
+      return tasks.every((task) => task.status === 'FAILED') ? tasks : undefined
+    })
+    expect(settled).toEqual([
+      { phone: '8300001', status: 'FAILED', reason: 'OUT_OF_SLOT_TIME' },
+      { phone: '8300002', status: 'FAILED', reason: 'OUT_OF_SLOT_TIME' },
+    ])
+    expect(flow.calls.filter((c) => c.phone.startsWith('83000'))).toEqual([])
+  })
 })
