@@ -15,8 +15,8 @@ export const OutreachCampaignSchema = z.object({
   flow: z.object({
     url: z.string(),
     timeoutMs: z.number(),
-    maxAttempts: z.number(),
-    retryDelaySeconds: z.number(),
+    maxAttempts: z.number().optional().describe('campaigns without slots only'),
+    retryDelaySeconds: z.number().optional().describe('campaigns without slots only'),
     headers: z
       .record(z.string(), z.string())
       .optional()

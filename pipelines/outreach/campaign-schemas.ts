@@ -64,12 +64,20 @@ const flowHeaders = z
     Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
   )
 
+/** The retries of a campaign without slots, when its body leaves them out. */
+export const RETRY_DEFAULTS = { maxAttempts: 3, retryDelaySeconds: 600 }
+
+/** Why a slotted campaign refuses retry settings: calls in a slot are not tried again. */
+export const SLOTTED_NO_RETRIES =
+  'applies to campaigns without slots only: a call that fails in a slot is not tried again (retrigger the slot, or a customSlot, to call again)'
+
 /** The flow endpoint each task is sent to. */
 export const FlowConfig = z.object({
   url: flowUrl,
   timeoutMs: timeoutMs.default(10_000),
-  maxAttempts: maxAttempts.default(3),
-  retryDelaySeconds: retryDelaySeconds.default(600),
+  /** Campaigns without slots only (a failed call is tried again while attempts are left). */
+  maxAttempts: maxAttempts.optional(),
+  retryDelaySeconds: retryDelaySeconds.optional(),
   headers: flowHeaders.optional(),
 })
 
@@ -125,6 +133,10 @@ export function newOutreachCampaign(maxSlots: number) {
     .superRefine((c, ctx) => {
       for (const problem of scheduleProblems(c, maxSlots))
         ctx.addIssue({ code: 'custom', ...problem })
+      if (c.slots.length > 0)
+        for (const field of ['maxAttempts', 'retryDelaySeconds'] as const)
+          if (c.flow[field] !== undefined)
+            ctx.addIssue({ code: 'custom', path: ['flow', field], message: SLOTTED_NO_RETRIES })
     })
 }
 export type NewOutreachCampaign = z.infer<ReturnType<typeof newOutreachCampaign>>

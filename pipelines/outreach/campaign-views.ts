@@ -2,7 +2,7 @@ import { DayWindow, campaignDays, dayOf } from '../../operators/outreach/schedul
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import { outreachSettingsOf } from '../../storage/postgres/outreach/outreach-settings.js'
 import { DomainError } from '../domain-error.js'
-import { HIDDEN_HEADER_VALUE, type OutreachSettings } from './campaign-schemas.js'
+import { HIDDEN_HEADER_VALUE, RETRY_DEFAULTS, type OutreachSettings } from './campaign-schemas.js'
 
 /** An outreach campaign as the HTTP contract shows it. */
 export interface OutreachCampaignView extends OutreachSettings {
@@ -71,8 +71,11 @@ export function outreachCampaignView(row: CampaignRow, nowMs: number): OutreachC
     flow: {
       url: s.flow.url,
       timeoutMs: s.flow.timeoutMs,
-      maxAttempts: s.flow.maxAttempts,
-      retryDelaySeconds: s.flow.retryDelaySeconds,
+      // Retries are a setting of campaigns without slots only.
+      ...(s.slots.length === 0 && {
+        maxAttempts: s.flow.maxAttempts ?? RETRY_DEFAULTS.maxAttempts,
+        retryDelaySeconds: s.flow.retryDelaySeconds ?? RETRY_DEFAULTS.retryDelaySeconds,
+      }),
       ...(s.flow.headers !== undefined &&
         Object.keys(s.flow.headers).length > 0 && {
           headers: Object.fromEntries(

@@ -9,8 +9,17 @@ import { scheduleTimers } from '../../storage/redis/timers.js'
 import { fieldsInvalid } from '../domain-error.js'
 import type { OutreachDeps } from './deps.js'
 import { openOutreachCampaign, stillOpen } from './uploads.js'
-import type { OutreachCampaignChange, NewOutreachCampaign } from './campaign-schemas.js'
-import { type OutreachCampaignView, outreachCampaignView } from './campaign-views.js'
+import {
+  RETRY_DEFAULTS,
+  SLOTTED_NO_RETRIES,
+  type OutreachCampaignChange,
+  type NewOutreachCampaign,
+} from './campaign-schemas.js'
+import {
+  type OutreachCampaignView,
+  outreachCampaignView,
+  outreachSettings,
+} from './campaign-views.js'
 import { outreachTimers } from './campaign-timers.js'
 
 /** Refuses a flow URL the outbound policy does not allow, as a field error of `flow.url`. */
@@ -26,7 +35,10 @@ export async function createOutreachCampaign(
   createdBy: string,
 ): Promise<OutreachCampaignView> {
   checkFlowUrl(deps.outbound, input.flow.url)
-  const { type: _type, ...settings } = input
+  const { type: _type, ...given } = input
+  // Without slots, a failed call is tried again: its retries are stored with their defaults.
+  const settings =
+    input.slots.length > 0 ? given : { ...given, flow: { ...RETRY_DEFAULTS, ...given.flow } }
   const days = campaignDays(input)
   const last = days[days.length - 1] ?? input.startDate
   const endMs = dayStart(input, nextDay(last))
@@ -60,6 +72,15 @@ export async function changeOutreachCampaign(
   change: OutreachCampaignChange,
 ): Promise<OutreachCampaignView> {
   if (change.flow?.url !== undefined) checkFlowUrl(deps.outbound, change.flow.url)
+  if (change.flow?.maxAttempts !== undefined || change.flow?.retryDelaySeconds !== undefined) {
+    const current = await openOutreachCampaign(deps.db, id)
+    if (outreachSettings(current).slots.length > 0)
+      throw fieldsInvalid(
+        (['maxAttempts', 'retryDelaySeconds'] as const)
+          .filter((f) => change.flow?.[f] !== undefined)
+          .map((f) => ({ field: `flow.${f}`, message: SLOTTED_NO_RETRIES })),
+      )
+  }
   await openOutreachCampaign(deps.db, id)
   const { flow, ...top } = change
   const row = await updateOutreachSettings(deps.db, id, top, flow ?? {})

@@ -6,6 +6,7 @@ import type {
   TaskForCall,
 } from '../../storage/postgres/outreach/task-attempt.repository.js'
 import { OutboundRefused } from '../outbound/outbound-agent.js'
+import { RETRY_DEFAULTS } from './campaign-schemas.js'
 import type { OutreachDeps } from './deps.js'
 
 /** The abort signal of calls that start together and may take at most `timeoutMs`. */
@@ -123,8 +124,8 @@ export async function callFlow(
           settings,
           {
             attemptsMade: task.attempts + 1,
-            maxAttempts: settings.flow.maxAttempts,
-            retryDelaySeconds: settings.flow.retryDelaySeconds,
+            maxAttempts: settings.flow.maxAttempts ?? RETRY_DEFAULTS.maxAttempts,
+            retryDelaySeconds: settings.flow.retryDelaySeconds ?? RETRY_DEFAULTS.retryDelaySeconds,
             campaignEndMs: task.campaign_end.getTime(),
           },
           endedAt,

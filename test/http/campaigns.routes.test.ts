@@ -217,12 +217,27 @@ describe('POST /campaigns', () => {
     ])
     expect(body.slots).toEqual(exampleOutreach.slots)
     expect(JSON.stringify(body.slots)).toBe(JSON.stringify(exampleOutreach.slots))
-    expect(Object.keys(body.flow as object)).toEqual([
-      'url',
-      'timeoutMs',
-      'maxAttempts',
-      'retryDelaySeconds',
-    ])
+    // Retries are a setting of campaigns without slots only.
+    expect(Object.keys(body.flow as object)).toEqual(['url', 'timeoutMs'])
+    const retries = { ...exampleOutreach.flow, maxAttempts: 3, retryDelaySeconds: 60 }
+    const slotted = await t.app.request(
+      '/campaigns',
+      jsonBody('POST', { ...exampleOutreach, flow: retries }, admin),
+    )
+    expect(slotted.status).toBe(400)
+    expect(
+      ((await slotted.json()) as { errors: { field: string }[] }).errors.map((e) => e.field),
+    ).toEqual(['flow.maxAttempts', 'flow.retryDelaySeconds'])
+    const slotless = await t.app.request(
+      '/campaigns',
+      jsonBody('POST', { ...exampleOutreach, slots: [], flow: exampleOutreach.flow }, admin),
+    )
+    expect(((await slotless.json()) as { flow: object }).flow).toEqual({
+      url: exampleOutreach.flow.url,
+      timeoutMs: exampleOutreach.flow.timeoutMs,
+      maxAttempts: 3,
+      retryDelaySeconds: 600,
+    })
   })
 
   it('should refuse a campaign that is over already', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { convertToMinor, formatMinor, isCurrencyCode, toMinor } from '../../operators/money.rules.js'
+import {
+  convertToMinor,
+  formatMinor,
+  isCurrencyCode,
+  toMinor,
+} from '../../operators/money.rules.js'
 
 describe('money', () => {
   it('should parse amounts to minor units exactly, by the currency minor unit', () => {

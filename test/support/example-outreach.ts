@@ -13,8 +13,6 @@ export const exampleOutreach = {
   flow: {
     url: 'http://127.0.0.1:4000/flow',
     timeoutMs: 10000,
-    maxAttempts: 3,
-    retryDelaySeconds: 600,
   },
   ratePerSecond: 50,
 }

@@ -18,8 +18,9 @@ export const StoredOutreachSettings = z.object({
   flow: z.object({
     url: z.string(),
     timeoutMs: z.number(),
-    maxAttempts: z.number(),
-    retryDelaySeconds: z.number(),
+    /** Campaigns without slots only. */
+    maxAttempts: z.number().optional(),
+    retryDelaySeconds: z.number().optional(),
     headers: z.record(z.string(), z.string()).optional(),
   }),
   ratePerSecond: z.number(),

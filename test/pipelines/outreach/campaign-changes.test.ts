@@ -66,8 +66,13 @@ describe('outreach operations', () => {
       expect(await res.json()).toMatchObject({
         name: 'renamed',
         ratePerSecond: 20,
-        flow: { url: moved.url, timeoutMs: 2000, maxAttempts: 3 }, // the rest kept
+        flow: { url: moved.url, timeoutMs: 2000 }, // the rest kept
         slots: [{ start: '10:00', end: '12:00' }],
+      })
+      // A slotted campaign's calls are not tried again: it takes no retry settings.
+      expect(await (await change({ flow: { maxAttempts: 5 } })).json()).toMatchObject({
+        status: 400,
+        errors: [{ field: 'flow.maxAttempts' }],
       })
       expect(await (await change({ slots: [] })).json()).toMatchObject({
         errors: [{ message: 'only name, flow and ratePerSecond may change, not slots' }],
