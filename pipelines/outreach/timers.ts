@@ -6,7 +6,7 @@ import {
   failStaleSlotless,
   failUnattempted,
   failUncalledSlotless,
-} from '../../storage/postgres/outreach/flow-task.repository.js'
+} from '../../storage/postgres/outreach/task-failure.repository.js'
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Transaction } from '../../storage/redis/connection.js'
 import { queueTimers } from '../../storage/redis/timers.js'

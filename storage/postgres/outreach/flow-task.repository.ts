@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { TaskStatus } from './flow-task.table.js'
-import { customSlotJson, customSlotOf, type StoredWindow } from './outreach-settings.js'
+import { customSlotOf, type StoredWindow } from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
 
 /** A task ready to be handed to the executor. */
@@ -34,54 +34,6 @@ export async function pendingTasks(
       ? query.where('task_date', '=', input.date).where('slot', '=', input.slot)
       : query.where('slot', '=', 0).where('due_at', '<=', input.dueBy)
   return query.orderBy('id').limit(input.limit).execute()
-}
-
-/**
- * Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many.
- * Retriggered tasks are left alone: their own release handles them (custom slot included).
- */
-export async function failUnattempted(
-  db: Kysely<Database>,
-  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
-): Promise<number> {
-  const result = await db
-    .updateTable('flow_task')
-    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
-    .where('campaign_id', '=', input.campaignId)
-    .where('task_date', '=', input.date)
-    .where('slot', '=', input.slot)
-    .where('retriggered', '=', false)
-    .where(taskRules.notYetExecuted('flow_task'))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
-}
-
-/**
- * Fails the retriggered tasks of a (day, slot) that carry `customSlot` and were not reached by
- * its end (as {@link failUnattempted} does for a slot's own tasks); returns how many.
- */
-export async function failCustomSlotLeftovers(
-  db: Kysely<Database>,
-  input: {
-    campaignId: string
-    date: string
-    slot: number
-    customSlot: StoredWindow
-    reason: string
-    at: Date
-  },
-): Promise<number> {
-  const result = await db
-    .updateTable('flow_task')
-    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
-    .where('campaign_id', '=', input.campaignId)
-    .where('task_date', '=', input.date)
-    .where('slot', '=', input.slot)
-    .where('retriggered', '=', true)
-    .where('custom_slot', '=', customSlotJson(input.customSlot))
-    .where(taskRules.awaitingCall('flow_task'))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
 }
 
 /**
@@ -187,76 +139,6 @@ export async function revokeCampaign(
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
   })
-}
-
-/**
- * Tasks of a slot whose call started but never reported (their executor died) become FAILED
- * with `reason`, and their open attempts are closed. Called well after the slot's end, when no
- * call can still be running. Returns how many.
- */
-export async function failInterrupted(
-  db: Kysely<Database>,
-  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
-): Promise<number> {
-  const result = await sql<{ n: string }>`
-    WITH failed AS (
-      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
-      WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
-        AND status = 'IN_PROGRESS' AND attempts > 0
-        -- A retriggered task waits for its new release: no call of this slot is in flight for
-        -- it (a retrigger is refused while one is).
-        AND NOT retriggered
-      RETURNING id
-    ),
-    closed AS (
-      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
-      WHERE task_id IN (SELECT id FROM failed) AND ended_at IS NULL
-    )
-    SELECT count(*) AS n FROM failed
-  `.execute(db)
-  return Number(result.rows[0]?.n ?? 0)
-}
-
-/**
- * Tasks without a slot still waiting for a call (never called, or waiting for a retry) become
- * FAILED with `reason`; those with a call in flight record their own result. Returns how many.
- */
-export async function failUncalledSlotless(
-  db: Kysely<Database>,
-  input: { campaignId: string; reason: string; at: Date },
-): Promise<number> {
-  const result = await db
-    .updateTable('flow_task')
-    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
-    .where('campaign_id', '=', input.campaignId)
-    .where('slot', '=', 0)
-    .where(taskRules.awaitingCall('flow_task'))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
-}
-
-/**
- * Tasks without a slot whose call began before `startedBefore` and never reported become
- * FAILED with `reason` (the call may have happened, so it is not repeated). Returns how many.
- */
-export async function failStaleSlotless(
-  db: Kysely<Database>,
-  input: { campaignId: string; startedBefore: Date; reason: string; at: Date },
-): Promise<number> {
-  const result = await sql<{ n: string }>`
-    WITH stale AS (
-      UPDATE task_attempt SET ended_at = ${input.at}, status = 'FAILED', reason = ${input.reason}
-      WHERE campaign_id = ${input.campaignId} AND slot = 0 AND ended_at IS NULL AND started_at < ${input.startedBefore}
-      RETURNING task_id
-    ),
-    failed AS (
-      UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
-      WHERE id IN (SELECT task_id FROM stale) AND status = 'IN_PROGRESS'
-      RETURNING 1
-    )
-    SELECT count(*) AS n FROM failed
-  `.execute(db)
-  return Number(result.rows[0]?.n ?? 0)
 }
 
 /**
