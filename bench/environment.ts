@@ -31,6 +31,8 @@ export async function benchEnvironment(name: string) {
     JWT_SECRET,
     LOG_LEVEL: 'info',
     MAX_UPLOAD_BYTES: String(2 ** 31),
+    // The bench's flow endpoints listen on loopback.
+    OUTBOUND_ALLOW: '127.0.0.0/8',
   }
   await freshDatabase(DATABASE_URL)
   await exited(cli(['migrate'], { ...env, LOG_LEVEL: 'warn' }))
