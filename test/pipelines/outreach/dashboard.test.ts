@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboard } from '../../../pipelines/outreach/dashboard.js'
-import {
-  findCampaign,
-  insertCampaign,
-  setCampaignPaused,
-} from '../../../storage/postgres/campaign.repository.js'
+import { findCampaign, setCampaignPaused } from '../../../storage/postgres/campaign.repository.js'
 import { insertRecordsAndTasks } from '../../../storage/postgres/outreach/outreach-record.repository.js'
 import { insertUploadRequest } from '../../../storage/postgres/outreach/upload-request.repository.js'
-import { outreachSettingsJson } from '../../../storage/postgres/outreach/outreach-settings.js'
+import { storeOutreachCampaign } from '../../support/outreach-rows.js'
 import { isolatedServices, type TestServices } from '../../support/services.js'
 
 let s: TestServices
@@ -18,38 +14,13 @@ const at = (hhmm: string) => Date.parse(`${DAY}T${hhmm}:00Z`)
 
 beforeAll(async () => {
   s = await isolatedServices()
-  const settings = {
-    name: 'Dashboard',
-    timezone: 'UTC',
-    workingHours: { start: '09:00', end: '21:00' },
+  campaignId = await storeOutreachCampaign(s.db, DAY, {
     slots: [
       { start: '10:00', end: '12:00' },
       { start: '17:00', end: '19:00' },
     ],
-    startDate: DAY,
-    days: 1,
-    flow: {
-      url: 'http://127.0.0.1:9/flow',
-      timeoutMs: 1000,
-      maxAttempts: 3,
-      retryDelaySeconds: 60,
-    },
     ratePerSecond: 1,
-  }
-  campaignId = (
-    await insertCampaign(s.db, {
-      type: 'outreach',
-      item_id: null,
-      prize_minor: null,
-      prize_currency: null,
-      start_at: new Date(`${DAY}T00:00:00Z`),
-      end_at: new Date('2026-11-23T00:00:00Z'),
-      created_by: '1',
-      started_at: null,
-      ended_at: null,
-      settings: outreachSettingsJson(settings),
-    })
-  ).id
+  })
   const requestId = randomUUID()
   await insertUploadRequest(s.db, {
     id: requestId,

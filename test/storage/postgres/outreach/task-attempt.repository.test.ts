@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  insertCampaign,
-  setCampaignPaused,
-} from '../../../../storage/postgres/campaign.repository.js'
+import { setCampaignPaused } from '../../../../storage/postgres/campaign.repository.js'
 import { insertRecordsAndTasks } from '../../../../storage/postgres/outreach/outreach-record.repository.js'
 import {
   claimTasks,
@@ -11,6 +8,7 @@ import {
   recordResults,
 } from '../../../../storage/postgres/outreach/task-attempt.repository.js'
 import { insertUploadRequest } from '../../../../storage/postgres/outreach/upload-request.repository.js'
+import { storeOutreachCampaign } from '../../../support/outreach-rows.js'
 import { isolatedServices, type TestServices } from '../../../support/services.js'
 
 let s: TestServices
@@ -19,35 +17,7 @@ let requestId: string
 
 beforeAll(async () => {
   s = await isolatedServices()
-  const settings = {
-    name: 'Claims',
-    timezone: 'UTC',
-    workingHours: { start: '09:00', end: '21:00' },
-    slots: [{ start: '10:00', end: '12:00' }],
-    startDate: '2026-11-22',
-    days: 1,
-    flow: {
-      url: 'http://127.0.0.1:9/flow',
-      timeoutMs: 1000,
-      maxAttempts: 3,
-      retryDelaySeconds: 600,
-    },
-    ratePerSecond: 50,
-  }
-  campaignId = (
-    await insertCampaign(s.db, {
-      type: 'outreach',
-      item_id: null,
-      prize_minor: null,
-      prize_currency: null,
-      start_at: new Date('2026-11-22T00:00:00Z'),
-      end_at: new Date('2026-11-23T00:00:00Z'),
-      created_by: '1',
-      started_at: null,
-      ended_at: null,
-      settings: JSON.stringify(settings),
-    })
-  ).id
+  campaignId = await storeOutreachCampaign(s.db, '2026-11-22')
   requestId = randomUUID()
   await insertUploadRequest(s.db, {
     id: requestId,
