@@ -45,6 +45,8 @@ export const OutreachTimerKind = {
   slotSweep: 'outreach.slot-sweep',
   /** The end of a retrigger's custom slot: its tasks it did not reach fail. */
   customSlotEnd: 'outreach.custom-slot-end',
+  /** After a custom slot's end and the flow timeout: calls that never reported fail. */
+  customSlotSweep: 'outreach.custom-slot-sweep',
   /** Campaigns without slots: release the tasks that are due, every few seconds. */
   tick: 'outreach.tick',
 } as const

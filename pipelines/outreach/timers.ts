@@ -136,6 +136,32 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         at: new Date(deps.clock.now()),
       })
       deps.logger.info({ ...slot, customSlot, unattempted: failed }, 'custom slot ended')
+      const campaign = await findCampaign(deps.db, slot.campaignId)
+      const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
+      const sweep = {
+        id: `${t.timerId}:sweep`,
+        dueMs: deps.clock.now() + timeoutMs + SWEEP_MARGIN_MS,
+        fields: {
+          kind: OutreachTimerKind.customSlotSweep,
+          campaignId: slot.campaignId,
+          date: slot.date,
+          slot: String(slot.slot),
+          start: customSlot.start,
+          end: customSlot.end,
+        },
+      }
+      return (tx) => queueTimers(tx, keys, [sweep])
+    },
+    [OutreachTimerKind.customSlotSweep]: async (t) => {
+      const slot = slotOf(t)
+      const customSlot = { start: field(t, 'start'), end: field(t, 'end') }
+      const failed = await failInterrupted(deps.db, {
+        ...slot,
+        customSlot,
+        reason: INTERRUPTED,
+        at: new Date(deps.clock.now()),
+      })
+      interrupted(slot, failed)
       return undefined
     },
     [OutreachTimerKind.slotSweep]: async (t) => {

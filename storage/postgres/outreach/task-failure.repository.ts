@@ -59,16 +59,27 @@ export async function failCustomSlotLeftovers(
  */
 export async function failInterrupted(
   db: Kysely<Database>,
-  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
+  input: {
+    campaignId: string
+    date: string
+    slot: number
+    /** The tasks retriggered into this custom slot, instead of the slot's own tasks. */
+    customSlot?: StoredWindow
+    reason: string
+    at: Date
+  },
 ): Promise<number> {
+  // A slot's own sweep leaves retriggered tasks alone: they wait for their new release (a
+  // retrigger is refused while a call of theirs is in flight); a custom slot sweeps its own.
+  const whose =
+    input.customSlot === undefined
+      ? sql`NOT retriggered`
+      : sql`retriggered AND custom_slot = ${customSlotJson(input.customSlot)}`
   const result = await sql<{ n: string }>`
     WITH failed AS (
       UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
       WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
-        AND status = 'IN_PROGRESS' AND attempts > 0
-        -- A retriggered task waits for its new release: no call of this slot is in flight for
-        -- it (a retrigger is refused while one is).
-        AND NOT retriggered
+        AND status = 'IN_PROGRESS' AND attempts > 0 AND ${whose}
       RETURNING id
     ),
     closed AS (
