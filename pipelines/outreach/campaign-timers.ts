@@ -9,6 +9,7 @@ import {
 import type { CampaignRow } from '../../storage/postgres/campaign.table.js'
 import type { Timer } from '../../storage/redis/timers.js'
 import { outreachSettings } from './campaign-views.js'
+import { releaseFields } from './messages.js'
 
 /**
  * A slot's release starts this long before the slot does, so that its first tasks are loaded,
@@ -125,5 +126,34 @@ export function slotEndTimer(campaignId: string, date: string, n: number, endMs:
     id: `outreach:${campaignId}:${date}:${n}:end`,
     dueMs: endMs,
     fields: { kind: OutreachTimerKind.slotEnd, campaignId, date, slot: String(n) },
+  }
+}
+
+/** A flat field/value list as pairs. */
+function chunkPairs(flat: string[]): [string, string][] {
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] ?? '', flat[i + 1] ?? ''])
+  return pairs
+}
+
+/**
+ * A timer that puts a release cursor on `outreach:work` at `dueMs` (`outreach.resume`); `name`
+ * tells its purpose apart in its id (one per campaign, day, slot and purpose).
+ */
+export function releaseTimer(
+  name: 'resume' | 'retrigger',
+  dueMs: number,
+  campaignId: string,
+  date: string,
+  slot: number,
+  after: string,
+): Timer {
+  return {
+    id: `outreach:${campaignId}:${date}:${slot}:${name}`,
+    dueMs,
+    fields: {
+      kind: 'outreach.resume',
+      ...Object.fromEntries(chunkPairs(releaseFields(campaignId, date, slot, after))),
+    },
   }
 }

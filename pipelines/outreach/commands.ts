@@ -27,11 +27,10 @@ import {
   slotOfCampaign,
   type OutreachCampaignView,
 } from './campaign-views.js'
-import { customSlotEndTimer, releasingSlots } from './campaign-timers.js'
+import { customSlotEndTimer, releaseTimer, releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
 import { assertNotEnded, openOutreachCampaign, stillOpen } from './uploads.js'
 import { releaseFields } from './messages.js'
-import { releaseTimer } from './outreach-work.actor.js'
 
 /** Revokes a campaign: Cancelled, its unexecuted tasks CANCELLED; calls in flight finish. */
 export async function revoke(

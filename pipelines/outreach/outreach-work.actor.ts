@@ -5,13 +5,14 @@ import { analyzeAfterBulkLoad } from '../../storage/postgres/database.js'
 import { createDayTasks } from '../../storage/postgres/outreach/outreach-record.repository.js'
 import type { Transaction } from '../../storage/redis/connection.js'
 import { appendEntries, groupInfos } from '../../storage/redis/streams.js'
-import { queueTimers, type Timer } from '../../storage/redis/timers.js'
+import { queueTimers } from '../../storage/redis/timers.js'
 import { outreachSettings } from './campaign-views.js'
 import { releasingSlots } from './campaign-timers.js'
 import { campaignDayTotals } from './dashboard.js'
 import type { OutreachDeps } from './deps.js'
 import type { ActorDefinition, Decoded, Effect } from '../runtime/actor-definition.js'
 import { WorkMessage, createFields, releaseFields } from './messages.js'
+import { releaseTimer } from './campaign-timers.js'
 
 /** Records per task-creation page. */
 const CREATE_PAGE = 5000
@@ -98,34 +99,6 @@ async function work(deps: OutreachDeps, m: WorkMessage): Promise<(tx: Transactio
     )
     if (last !== undefined && tasks.length === (first ? FIRST_PAGE : RELEASE_PAGE))
       tx.xadd(keys.outreachWork, '*', ...releaseFields(m.campaignId, m.date, m.slot, last.id))
-  }
-}
-
-function chunkPairs(flat: string[]): [string, string][] {
-  const pairs: [string, string][] = []
-  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] ?? '', flat[i + 1] ?? ''])
-  return pairs
-}
-
-/**
- * A timer that puts a release cursor on `outreach:work` at `dueMs` (`outreach.resume`); `name`
- * tells its purpose apart in its id (one per campaign, day, slot and purpose).
- */
-export function releaseTimer(
-  name: 'resume' | 'retrigger',
-  dueMs: number,
-  campaignId: string,
-  date: string,
-  slot: number,
-  after: string,
-): Timer {
-  return {
-    id: `outreach:${campaignId}:${date}:${slot}:${name}`,
-    dueMs,
-    fields: {
-      kind: 'outreach.resume',
-      ...Object.fromEntries(chunkPairs(releaseFields(campaignId, date, slot, after))),
-    },
   }
 }
 
