@@ -86,13 +86,15 @@ describe('rebuild of outreach campaigns', () => {
       expect(await status(done)).toMatchObject({ status: 'COMPLETED' })
       // The counters follow every change. The day of the rebuild got its tasks too (its 00:00
       // timer was lost as well), after its slot: they missed it.
-      // That day's tasks are created and failed by their own timers: wait until none waits.
+      // That day's tasks are created and failed by their own timers: wait until they exist
+      // and none waits (before its creation ran, no task of that day waits either).
       const counts = await eventually(async () => {
         const { rows } = await sql<{ date: string; status: string; count: string }>`
           SELECT task_date::text AS date, status, count FROM task_counter
           WHERE campaign_id = ${id} AND count <> 0 ORDER BY task_date, status
         `.execute(s.db)
-        return rows.some((row) => row.status === 'IN_PROGRESS') ? undefined : rows
+        const created = rows.some((row) => row.date === '2026-11-21')
+        return !created || rows.some((row) => row.status === 'IN_PROGRESS') ? undefined : rows
       })
       expect(counts).toEqual([
         { date: '2026-11-20', status: 'COMPLETED', count: '2' },
