@@ -3,7 +3,7 @@ import { DateTime } from 'luxon'
 import { sign } from 'hono/jwt'
 import pino from 'pino'
 import { createApp } from '../http/app.js'
-import { parseOutboundAllow } from '../operators/outbound.rules.js'
+import { outboundPolicy } from '../operators/outbound.rules.js'
 import { createMetrics } from '../pipelines/runtime/metrics.js'
 import { localFileStore } from '../storage/filestore.js'
 import { createDb } from '../storage/postgres/database.js'
@@ -58,7 +58,7 @@ export async function benchEnvironment(name: string) {
     files: localFileStore(FILESTORE_DIR),
     maxUploadBytes: 2 ** 31,
     maxSlotsPerDay: 2,
-    outbound: benchOutbound(),
+    outbound: outboundPolicy(env.OUTBOUND_ALLOW),
   })
   const admin = {
     authorization: `Bearer ${await sign({ sub: '1', role: 'admin' }, JWT_SECRET, 'HS256')}`,
@@ -85,11 +85,4 @@ export function zoneAtHour(hour: number): { zone: string; today: string } {
   if (offset < -12) offset += 24
   const zone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`
   return { zone, today: DateTime.now().setZone(zone).toISODate() ?? '' }
-}
-
-/** The bench's flow endpoints listen on loopback. */
-function benchOutbound() {
-  const parsed = parseOutboundAllow('127.0.0.0/8')
-  if (!('policy' in parsed)) throw new Error('invalid bench OUTBOUND_ALLOW')
-  return parsed.policy
 }

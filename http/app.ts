@@ -20,7 +20,6 @@ import { doNotCallRoutes } from './outreach/do-not-call.routes.js'
 import { recordsRoutes } from './scoring/records.routes.js'
 import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
-import { storableJson } from './storable-text.js'
 import { docsRoutes } from './docs-assets.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
@@ -68,7 +67,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       }),
     )
   app.use('*', except(isUpload, jsonLimit))
-  app.use('*', storableJson())
   app.use('*', sentToken(deps.jwtSecret))
   app.route('/', healthRoutes(deps))
   app.route('/', campaignsRoutes(deps))

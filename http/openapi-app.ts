@@ -1,12 +1,19 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { AuthEnv } from './auth.js'
 import { validationProblem } from './problem.js'
+import { unstorableProblem, unstorableText } from './storable-text.js'
 
-/** A sub-app whose validation failures become one problem+json listing every field. */
+/**
+ * A sub-app whose validation failures become one problem+json listing every field, and whose
+ * validated input (body, query, path) never holds text storage cannot keep: every route is
+ * held to both without code of its own.
+ */
 export function openApiApp(): OpenAPIHono<AuthEnv> {
   return new OpenAPIHono<AuthEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationProblem(result.error.issues, result.target)
+      const field = unstorableText(result.data)
+      if (field !== undefined) throw unstorableProblem(field)
     },
   })
 }

@@ -1,11 +1,10 @@
-import type { MiddlewareHandler } from 'hono'
 import { HttpProblem } from './problem.js'
 
 /** A NUL, or a lone surrogate (in `u` mode a pair is one code point, never `\p{Cs}`). */
 // eslint-disable-next-line no-control-regex -- NUL is what it looks for
 const UNSTORABLE = /[\u0000\p{Cs}]/u
 
-/** Where a JSON value holds text storage cannot keep, as a field path; undefined when none. */
+/** Where a value holds text storage cannot keep, as a field path; undefined when none. */
 export function unstorableText(value: unknown, path: string[] = []): string | undefined {
   if (typeof value === 'string')
     return UNSTORABLE.test(value) ? path.join('.') || '(body)' : undefined
@@ -20,31 +19,11 @@ export function unstorableText(value: unknown, path: string[] = []): string | un
 }
 
 /**
- * Refuses a JSON body holding text Postgres cannot store (a NUL character, or a lone UTF-16
- * surrogate, which `\ud800` can write in JSON) with 400 `invalid_text` naming the field, for
- * every route at once. A body that is not JSON is left to the route's validation.
+ * 400 `invalid_text` for a request value holding text Postgres cannot store (a NUL character,
+ * or a lone UTF-16 surrogate, which `\ud800` can write in JSON), naming the field.
  */
-export function storableJson(): MiddlewareHandler {
-  return async (c, next) => {
-    if (/^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '')) {
-      // Read from a copy: a file route streams its body itself (a JSON body is at most 64 KiB).
-      const body: unknown = await c.req.raw
-        .clone()
-        .json()
-        .catch(() => undefined)
-      const field = unstorableText(body)
-      if (field !== undefined)
-        throw new HttpProblem(
-          400,
-          'invalid_text',
-          'The request body holds text that cannot be stored',
-          {
-            errors: [
-              { field, message: 'must not hold a NUL character or a lone UTF-16 surrogate' },
-            ],
-          },
-        )
-    }
-    await next()
-  }
+export function unstorableProblem(field: string): HttpProblem {
+  return new HttpProblem(400, 'invalid_text', 'The request body holds text that cannot be stored', {
+    errors: [{ field, message: 'must not hold a NUL character or a lone UTF-16 surrogate' }],
+  })
 }

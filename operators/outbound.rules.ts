@@ -78,6 +78,13 @@ export function parseOutboundAllow(
   return invalid.length > 0 ? { invalid } : { policy: { anyPublic, hosts, suffixes, cidrs } }
 }
 
+/** The policy `text` spells; a RangeError naming what it cannot read (for values known good). */
+export function outboundPolicy(text: string | undefined): OutboundPolicy {
+  const parsed = parseOutboundAllow(text)
+  if ('policy' in parsed) return parsed.policy
+  throw new RangeError(`not an OUTBOUND_ALLOW entry: ${parsed.invalid.join(', ')}`)
+}
+
 /** Whether the allow-list names `host` itself (a host entry, or a pattern it falls under). */
 function namesHost(policy: OutboundPolicy, host: string): 'exactly' | 'by pattern' | undefined {
   const key = hostKey(host)

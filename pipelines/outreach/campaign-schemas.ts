@@ -71,6 +71,11 @@ export const RETRY_DEFAULTS = { maxAttempts: 3, retryDelaySeconds: 600 }
 export const SLOTTED_NO_RETRIES =
   'applies to campaigns without slots only: a call that fails in a slot is not tried again (retrigger the slot, or a customSlot, to call again)'
 
+/** The retry settings given in `flow`: a campaign with slots refuses each of them. */
+export const retryFieldsGiven = (
+  flow: { maxAttempts?: number | undefined; retryDelaySeconds?: number | undefined } = {},
+) => (['maxAttempts', 'retryDelaySeconds'] as const).filter((f) => flow[f] !== undefined)
+
 /** The flow endpoint each task is sent to. */
 export const FlowConfig = z.object({
   url: flowUrl,
@@ -134,9 +139,8 @@ export function newOutreachCampaign(maxSlots: number) {
       for (const problem of scheduleProblems(c, maxSlots))
         ctx.addIssue({ code: 'custom', ...problem })
       if (c.slots.length > 0)
-        for (const field of ['maxAttempts', 'retryDelaySeconds'] as const)
-          if (c.flow[field] !== undefined)
-            ctx.addIssue({ code: 'custom', path: ['flow', field], message: SLOTTED_NO_RETRIES })
+        for (const field of retryFieldsGiven(c.flow))
+          ctx.addIssue({ code: 'custom', path: ['flow', field], message: SLOTTED_NO_RETRIES })
     })
 }
 export type NewOutreachCampaign = z.infer<ReturnType<typeof newOutreachCampaign>>

@@ -12,6 +12,7 @@ import { openOutreachCampaign, stillOpen } from './uploads.js'
 import {
   RETRY_DEFAULTS,
   SLOTTED_NO_RETRIES,
+  retryFieldsGiven,
   type OutreachCampaignChange,
   type NewOutreachCampaign,
 } from './campaign-schemas.js'
@@ -72,16 +73,10 @@ export async function changeOutreachCampaign(
   change: OutreachCampaignChange,
 ): Promise<OutreachCampaignView> {
   if (change.flow?.url !== undefined) checkFlowUrl(deps.outbound, change.flow.url)
-  if (change.flow?.maxAttempts !== undefined || change.flow?.retryDelaySeconds !== undefined) {
-    const current = await openOutreachCampaign(deps.db, id)
-    if (outreachSettings(current).slots.length > 0)
-      throw fieldsInvalid(
-        (['maxAttempts', 'retryDelaySeconds'] as const)
-          .filter((f) => change.flow?.[f] !== undefined)
-          .map((f) => ({ field: `flow.${f}`, message: SLOTTED_NO_RETRIES })),
-      )
-  }
-  await openOutreachCampaign(deps.db, id)
+  const current = await openOutreachCampaign(deps.db, id)
+  const retries = retryFieldsGiven(change.flow)
+  if (retries.length > 0 && outreachSettings(current).slots.length > 0)
+    throw fieldsInvalid(retries.map((f) => ({ field: `flow.${f}`, message: SLOTTED_NO_RETRIES })))
   const { flow, ...top } = change
   const row = await updateOutreachSettings(deps.db, id, top, flow ?? {})
   return outreachCampaignView(stillOpen(row, id), deps.clock.now())

@@ -1,7 +1,6 @@
 import { dayOf, nextDay, workingWindow } from '../../operators/outreach/schedule.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import {
-  failCustomSlotLeftovers,
   failInterrupted,
   failStaleSlotless,
   failUnattempted,
@@ -37,6 +36,14 @@ const slotOf = (t: TimerMessage) => ({
   campaignId: field(t, 'campaignId'),
   date: field(t, 'date'),
   slot: Number(field(t, 'slot')),
+})
+
+/** The tasks a slot timer is for: a slot's own, or, with `start` and `end`, a custom slot's. */
+const slotTasksOf = (t: TimerMessage) => ({
+  ...slotOf(t),
+  ...(t.start === undefined
+    ? {}
+    : { customSlot: { start: field(t, 'start'), end: field(t, 'end') } }),
 })
 
 /** Handlers of outreach timers: 00:00 task creation, slot start (release) and slot end. */
@@ -79,6 +86,53 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
         'calls that never reported (their executor stopped) failed',
       )
   }
+  /**
+   * The end of a slot, or of a retrigger's custom slot: its tasks it never reached fail, and
+   * its sweep is armed for when the calls still running have had their flow timeout.
+   */
+  const endSlot: TimerHandler = async (t) => {
+    const slot = slotTasksOf(t)
+    const now = deps.clock.now()
+    const failed = await failUnattempted(deps.db, {
+      ...slot,
+      reason: OUT_OF_SLOT_TIME,
+      at: new Date(now),
+    })
+    // The executor fails tasks it holds past the end too: the slot's counts say it all.
+    const tasks = await campaignDayTotals(deps.db, slot.campaignId, slot.date, slot.slot)
+    deps.logger.info({ ...slot, unattempted: failed, tasks }, 'slot ended')
+    // Calls still running may take up to the flow timeout; after that, any left are orphans.
+    const campaign = await findCampaign(deps.db, slot.campaignId)
+    const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
+    const custom = slot.customSlot
+    const sweep = {
+      id:
+        custom === undefined
+          ? `outreach:${slot.campaignId}:${slot.date}:${slot.slot}:sweep`
+          : `${t.timerId}:sweep`,
+      dueMs: now + timeoutMs + SWEEP_MARGIN_MS,
+      fields: {
+        kind:
+          custom === undefined ? OutreachTimerKind.slotSweep : OutreachTimerKind.customSlotSweep,
+        campaignId: slot.campaignId,
+        date: slot.date,
+        slot: String(slot.slot),
+        ...custom,
+      },
+    }
+    return (tx) => queueTimers(tx, keys, [sweep])
+  }
+  /** A slot's (or a custom slot's) calls that never reported fail, well after its end. */
+  const sweepSlot: TimerHandler = async (t) => {
+    const slot = slotTasksOf(t)
+    const failed = await failInterrupted(deps.db, {
+      ...slot,
+      reason: INTERRUPTED,
+      at: new Date(deps.clock.now()),
+    })
+    interrupted(slotOf(t), failed)
+    return undefined
+  }
   return {
     [OutreachTimerKind.day]: async (t) => {
       if (!(await live(t))) return undefined
@@ -100,80 +154,10 @@ export function outreachTimerHandlers(deps: OutreachDeps): Record<string, TimerH
           ...releaseFields(slot.campaignId, slot.date, slot.slot, '0'),
         )
     },
-    [OutreachTimerKind.slotEnd]: async (t) => {
-      const slot = slotOf(t)
-      const now = deps.clock.now()
-      const failed = await failUnattempted(deps.db, {
-        ...slot,
-        reason: OUT_OF_SLOT_TIME,
-        at: new Date(now),
-      })
-      // The executor fails tasks it holds past the end too: the slot's counts say it all.
-      const tasks = await campaignDayTotals(deps.db, slot.campaignId, slot.date, slot.slot)
-      deps.logger.info({ ...slot, unattempted: failed, tasks }, 'slot ended')
-      // Calls still running may take up to the flow timeout; after that, any left are orphans.
-      const campaign = await findCampaign(deps.db, slot.campaignId)
-      const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
-      const sweep = {
-        id: `outreach:${slot.campaignId}:${slot.date}:${slot.slot}:sweep`,
-        dueMs: now + timeoutMs + SWEEP_MARGIN_MS,
-        fields: {
-          kind: OutreachTimerKind.slotSweep,
-          campaignId: slot.campaignId,
-          date: slot.date,
-          slot: String(slot.slot),
-        },
-      }
-      return (tx) => queueTimers(tx, keys, [sweep])
-    },
-    [OutreachTimerKind.customSlotEnd]: async (t) => {
-      const slot = slotOf(t)
-      const customSlot = { start: field(t, 'start'), end: field(t, 'end') }
-      const failed = await failCustomSlotLeftovers(deps.db, {
-        ...slot,
-        customSlot,
-        reason: OUT_OF_SLOT_TIME,
-        at: new Date(deps.clock.now()),
-      })
-      deps.logger.info({ ...slot, customSlot, unattempted: failed }, 'custom slot ended')
-      const campaign = await findCampaign(deps.db, slot.campaignId)
-      const timeoutMs = campaign === undefined ? 0 : outreachSettings(campaign).flow.timeoutMs
-      const sweep = {
-        id: `${t.timerId}:sweep`,
-        dueMs: deps.clock.now() + timeoutMs + SWEEP_MARGIN_MS,
-        fields: {
-          kind: OutreachTimerKind.customSlotSweep,
-          campaignId: slot.campaignId,
-          date: slot.date,
-          slot: String(slot.slot),
-          start: customSlot.start,
-          end: customSlot.end,
-        },
-      }
-      return (tx) => queueTimers(tx, keys, [sweep])
-    },
-    [OutreachTimerKind.customSlotSweep]: async (t) => {
-      const slot = slotOf(t)
-      const customSlot = { start: field(t, 'start'), end: field(t, 'end') }
-      const failed = await failInterrupted(deps.db, {
-        ...slot,
-        customSlot,
-        reason: INTERRUPTED,
-        at: new Date(deps.clock.now()),
-      })
-      interrupted(slot, failed)
-      return undefined
-    },
-    [OutreachTimerKind.slotSweep]: async (t) => {
-      const slot = slotOf(t)
-      const failed = await failInterrupted(deps.db, {
-        ...slot,
-        reason: INTERRUPTED,
-        at: new Date(deps.clock.now()),
-      })
-      interrupted(slot, failed)
-      return undefined
-    },
+    [OutreachTimerKind.slotEnd]: endSlot,
+    [OutreachTimerKind.customSlotEnd]: endSlot,
+    [OutreachTimerKind.slotSweep]: sweepSlot,
+    [OutreachTimerKind.customSlotSweep]: sweepSlot,
     [OutreachTimerKind.tick]: async (t) => {
       const campaign = await findCampaign(deps.db, field(t, 'campaignId'))
       if (campaign === undefined || campaign.status === 'Cancelled') return undefined

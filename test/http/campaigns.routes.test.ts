@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { exampleOutreach } from '../support/example-outreach.js'
+import { examplePurchase } from '../support/example-purchase.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
 let s: TestServices
@@ -18,13 +19,7 @@ afterAll(async () => {
   await s.close()
 })
 
-const campaign = {
-  type: 'purchase',
-  itemId: '7',
-  prize: { value: '100.00', currency: 'USD' },
-  startDateTime: '2026-11-22T10:00:00Z',
-  endDateTime: '2099-11-29T10:00:00Z',
-}
+const campaign = examplePurchase
 
 describe('POST /campaigns', () => {
   it('should create a purchase campaign and show it', async () => {

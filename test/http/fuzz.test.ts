@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bearer, jsonBody, testApp } from '../support/app.js'
 import { exampleOutreach } from '../support/example-outreach.js'
+import { examplePurchase } from '../support/example-purchase.js'
 import { isolatedServices, type TestServices } from '../support/services.js'
 
 /**
@@ -57,14 +58,7 @@ beforeAll(async () => {
   t = testApp(s)
   admin = await bearer('1', true)
   user = await bearer('2')
-  const purchase = {
-    type: 'purchase',
-    itemId: '7',
-    prize: { value: '10.00', currency: 'USD' },
-    startDateTime: '2026-11-22T10:00:00Z',
-    endDateTime: '2099-11-29T10:00:00Z',
-  }
-  for (const body of [purchase, exampleOutreach]) {
+  for (const body of [examplePurchase, exampleOutreach]) {
     const res = await t.app.request('/campaigns', jsonBody('POST', body, admin))
     known.push(((await res.json()) as { campaignId: string }).campaignId)
   }

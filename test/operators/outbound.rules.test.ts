@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
   addressProblem,
+  outboundPolicy,
   parseOutboundAllow,
   urlProblem,
-  type OutboundPolicy,
 } from '../../operators/outbound.rules.js'
 
-const policy = (text: string | undefined): OutboundPolicy => {
-  const parsed = parseOutboundAllow(text)
-  if (!('policy' in parsed)) throw new Error(`invalid: ${parsed.invalid.join(', ')}`)
-  return parsed.policy
-}
+const policy = outboundPolicy
 const publicOnly = policy(undefined)
 
 describe('parseOutboundAllow', () => {

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { insertCampaign } from '../../storage/postgres/campaign.repository.js'
 import type { Database } from '../../storage/postgres/database.js'
+import { insertRecordsAndTasks } from '../../storage/postgres/outreach/outreach-record.repository.js'
+import { insertUploadRequest } from '../../storage/postgres/outreach/upload-request.repository.js'
 import {
   outreachSettingsJson,
   type StoredOutreachSettings,
@@ -40,4 +43,40 @@ export async function storeOutreachCampaign(
     settings: outreachSettingsJson(full),
   })
   return row.id
+}
+
+/**
+ * Stores a contacts upload of `phones` for a campaign (records, and one task per phone in slot
+ * 1 of `date`) straight in Postgres; returns the upload's id.
+ */
+export async function storeContacts(
+  db: Kysely<Database>,
+  campaignId: string,
+  date: string,
+  phones: string[],
+): Promise<string> {
+  const requestId = randomUUID()
+  await insertUploadRequest(db, {
+    id: requestId,
+    campaignId,
+    kind: 'contacts',
+    parentId: null,
+    fileKey: 'k',
+    bytes: 1,
+    createdBy: '1',
+  })
+  await insertRecordsAndTasks(db, {
+    campaignId,
+    requestId,
+    records: phones.map((phone, i) => ({
+      row: i + 1,
+      line: i + 2,
+      phone,
+      scheduledTime: null,
+      data: {},
+    })),
+    date,
+    slots: [1],
+  })
+  return requestId
 }

@@ -4,50 +4,45 @@ import type { Database } from '../database.js'
 import { customSlotJson, type StoredWindow } from './outreach-settings.js'
 import { taskRules } from './task-rules.js'
 
-/**
- * Every task of a slot not yet attempted becomes FAILED with `reason`; returns how many.
- * Retriggered tasks are left alone: their own release handles them (custom slot included).
- */
-export async function failUnattempted(
-  db: Kysely<Database>,
-  input: { campaignId: string; date: string; slot: number; reason: string; at: Date },
-): Promise<number> {
-  const result = await db
-    .updateTable('flow_task')
-    .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
-    .where('campaign_id', '=', input.campaignId)
-    .where('task_date', '=', input.date)
-    .where('slot', '=', input.slot)
-    .where('retriggered', '=', false)
-    .where(taskRules.notYetExecuted('flow_task'))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+/** A slot's tasks, or those retriggered into a custom slot of it. */
+export interface SlotTasks {
+  campaignId: string
+  date: string
+  slot: number
+  /** The tasks retriggered into this custom slot, instead of the slot's own tasks. */
+  customSlot?: StoredWindow | undefined
 }
 
 /**
- * Fails the retriggered tasks of a (day, slot) that carry `customSlot` and were not reached by
- * its end (as {@link failUnattempted} does for a slot's own tasks); returns how many.
+ * Whose tasks a slot's end or sweep settles: a slot's own (retriggered ones wait for their new
+ * release, and a retrigger is refused while a call of theirs is in flight), or those retriggered
+ * into one custom slot.
  */
-export async function failCustomSlotLeftovers(
+const whose = (input: SlotTasks) =>
+  sql<boolean>`campaign_id = ${input.campaignId} AND task_date = ${input.date}::date
+    AND slot = ${input.slot} AND ${
+      input.customSlot === undefined
+        ? sql`NOT retriggered`
+        : sql`retriggered AND custom_slot = ${customSlotJson(input.customSlot)}`
+    }`
+
+/**
+ * At the end of a slot (or of a custom slot), its tasks still waiting for a call and with none
+ * in flight become FAILED with `reason`; returns how many.
+ */
+export async function failUnattempted(
   db: Kysely<Database>,
-  input: {
-    campaignId: string
-    date: string
-    slot: number
-    customSlot: StoredWindow
-    reason: string
-    at: Date
-  },
+  input: SlotTasks & { reason: string; at: Date },
 ): Promise<number> {
   const result = await db
     .updateTable('flow_task')
     .set({ status: 'FAILED', reason: input.reason, updated_at: input.at })
-    .where('campaign_id', '=', input.campaignId)
-    .where('task_date', '=', input.date)
-    .where('slot', '=', input.slot)
-    .where('retriggered', '=', true)
-    .where('custom_slot', '=', customSlotJson(input.customSlot))
-    .where(taskRules.awaitingCall('flow_task'))
+    .where(whose(input))
+    .where(
+      input.customSlot === undefined
+        ? taskRules.notYetExecuted('flow_task')
+        : taskRules.awaitingCall('flow_task'),
+    )
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
@@ -59,27 +54,12 @@ export async function failCustomSlotLeftovers(
  */
 export async function failInterrupted(
   db: Kysely<Database>,
-  input: {
-    campaignId: string
-    date: string
-    slot: number
-    /** The tasks retriggered into this custom slot, instead of the slot's own tasks. */
-    customSlot?: StoredWindow
-    reason: string
-    at: Date
-  },
+  input: SlotTasks & { reason: string; at: Date },
 ): Promise<number> {
-  // A slot's own sweep leaves retriggered tasks alone: they wait for their new release (a
-  // retrigger is refused while a call of theirs is in flight); a custom slot sweeps its own.
-  const whose =
-    input.customSlot === undefined
-      ? sql`NOT retriggered`
-      : sql`retriggered AND custom_slot = ${customSlotJson(input.customSlot)}`
   const result = await sql<{ n: string }>`
     WITH failed AS (
       UPDATE flow_task SET status = 'FAILED', reason = ${input.reason}, updated_at = ${input.at}
-      WHERE campaign_id = ${input.campaignId} AND task_date = ${input.date}::date AND slot = ${input.slot}
-        AND status = 'IN_PROGRESS' AND attempts > 0 AND ${whose}
+      WHERE ${whose(input)} AND status = 'IN_PROGRESS' AND attempts > 0
       RETURNING id
     ),
     closed AS (

@@ -2,14 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseOutboundAllow, type OutboundPolicy } from '../../../operators/outbound.rules.js'
+import { outboundPolicy } from '../../../operators/outbound.rules.js'
 import { OutboundRefused, outboundAgent } from '../../../pipelines/outbound/outbound-agent.js'
-
-const policy = (text: string | undefined): OutboundPolicy => {
-  const parsed = parseOutboundAllow(text)
-  if (!('policy' in parsed)) throw new Error(parsed.invalid.join(', '))
-  return parsed.policy
-}
 
 let server: Server
 let port: number
@@ -26,7 +20,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 /** What a GET of `url` through an agent of `allow` gives: its body, or the error's class. */
 async function get(allow: string | undefined, url: string): Promise<string> {
-  const agent = outboundAgent(policy(allow))
+  const agent = outboundAgent(outboundPolicy(allow))
   try {
     const res = await request(url, { dispatcher: agent })
     return await res.body.text()

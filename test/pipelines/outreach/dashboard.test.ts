@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboard } from '../../../pipelines/outreach/dashboard.js'
 import { findCampaign, setCampaignPaused } from '../../../storage/postgres/campaign.repository.js'
-import { insertRecordsAndTasks } from '../../../storage/postgres/outreach/outreach-record.repository.js'
-import { insertUploadRequest } from '../../../storage/postgres/outreach/upload-request.repository.js'
-import { storeOutreachCampaign } from '../../support/outreach-rows.js'
+import { storeContacts, storeOutreachCampaign } from '../../support/outreach-rows.js'
 import { isolatedServices, type TestServices } from '../../support/services.js'
 
 let s: TestServices
@@ -21,29 +18,12 @@ beforeAll(async () => {
     ],
     ratePerSecond: 1,
   })
-  const requestId = randomUUID()
-  await insertUploadRequest(s.db, {
-    id: requestId,
+  await storeContacts(
+    s.db,
     campaignId,
-    kind: 'contacts',
-    parentId: null,
-    fileKey: 'k',
-    bytes: 1,
-    createdBy: '1',
-  })
-  await insertRecordsAndTasks(s.db, {
-    campaignId,
-    requestId,
-    records: Array.from({ length: 6 }, (_, i) => ({
-      row: i + 1,
-      line: i + 2,
-      phone: `100000${i}`,
-      scheduledTime: null,
-      data: {},
-    })),
-    date: DAY,
-    slots: [1],
-  })
+    DAY,
+    Array.from({ length: 6 }, (_, i) => `100000${i}`),
+  )
 })
 afterAll(() => s.close())
 

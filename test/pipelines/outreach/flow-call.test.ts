@@ -9,7 +9,7 @@ import { systemClock } from '../../../pipelines/runtime/clock.js'
 import { createMetrics } from '../../../pipelines/runtime/metrics.js'
 import type { TaskForCall } from '../../../storage/postgres/outreach/task-attempt.repository.js'
 import { flowServer } from '../../support/flow-server.js'
-import { parseOutboundAllow } from '../../../operators/outbound.rules.js'
+import { outboundPolicy } from '../../../operators/outbound.rules.js'
 import { outboundAgent } from '../../../pipelines/outbound/outbound-agent.js'
 
 let flow: Awaited<ReturnType<typeof flowServer>>
@@ -88,9 +88,7 @@ describe('callFlow', () => {
 
   it('should fail a call the outbound policy refuses with OUTBOUND_REFUSED, sending nothing and not retrying', async () => {
     const before = flow.calls.length
-    const publicOnly = parseOutboundAllow(undefined)
-    if (!('policy' in publicOnly)) throw new Error('policy')
-    const guarded = outboundAgent(publicOnly.policy)
+    const guarded = outboundAgent(outboundPolicy(undefined))
     // A task without a slot would be tried again after a FLOW_ERROR; a refusal is final.
     const result = await callFlow(
       { clock: systemClock },

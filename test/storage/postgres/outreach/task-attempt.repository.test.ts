@@ -1,40 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setCampaignPaused } from '../../../../storage/postgres/campaign.repository.js'
-import { insertRecordsAndTasks } from '../../../../storage/postgres/outreach/outreach-record.repository.js'
 import {
   claimTasks,
   loadTasksForCall,
   recordResults,
 } from '../../../../storage/postgres/outreach/task-attempt.repository.js'
-import { insertUploadRequest } from '../../../../storage/postgres/outreach/upload-request.repository.js'
-import { storeOutreachCampaign } from '../../../support/outreach-rows.js'
+import { storeContacts, storeOutreachCampaign } from '../../../support/outreach-rows.js'
 import { isolatedServices, type TestServices } from '../../../support/services.js'
 
 let s: TestServices
 let campaignId: string
-let requestId: string
 
 beforeAll(async () => {
   s = await isolatedServices()
   campaignId = await storeOutreachCampaign(s.db, '2026-11-22')
-  requestId = randomUUID()
-  await insertUploadRequest(s.db, {
-    id: requestId,
-    campaignId,
-    kind: 'contacts',
-    parentId: null,
-    fileKey: 'k',
-    bytes: 1,
-    createdBy: '1',
-  })
-  await insertRecordsAndTasks(s.db, {
-    campaignId,
-    requestId,
-    records: [{ row: 1, line: 2, phone: '1234567', scheduledTime: null, data: {} }],
-    date: '2026-11-22',
-    slots: [1],
-  })
+  await storeContacts(s.db, campaignId, '2026-11-22', ['1234567'])
 })
 afterAll(() => s.close())
 

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertRecordsAndTasks } from '../../../../storage/postgres/outreach/outreach-record.repository.js'
 import { customSlotJson } from '../../../../storage/postgres/outreach/outreach-settings.js'
 import { failInterrupted } from '../../../../storage/postgres/outreach/task-failure.repository.js'
-import { insertUploadRequest } from '../../../../storage/postgres/outreach/upload-request.repository.js'
-import { storeOutreachCampaign } from '../../../support/outreach-rows.js'
+import { storeContacts, storeOutreachCampaign } from '../../../support/outreach-rows.js'
 import { isolatedServices, type TestServices } from '../../../support/services.js'
 
 let s: TestServices
@@ -15,29 +13,7 @@ const custom = { start: '13:00', end: '13:01' }
 beforeAll(async () => {
   s = await isolatedServices()
   campaignId = await storeOutreachCampaign(s.db, DAY)
-  const requestId = randomUUID()
-  await insertUploadRequest(s.db, {
-    id: requestId,
-    campaignId,
-    kind: 'contacts',
-    parentId: null,
-    fileKey: 'k',
-    bytes: 1,
-    createdBy: '1',
-  })
-  await insertRecordsAndTasks(s.db, {
-    campaignId,
-    requestId,
-    records: ['2000001', '2000002'].map((phone, i) => ({
-      row: i + 1,
-      line: i + 2,
-      phone,
-      scheduledTime: null,
-      data: {},
-    })),
-    date: DAY,
-    slots: [1],
-  })
+  await storeContacts(s.db, campaignId, DAY, ['2000001', '2000002'])
   // Both were called in the slot; 2000001 was retriggered into a custom slot, and its executor
   // died during that call (an open attempt).
   await s.db
