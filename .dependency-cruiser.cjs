@@ -51,10 +51,13 @@ module.exports = {
     },
     {
       name: 'shared-pipelines-job-neutral',
-      comment: 'the runtime, the file intake and the outbound policy import no job',
+      comment:
+        'the runtime, the file intake and the outbound policy import no job (domain errors are shared)',
       severity: 'error',
       from: { path: '^pipelines/(runtime|files|outbound)/' },
-      to: { path: `^pipelines/(?!runtime/|files/|outbound/)|(^|/)(${JOBS.join('|')})/` },
+      to: {
+        path: `^pipelines/(?!runtime/|files/|outbound/|domain-error\\.ts$)|(^|/)(${JOBS.join('|')})/`,
+      },
     },
     {
       name: 'nothing-imports-the-entry-points',

@@ -21,6 +21,7 @@ import { recordsRoutes } from './scoring/records.routes.js'
 import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
 import { docsRoutes } from './docs-assets.js'
+import { filesRoutes } from './files.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -52,7 +53,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
       ),
   })
   // CSV uploads stream through their own byte limit (MAX_UPLOAD_BYTES); everything else is small.
+  // Any body sent to the filestore is a file.
   const isUpload = (c: Context) =>
+    c.req.path === '/files' ||
     /^(text\/csv|multipart\/form-data)/i.test(c.req.header('content-type') ?? '')
   app.use('*', accessLog(deps.logger, deps.metrics.http))
   const origins = deps.corsOrigins ?? []
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', campaignRevokeRoutes(deps))
   app.route('/', contactsRoutes(deps))
   app.route('/', dashboardRoutes(deps))
+  app.route('/', filesRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

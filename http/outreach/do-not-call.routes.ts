@@ -16,12 +16,8 @@ import { CampaignParams, adminOnly } from '../params.js'
 import { HttpProblem } from '../problem.js'
 import { phoneParams } from './phone-params.js'
 import { FileProgressSchema, fileProgress } from '../file-progress.js'
-import {
-  IdempotencyHeaders,
-  acceptUploadedFile,
-  acceptedResponse,
-  uploadedFile,
-} from './upload-body.js'
+import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
+import { uploadedFile } from '../file-body.js'
 
 const notListed = (phone: string) =>
   new HttpProblem(404, 'not_on_do_not_call_list', `${phone} is not on the do-not-call list`)

@@ -17,6 +17,7 @@ import type {
   TaskCounterTable,
 } from './outreach/flow-task.table.js'
 import type { UploadErrorTable, UploadRequestTable } from './outreach/upload-request.table.js'
+import type { StoredFileTable } from './stored-file.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -35,6 +36,7 @@ export interface Database {
   do_not_call: DoNotCallTable
   do_not_call_import: DoNotCallImportTable
   dead_letter: DeadLetterTable
+  stored_file: StoredFileTable
 }
 
 /** Options of {@link createDb}. */

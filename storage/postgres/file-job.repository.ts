@@ -27,7 +27,13 @@ export type FileJobTable = {
 const FILE_OWNERS = [
   { table: 'upload_request', column: 'file_key' },
   { table: 'do_not_call_import', column: 'file_key' },
-] as const satisfies readonly { table: FileJobTable; column: 'file_key' }[]
+  { table: 'stored_file', column: 'file_key' },
+] as const satisfies readonly { table: FileOwnerTable; column: 'file_key' }[]
+
+/** Tables with a `file_key` column. */
+type FileOwnerTable = {
+  [T in keyof Database]: Database[T] extends { file_key: string } ? T : never
+}[keyof Database]
 
 /** Which of `keys` a row of any table that owns files names. */
 export async function ownedFileKeys(db: Kysely<Database>, keys: string[]): Promise<Set<string>> {

@@ -21,6 +21,7 @@ import * as refusedRowPhones from './migrations/2026-11-27T11-00-00-refused-row-
 import * as rowErrorLines from './migrations/2026-12-03T10-00-00-row-error-lines.js'
 import * as purchaseTotalMaximum from './migrations/2026-12-03T11-00-00-purchase-total-maximum.js'
 import * as failedTaskIndex from './migrations/2026-12-03T12-00-00-failed-task-index.js'
+import * as storedFiles from './migrations/2026-12-03T13-00-00-stored-files.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T10-00-00-row-error-lines': rowErrorLines,
   '2026-12-03T11-00-00-purchase-total-maximum': purchaseTotalMaximum,
   '2026-12-03T12-00-00-failed-task-index': failedTaskIndex,
+  '2026-12-03T13-00-00-stored-files': storedFiles,
 }
 
 /** Every migration's name, in the order they apply. */
