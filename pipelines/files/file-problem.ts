@@ -9,6 +9,8 @@ export type FileProblemCode =
   | 'too_many_cells'
   | 'too_many_columns'
   | 'duplicate_column'
+  | 'malformed_xlsx'
+  | 'missing_sheet'
 
 /** A file-level problem, answered as problem+json. */
 export class FileProblem extends Error {
