@@ -74,6 +74,12 @@ function context(config: Config) {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     maxSlotsPerDay: config.MAX_SLOTS_PER_DAY,
     outbound: config.OUTBOUND_ALLOW,
+    targets: {
+      urls: config.FACTORY_TARGETS,
+      batch: config.FACTORY_TARGET_BATCH,
+      maxAttempts: config.FACTORY_MAX_ATTEMPTS,
+      timeoutMs: config.FACTORY_TARGET_TIMEOUT_MS,
+    },
     phoneRegion: config.PHONE_REGION,
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     orphanFileAgeMs: config.FILESTORE_ORPHAN_AGE_SECONDS * 1000,

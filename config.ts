@@ -98,8 +98,36 @@ export const Config = z.object({
       ),
     )
     .default([]),
+  /** Rows the project factory sends per `_create` call of a target service. */
+  FACTORY_TARGET_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Attempts per row before a transient target failure makes it FAILED. */
+  FACTORY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /** How long one call of a target service may take, in milliseconds. */
+  FACTORY_TARGET_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 })
-export type Config = z.infer<typeof Config>
+
+/** The environment as parsed, with the factory's target services by resource type. */
+export type Config = z.infer<typeof Config> & {
+  /** `FACTORY_TARGET_<TYPE>_URL` by lower-case type; types not named use the built-in registry. */
+  FACTORY_TARGETS: Record<string, string>
+}
+
+/** `FACTORY_TARGET_<TYPE>_URL` variables: http(s) URLs by lower-case resource type. */
+const FACTORY_TARGET = /^FACTORY_TARGET_([A-Z][A-Z0-9_]{0,31})_URL$/
+
+/** The factory's target URLs in the environment, with the problems of those not usable. */
+function factoryTargets(env: Record<string, string | undefined>) {
+  const targets: Record<string, string> = {}
+  const problems: string[] = []
+  for (const [name, value] of Object.entries(env)) {
+    const type = FACTORY_TARGET.exec(name)?.[1]
+    if (type === undefined || value === undefined) continue
+    if (z.url({ protocol: /^https?$/ }).safeParse(value).success)
+      targets[type.toLowerCase()] = value
+    else problems.push(`invalid environment: ${name}: must be an http(s) URL`)
+  }
+  return { targets, problems }
+}
 
 /** Thrown when the environment holds a bad value; its message is one line per problem. */
 export class ConfigError extends Error {
@@ -110,9 +138,10 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''))
   const parsed = Config.safeParse(cleaned)
-  if (parsed.success) return parsed.data
-  const lines = parsed.error.issues.map(
+  const { targets, problems } = factoryTargets(cleaned)
+  if (parsed.success && problems.length === 0) return { ...parsed.data, FACTORY_TARGETS: targets }
+  const lines = (parsed.success ? [] : parsed.error.issues).map(
     (issue) => `invalid environment: ${issue.path.join('.')}: ${issue.message}`,
   )
-  throw new ConfigError(lines.join('\n'))
+  throw new ConfigError([...lines, ...problems].join('\n'))
 }

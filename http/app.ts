@@ -22,6 +22,10 @@ import { winnerRoutes } from './scoring/winner.routes.js'
 import { uploadsRoutes } from './outreach/uploads.routes.js'
 import { docsRoutes } from './docs-assets.js'
 import { filesRoutes } from './files.routes.js'
+import { factoryBoundariesRoutes } from './factory/boundaries.routes.js'
+import { factoryDataRoutes } from './factory/data.routes.js'
+import { factorySchemasRoutes } from './factory/schemas.routes.js'
+import { registryRoutes } from './factory/registry.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -84,6 +88,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', contactsRoutes(deps))
   app.route('/', dashboardRoutes(deps))
   app.route('/', filesRoutes(deps))
+  app.route('/', factorySchemasRoutes(deps))
+  app.route('/', factoryBoundariesRoutes(deps))
+  app.route('/', factoryDataRoutes(deps))
+  app.route('/', registryRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

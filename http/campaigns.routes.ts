@@ -5,6 +5,11 @@ import {
   purchaseCampaignView,
 } from '../pipelines/scoring/campaigns.js'
 import { createOutreachCampaign } from '../pipelines/outreach/campaigns.js'
+import {
+  createProjectCampaign,
+  NewProjectCampaign,
+  projectCampaignView,
+} from '../pipelines/factory/project-campaigns.js'
 import { newOutreachCampaign } from '../pipelines/outreach/campaign-schemas.js'
 import { outreachCampaignView } from '../pipelines/outreach/campaign-views.js'
 import { todayTotals } from '../pipelines/outreach/dashboard.js'
@@ -39,10 +44,28 @@ const PurchaseCampaignSchema = z.object({
   endDateTime: z.string(),
   status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
 })
-const CampaignSchema = z.union([PurchaseCampaignSchema, OutreachCampaignSchema])
+const ProjectCampaignSchema = z.object({
+  campaignId: z.string(),
+  type: z.literal('project'),
+  name: z.string(),
+  hierarchyType: z.string(),
+  boundaries: z.array(z.string()),
+  parentCampaignId: z.string().optional(),
+  status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']),
+  createdAt: z.string(),
+})
+const CampaignSchema = z.union([
+  PurchaseCampaignSchema,
+  OutreachCampaignSchema,
+  ProjectCampaignSchema,
+])
 /** A campaign of any type as the contract shows it. */
 const campaignView = (row: CampaignRow, nowMs: number) =>
-  row.type === 'purchase' ? purchaseCampaignView(row) : outreachCampaignView(row, nowMs)
+  row.type === 'purchase'
+    ? purchaseCampaignView(row)
+    : row.type === 'project'
+      ? projectCampaignView(row)
+      : outreachCampaignView(row, nowMs)
 
 /** Campaign creation and lookup, and the active campaigns. */
 export const campaignsRoutes = (deps: AppDeps) => {
@@ -65,6 +88,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
               z.discriminatedUnion('type', [
                 NewPurchaseCampaign,
                 newOutreachCampaign(deps.maxSlotsPerDay),
+                NewProjectCampaign,
               ]),
             ),
             required: true,
@@ -80,7 +104,9 @@ export const campaignsRoutes = (deps: AppDeps) => {
         const campaign =
           input.type === 'purchase'
             ? await createPurchaseCampaign(deps, input, c.var.caller.userId)
-            : await createOutreachCampaign(deps, input, c.var.caller.userId)
+            : input.type === 'project'
+              ? await createProjectCampaign(deps, input, c.var.caller.userId)
+              : await createOutreachCampaign(deps, input, c.var.caller.userId)
         c.header('location', `/campaigns/${campaign.campaignId}`)
         return c.json(campaign, 201)
       },
@@ -131,7 +157,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         security: optionalBearer,
         request: {
           query: z.object({
-            type: z.enum(['purchase', 'outreach']).optional(),
+            type: z.enum(['purchase', 'outreach', 'project']).optional(),
             status: z.enum(['Scheduled', 'Running', 'Ended', 'Cancelled']).optional(),
             paused: z
               .enum(['true', 'false'])
@@ -151,6 +177,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
                   z.union([
                     PurchaseCampaignSchema,
                     OutreachCampaignSchema.extend({ today: DayTotalsSchema }),
+                    ProjectCampaignSchema,
                   ]),
                 ),
                 next: z.string().optional(),
@@ -165,7 +192,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         const caller = await optionalCaller(c, deps.jwtSecret)
         const { status, paused, limit, after, ...query } = c.req.valid('query')
         let type = query.type
-        if (type === 'outreach') assertAdmin(caller)
+        if (type === 'outreach' || type === 'project') assertAdmin(caller)
         if (caller?.admin !== true) type = 'purchase'
         const rows = await campaignPage(deps.db, {
           type,
@@ -182,6 +209,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
         )
         const campaigns = rows.map((row) => {
           if (row.type === 'purchase') return purchaseCampaignView(row)
+          if (row.type === 'project') return projectCampaignView(row)
           const totals = today.get(row.id) // todayTotals answers for every campaign it is given
           if (totals === undefined) throw new Error(`No totals for campaign ${row.id}`)
           return { ...outreachCampaignView(row, now), today: totals }
@@ -204,7 +232,7 @@ export const campaignsRoutes = (deps: AppDeps) => {
       }),
       async (c) => {
         const row = await campaignOr404(c.req.valid('param').id)
-        if (row.type === 'outreach') assertAdmin(await optionalCaller(c, deps.jwtSecret))
+        if (row.type !== 'purchase') assertAdmin(await optionalCaller(c, deps.jwtSecret))
         return c.json(campaignView(row, deps.clock.now()), 200)
       },
     )

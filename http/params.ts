@@ -14,3 +14,15 @@ export const adminOnly = <M extends MiddlewareHandler<AuthEnv>>(admin: M) => ({
   security: bearer,
   middleware: [admin] as [M],
 })
+
+/** The optional `Idempotency-Key` of a request that starts work (an upload, a factory job). */
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters, such as a UUID')
+    .optional()
+    .openapi({
+      description:
+        'Sent again with a retry, it answers with what the first request made instead of making another',
+    }),
+})

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely'
+import { runningJobs } from '../storage/postgres/factory/factory-job.repository.js'
+import { queuePhase } from './factory/phases.js'
 import { slotWindow } from '../operators/outreach/schedule.rules.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
@@ -31,6 +33,8 @@ export interface RebuildReport {
   retriggerReleases: number
   /** Dead letters put back into their Redis streams from Postgres. */
   deadLetters: number
+  /** Factory jobs still running, queued again for their phase. */
+  factoryJobs: number
 }
 
 /**
@@ -51,10 +55,12 @@ export async function rebuild(
     pastSlotEnds: 0,
     retriggerReleases: 0,
     deadLetters: 0,
+    factoryJobs: 0,
   }
   const now = deps.clock.now()
   for (const campaign of await listCampaigns(deps.db)) {
     report.campaigns++
+    if (campaign.type === 'project') continue // no timers: it runs until revoked
     if (campaign.type === 'purchase') {
       for await (const page of allTotals(deps.db, campaign.id)) {
         const tx = deps.redis.multi()
@@ -90,6 +96,11 @@ export async function rebuild(
       queue.xadd(deps.keys.outreachUploads, '*', field, id)
       report.uploads++
     }
+  }
+  // Factory jobs go on from their rows' checkpoints (every phase is safe to run again).
+  for (const job of await runningJobs(deps.db)) {
+    queuePhase(deps.keys, job).commit?.(queue)
+    report.factoryJobs++
   }
   await execAll(queue)
   report.deadLetters = (await restoreDeadLetters(deps)).restored

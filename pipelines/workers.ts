@@ -14,6 +14,10 @@ import type { ScoringDeps } from './scoring/deps.js'
 import { uploadSplitActor } from './outreach/upload-split.actor.js'
 import { scoringTimerHandlers } from './scoring/timers.js'
 import { timersActor } from './timers.actor.js'
+import type { FactoryDeps } from './factory/deps.js'
+import { factoryValidateActor } from './factory/factory-validate.actor.js'
+import { factoryCreateActor } from './factory/factory-create.actor.js'
+import { factoryAnnotateActor } from './factory/factory-annotate.actor.js'
 
 /** Every actor a worker process can run (`work --actors a,b`). */
 export const ACTOR_NAMES = [
@@ -23,11 +27,14 @@ export const ACTOR_NAMES = [
   'upload-split',
   'outreach-work',
   'executor',
+  'factory-validate',
+  'factory-create',
+  'factory-annotate',
 ] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
 /** What a worker process needs. */
-export interface WorkerDeps extends ScoringDeps, OutreachDeps {
+export interface WorkerDeps extends ScoringDeps, OutreachDeps, FactoryDeps {
   metrics: Metrics
   actorOptions?: Partial<ActorOptions>
   /** How long a published stream without consumer groups keeps entries. @defaultValue 1 day */
@@ -63,6 +70,7 @@ export async function startWorkers(
     metrics: deps.metrics.actors,
   }
   const overrides = deps.actorOptions ?? {}
+  const factoryDeps: FactoryDeps = deps
   const stopping = new AbortController()
   const starters: Record<ActorName, () => Promise<RunningActor>> = {
     'purchase-qualify': () => startActor(purchaseQualifyActor(deps), actorDeps, overrides),
@@ -77,6 +85,19 @@ export async function startWorkers(
       startActor(uploadSplitActor({ ...deps, stopping: stopping.signal }), actorDeps, overrides),
     'outreach-work': () => startActor(outreachWorkActor(deps), actorDeps, overrides),
     executor: () => startActor(executorActor(deps), actorDeps, overrides),
+    'factory-validate': () =>
+      startActor(
+        factoryValidateActor({ ...factoryDeps, stopping: stopping.signal }),
+        actorDeps,
+        overrides,
+      ),
+    'factory-create': () =>
+      startActor(
+        factoryCreateActor({ ...factoryDeps, stopping: stopping.signal }),
+        actorDeps,
+        overrides,
+      ),
+    'factory-annotate': () => startActor(factoryAnnotateActor(factoryDeps), actorDeps, overrides),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined

@@ -9,14 +9,14 @@ import {
   findDoNotCall,
   removeDoNotCall,
 } from '../../storage/postgres/outreach/negative-number.repository.js'
+import { adminOnly, CampaignParams, IdempotencyHeaders } from '../params.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
 import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.js'
-import { CampaignParams, adminOnly } from '../params.js'
 import { HttpProblem } from '../problem.js'
 import { phoneParams } from './phone-params.js'
 import { FileProgressSchema, fileProgress } from '../file-progress.js'
-import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
+import { acceptUploadedFile, acceptedResponse } from './upload-body.js'
 import { uploadedFile } from '../file-body.js'
 
 const notListed = (phone: string) =>

@@ -7,18 +7,6 @@ import type { AppDeps } from '../app-deps.js'
 import type { AuthEnv } from '../auth.js'
 import { json } from '../openapi-app.js'
 
-/** The optional `Idempotency-Key` of an upload request. */
-export const IdempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters, such as a UUID')
-    .optional()
-    .openapi({
-      description:
-        'Sent again with a retry, it answers with the upload made the first time instead of making another',
-    }),
-})
-
 /** The OpenAPI description of an upload's 202 answer. */
 export const acceptedResponse = {
   description:

@@ -11,11 +11,11 @@ import type {
   UploadErrorRow,
   UploadRequestRow,
 } from '../../storage/postgres/outreach/upload-request.table.js'
+import { adminOnly, CampaignParams, IdempotencyHeaders } from '../params.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
 import { PageLimit, json, nextPage, openApiApp, problems } from '../openapi-app.js'
-import { IdempotencyHeaders, acceptUploadedFile, acceptedResponse } from './upload-body.js'
-import { CampaignParams, adminOnly } from '../params.js'
+import { acceptUploadedFile, acceptedResponse } from './upload-body.js'
 import { FileProgressSchema, fileProgress } from '../file-progress.js'
 
 const RequestParams = CampaignParams.extend({ requestId: z.uuid() })

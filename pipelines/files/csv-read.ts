@@ -99,6 +99,8 @@ export interface CsvOptions {
   limit?: Transform | undefined
   /** Columns the job reads itself, in lower case: matched in the header ignoring case. */
   canonical?: readonly string[] | undefined
+  /** Told the header's names (as {@link headerNames}) before the first record. */
+  onHeader?: ((names: string[]) => void) | undefined
 }
 
 /**
@@ -131,7 +133,7 @@ export async function readCsv(
       }),
       async (rows: AsyncIterable<string[]>) => {
         try {
-          await consume(named(rows, options.canonical ?? []))
+          await consume(named(rows, options.canonical ?? [], options.onHeader))
         } catch (error) {
           raised = error
           throw error
@@ -167,6 +169,7 @@ function unstorable(row: string[]): number {
 async function* named(
   rows: AsyncIterable<string[]>,
   canonical: readonly string[],
+  onHeader?: (names: string[]) => void,
 ): AsyncGenerator<CsvRecord> {
   let header: string[] | undefined
   let line = 1
@@ -176,6 +179,7 @@ async function* named(
     if (blank(row)) continue
     if (header === undefined) {
       header = headerNames(row, canonical)
+      onHeader?.(header)
       continue
     }
     const cells: Record<string, string> = {}

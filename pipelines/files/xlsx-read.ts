@@ -11,8 +11,8 @@ export const MAX_SHARED_STRINGS = 2_000_000
 export const MAX_SHARED_CHARS = 256 * 1024 * 1024
 
 /** How a workbook is read: its sheet, and the columns the job reads itself. */
-export interface XlsxOptions extends Pick<CsvOptions, 'canonical'> {
-  /** The sheet to read, by name (ignoring case); the first sheet when unset or not found and `firstOtherwise`. */
+export interface XlsxOptions extends Pick<CsvOptions, 'canonical' | 'onHeader'> {
+  /** The sheet to read, by name (ignoring case). */
   sheet?: string | undefined
   /** Read the workbook's first sheet when none is named `sheet`. @defaultValue false */
   firstOtherwise?: boolean
@@ -97,7 +97,7 @@ export async function readXlsx(
   let sharedChars = 0
   let read = false
   const wanted = options.sheet?.toLowerCase()
-  let first = true
+  let target: string | undefined
   try {
     // exceljs yields a shared text as `{ index, text }`, everything else as `{ eventType, value }`.
     const events = reader.parse() as AsyncIterator<
@@ -118,12 +118,11 @@ export async function readXlsx(
       }
       if (event.eventType !== 'worksheet' || read) continue
       const sheet = event.value as ExcelJS.stream.xlsx.WorksheetReader & { name: string }
-      const isFirst = first
-      first = false
-      if (sheet.name.toLowerCase() !== wanted && !(isFirst && options.firstOtherwise === true))
-        continue
+      // The workbook's list of sheets is read before any sheet (exceljs spools sheets first).
+      target ??= targetSheet(reader, wanted, options.firstOtherwise === true)
+      if (sheet.name.toLowerCase() !== target) continue
       read = true
-      await consume(sheetRecords(sheet, shared, options.canonical ?? []))
+      await consume(sheetRecords(sheet, shared, options.canonical ?? [], options.onHeader))
     }
   } catch (error) {
     if (error instanceof FileProblem) throw error
@@ -141,6 +140,19 @@ export async function readXlsx(
       'missing_sheet',
       `The workbook has no sheet named ${JSON.stringify(options.sheet ?? '')}`,
     )
+}
+
+/** The name (lower case) of the sheet to read: `wanted` if the workbook has it, else its first when asked. */
+function targetSheet(
+  reader: ExcelJS.stream.xlsx.WorkbookReader,
+  wanted: string | undefined,
+  firstOtherwise: boolean,
+): string | undefined {
+  const names = ((reader as { model?: { sheets?: { name: string }[] } }).model?.sheets ?? []).map(
+    (s) => s.name.toLowerCase(),
+  )
+  if (wanted !== undefined && names.includes(wanted)) return wanted
+  return firstOtherwise ? names[0] : undefined
 }
 
 /**
@@ -162,6 +174,7 @@ async function* sheetRecords(
   sheet: ExcelJS.stream.xlsx.WorksheetReader,
   shared: string[],
   canonical: readonly string[],
+  onHeader?: (names: string[]) => void,
 ): AsyncGenerator<CsvRecord> {
   let header: string[] | undefined
   for await (const row of sheet) {
@@ -170,6 +183,7 @@ async function* sheetRecords(
     if (blank(cells)) continue
     if (header === undefined) {
       header = headerNames(cells, canonical)
+      onHeader?.(header)
       continue
     }
     const named: Record<string, string> = {}

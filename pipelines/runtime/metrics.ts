@@ -24,12 +24,20 @@ export interface FlowMetrics {
   duration: Histogram<'http'>
 }
 
+/** The project factory's rows and its calls of target services. */
+export interface FactoryMetrics {
+  rows: Counter<'phase' | 'outcome'>
+  targetCalls: Histogram<'type' | 'call' | 'outcome'>
+  retries: Counter<'type'>
+}
+
 /** Metrics of one process: a registry plus the actor, HTTP and flow series registered on it. */
 export interface Metrics {
   registry: Registry
   actors: ActorMetrics
   http: HttpMetrics
   flow: FlowMetrics
+  factory: FactoryMetrics
   /** Stored files no row owns, removed by the sweeper. */
   orphanFiles: Counter
 }
@@ -102,6 +110,27 @@ export function createMetrics(): Metrics {
         help: 'Time from a flow call to its whole answer (or its timeout), by HTTP status class',
         labelNames: ['http'],
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+    },
+    factory: {
+      rows: new Counter({
+        name: `${PREFIX}factory_rows_total`,
+        help: 'Sheet rows the project factory finished a phase with, by phase (validate, create) and outcome (VALID, INVALID, CREATED, EXISTING, FAILED)',
+        labelNames: ['phase', 'outcome'],
+        registers,
+      }),
+      targetCalls: new Histogram({
+        name: `${PREFIX}factory_target_call_duration_seconds`,
+        help: 'Calls of target services by resource type, call (_create, _search) and outcome (ok, transient, permanent)',
+        labelNames: ['type', 'call', 'outcome'],
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+      retries: new Counter({
+        name: `${PREFIX}factory_target_retries_total`,
+        help: 'Rows put back to wait for another creation attempt after a transient failure, by resource type',
+        labelNames: ['type'],
         registers,
       }),
     },

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 /** Campaign kinds; each job owns one. */
-export type CampaignType = 'purchase' | 'outreach'
+export type CampaignType = 'purchase' | 'outreach' | 'project'
 
 /** Life of a campaign as the lifecycle actor moves it along. */
 export type CampaignStatus = 'Scheduled' | 'Running' | 'Ended' | 'Cancelled'

@@ -18,6 +18,15 @@ import type {
 } from './outreach/flow-task.table.js'
 import type { UploadErrorTable, UploadRequestTable } from './outreach/upload-request.table.js'
 import type { StoredFileTable } from './stored-file.table.js'
+import type {
+  BoundaryHierarchyTable,
+  BoundaryTable,
+  FactoryJobTable,
+  FactoryRowTable,
+  FactorySchemaTable,
+  GeneratedResourceTable,
+  RegistryResourceTable,
+} from './factory/factory.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -37,6 +46,13 @@ export interface Database {
   do_not_call_import: DoNotCallImportTable
   dead_letter: DeadLetterTable
   stored_file: StoredFileTable
+  factory_schema: FactorySchemaTable
+  boundary_hierarchy: BoundaryHierarchyTable
+  boundary: BoundaryTable
+  factory_job: FactoryJobTable
+  factory_row: FactoryRowTable
+  registry_resource: RegistryResourceTable
+  generated_resource: GeneratedResourceTable
 }
 
 /** Options of {@link createDb}. */

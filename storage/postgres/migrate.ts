@@ -22,6 +22,7 @@ import * as rowErrorLines from './migrations/2026-12-03T10-00-00-row-error-lines
 import * as purchaseTotalMaximum from './migrations/2026-12-03T11-00-00-purchase-total-maximum.js'
 import * as failedTaskIndex from './migrations/2026-12-03T12-00-00-failed-task-index.js'
 import * as storedFiles from './migrations/2026-12-03T13-00-00-stored-files.js'
+import * as factory from './migrations/2026-12-03T14-00-00-factory.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T11-00-00-purchase-total-maximum': purchaseTotalMaximum,
   '2026-12-03T12-00-00-failed-task-index': failedTaskIndex,
   '2026-12-03T13-00-00-stored-files': storedFiles,
+  '2026-12-03T14-00-00-factory': factory,
 }
 
 /** Every migration's name, in the order they apply. */

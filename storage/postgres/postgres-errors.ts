@@ -32,3 +32,8 @@ export function isRefusedData(error: unknown): boolean {
   const code = String((error as { code?: unknown }).code)
   return code.startsWith('22') || code === '23514' || code === '23502'
 }
+
+/** True when a statement broke a unique constraint (SQLSTATE 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === '23505'
+}

@@ -9,6 +9,10 @@ export const CONSUMED_STREAMS = [
   'outreach:uploads',
   'outreach:work',
   'outreach:due',
+  'factory:{jobs}:validate',
+  'factory:{jobs}:create',
+  'factory:{jobs}:annotate',
+  'factory:{jobs}:generate',
 ] as const
 
 /** One of {@link CONSUMED_STREAMS}. */
@@ -34,6 +38,15 @@ export function createKeys(prefix = '') {
     outreachWork: key('outreach:work'),
     /** Flow tasks released to the executor. */
     outreachDue: key('outreach:due'),
+    /**
+     * The factory's phases, one stream each; they share the `{jobs}` hash tag, so that a phase
+     * acks its entry and queues the next phase in one MULTI on one Redis Cluster slot.
+     */
+    factoryValidate: key('factory:{jobs}:validate'),
+    factoryCreate: key('factory:{jobs}:create'),
+    factoryAnnotate: key('factory:{jobs}:annotate'),
+    /** Template generations to build. */
+    factoryGenerate: key('factory:{jobs}:generate'),
     /** Internal stream that due timers are moved into. */
     timersDue: key('timers:due'),
   }
