@@ -4,7 +4,11 @@ import type { TestServices } from './services.js'
 const running = new Set<ChildProcess>()
 
 /** Starts `worker-process.ts` for a test file's services; resolves once its actors run. */
-export async function workerChild(s: TestServices, actors: string[]): Promise<ChildProcess> {
+export async function workerChild(
+  s: TestServices,
+  actors: string[],
+  env: Record<string, string> = {},
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -16,7 +20,7 @@ export async function workerChild(s: TestServices, actors: string[]): Promise<Ch
       actors.join(','),
       s.filesDir,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   )
   running.add(child)
   child.once('exit', () => running.delete(child))

@@ -23,7 +23,7 @@ await startWorkers(
     redis,
     keys,
     clock: systemClock,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.TEST_CHILD_LOG ?? 'silent' }),
     metrics: createMetrics(),
     cache: createScoringCache(db, redis, keys, 'USD'),
     baseCurrency: 'USD',
@@ -32,6 +32,16 @@ await startWorkers(
     maxUploadBytes: 10 * 1024 * 1024,
     maxSlotsPerDay: 2,
     outbound: localOutbound,
+    // A factory target for the crash tests, with fast retries.
+    targets: {
+      urls:
+        process.env.TEST_FACTORY_TARGET === undefined
+          ? {}
+          : { user: process.env.TEST_FACTORY_TARGET },
+      batch: 10,
+      backoffBaseMs: 10,
+      backoffMaxMs: 50,
+    },
     actorOptions: { blockMs: 100, visibilityTimeoutMs: 1000, reclaimEveryMs: 200, batchSize: 200 },
   },
   actors.split(',') as ActorName[],
