@@ -24,6 +24,7 @@ import { docsRoutes } from './docs-assets.js'
 import { filesRoutes } from './files.routes.js'
 import { factoryBoundariesRoutes } from './factory/boundaries.routes.js'
 import { factoryDataRoutes } from './factory/data.routes.js'
+import { factoryGenerateRoutes } from './factory/generate.routes.js'
 import { factorySchemasRoutes } from './factory/schemas.routes.js'
 import { registryRoutes } from './factory/registry.routes.js'
 
@@ -90,6 +91,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', filesRoutes(deps))
   app.route('/', factorySchemasRoutes(deps))
   app.route('/', factoryBoundariesRoutes(deps))
+  // Before the data routes: `_download` is not a job id.
+  app.route('/', factoryGenerateRoutes(deps))
   app.route('/', factoryDataRoutes(deps))
   app.route('/', registryRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

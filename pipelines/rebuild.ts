@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { runningJobs } from '../storage/postgres/factory/factory-job.repository.js'
+import { templatesInProgress } from '../storage/postgres/factory/generated-resource.repository.js'
 import { queuePhase } from './factory/phases.js'
 import { slotWindow } from '../operators/outreach/schedule.rules.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
@@ -33,7 +34,7 @@ export interface RebuildReport {
   retriggerReleases: number
   /** Dead letters put back into their Redis streams from Postgres. */
   deadLetters: number
-  /** Factory jobs still running, queued again for their phase. */
+  /** Factory jobs still running and templates being built, queued again. */
   factoryJobs: number
 }
 
@@ -100,6 +101,10 @@ export async function rebuild(
   // Factory jobs go on from their rows' checkpoints (every phase is safe to run again).
   for (const job of await runningJobs(deps.db)) {
     queuePhase(deps.keys, job).commit?.(queue)
+    report.factoryJobs++
+  }
+  for (const id of await templatesInProgress(deps.db)) {
+    queue.xadd(deps.keys.factoryGenerate, '*', 'generateId', id)
     report.factoryJobs++
   }
   await execAll(queue)

@@ -18,6 +18,7 @@ import type { FactoryDeps } from './factory/deps.js'
 import { factoryValidateActor } from './factory/factory-validate.actor.js'
 import { factoryCreateActor } from './factory/factory-create.actor.js'
 import { factoryAnnotateActor } from './factory/factory-annotate.actor.js'
+import { factoryGenerateActor } from './factory/factory-generate.actor.js'
 
 /** Every actor a worker process can run (`work --actors a,b`). */
 export const ACTOR_NAMES = [
@@ -30,6 +31,7 @@ export const ACTOR_NAMES = [
   'factory-validate',
   'factory-create',
   'factory-annotate',
+  'factory-generate',
 ] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
@@ -98,6 +100,7 @@ export async function startWorkers(
         overrides,
       ),
     'factory-annotate': () => startActor(factoryAnnotateActor(factoryDeps), actorDeps, overrides),
+    'factory-generate': () => startActor(factoryGenerateActor(factoryDeps), actorDeps, overrides),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined

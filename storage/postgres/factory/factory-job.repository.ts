@@ -185,3 +185,20 @@ export async function runningJobs(
     .where('status', 'in', RUNNING_STATUSES)
     .execute()
 }
+
+/** The newest creation job of a type in a campaign that ended with created rows, if any. */
+export async function latestCreationJob(
+  db: Kysely<Database>,
+  campaignId: string,
+  type: string,
+): Promise<FactoryJobRow | undefined> {
+  return db
+    .selectFrom('factory_job')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .where('type', '=', type)
+    .where('action', '=', 'create')
+    .where('status', 'in', ['completed', 'partial'])
+    .orderBy('completed_at', 'desc')
+    .executeTakeFirst()
+}
