@@ -16,6 +16,7 @@ import { rebuild } from './pipelines/rebuild.js'
 import { systemClock } from './pipelines/runtime/clock.js'
 import { createMetrics } from './pipelines/runtime/metrics.js'
 import { registerStreamGauges } from './pipelines/runtime/stream-gauges.js'
+import { registerFactoryGauges } from './pipelines/factory/metrics.js'
 import { registerOutreachGauges } from './pipelines/outreach/metrics.js'
 import { createScoringCache } from './pipelines/scoring/cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
@@ -153,6 +154,7 @@ async function serveHttpPart(
   )
   registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
   registerOutreachGauges(deps.metrics, deps.db, deps.clock)
+  registerFactoryGauges(deps.metrics, deps.db, deps.clock)
   const httpDeps = { ...deps, redis: requestRedis }
   const reader =
     command === 'work'

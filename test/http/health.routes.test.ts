@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerOutreachGauges } from '../../pipelines/outreach/metrics.js'
+import { registerFactoryGauges } from '../../pipelines/factory/metrics.js'
 import { registerStreamGauges } from '../../pipelines/runtime/stream-gauges.js'
 import { insertCampaign, setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
@@ -16,6 +18,7 @@ beforeAll(async () => {
   t = testApp(s)
   registerStreamGauges(s.metrics, s.redis, s.keys, now)
   registerOutreachGauges(s.metrics, s.db, now)
+  registerFactoryGauges(s.metrics, s.db, now)
 })
 afterAll(async () => {
   t.close()
@@ -112,6 +115,54 @@ describe('health and metrics', () => {
     expect(series(text, 'campaign_streams_outreach_paused_campaigns')).toBe(2)
     expect(series(text, 'campaign_streams_outreach_pause_age_seconds')).toBeGreaterThanOrEqual(600)
     expect(series(text, 'campaign_streams_outreach_pause_age_seconds')).toBeLessThan(700)
+  })
+
+  it('should count factory jobs by status, and those running without progress as stalled', async () => {
+    const campaign = await insertCampaign(s.db, {
+      type: 'project',
+      start_at: new Date(),
+      end_at: new Date('9999-12-31T00:00:00Z'),
+      created_by: '1',
+      settings: JSON.stringify({ name: 'p', hierarchyType: 'H', boundaries: ['KA'] }),
+    })
+    const file = randomUUID()
+    await s.db
+      .insertInto('stored_file')
+      .values({
+        id: file,
+        file_key: `files/${file}`,
+        name: 'a.csv',
+        content_type: 'text/csv',
+        bytes: '1',
+        sha256: 'x',
+        created_by: '1',
+      })
+      .execute()
+    const job = (status: 'creating' | 'completed', minutesAgo: number) => ({
+      id: randomUUID(),
+      type: 'user',
+      schema_version: 1,
+      campaign_id: campaign.id,
+      hierarchy_type: 'H',
+      file_id: file,
+      action: status === 'creating' ? ('create' as const) : ('validate' as const),
+      status,
+      created_by: '1',
+      updated_at: new Date(Date.now() - minutesAgo * 60_000),
+      error: null,
+      processed_file_id: null,
+      idempotency_key: null,
+      completed_at: null,
+    })
+    await s.db
+      .insertInto('factory_job')
+      .values([job('creating', 11), job('completed', 30), job('completed', 0)])
+      .execute()
+    await new Promise((r) => setTimeout(r, 300)) // past the scrape's shared read
+    const text = await metrics()
+    expect(text).toContain('campaign_streams_factory_jobs{status="completed"} 2')
+    expect(text).toContain('campaign_streams_factory_jobs{status="creating"} 1')
+    expect(text).toMatch(/^campaign_streams_factory_jobs_stalled 1$/m)
   })
 
   it('should export every series the Grafana dashboard draws and the alerting rules watch', async () => {
