@@ -86,7 +86,15 @@ export async function readXlsx(
   options: XlsxOptions,
   consume: (records: AsyncIterable<CsvRecord>) => Promise<void>,
 ): Promise<void> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source.pipe(new PassThrough()), {
+  // exceljs pipes its input and never hears of the input's errors: a source that fails ends the
+  // feed instead (the reader then ends), and its error is thrown after.
+  let failure: Error | undefined
+  const feed = new PassThrough()
+  source.once('error', (error) => {
+    failure = error
+    feed.end()
+  })
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source.pipe(feed), {
     sharedStrings: 'emit',
     hyperlinks: 'ignore',
     styles: 'cache', // tells dates from numbers
@@ -103,7 +111,7 @@ export async function readXlsx(
     const events = reader.parse() as AsyncIterator<
       { eventType: string; value: unknown } | { index: number; text: ExcelJS.CellValue }
     >
-    for await (const event of untilFailed(events, source)) {
+    for await (const event of { [Symbol.asyncIterator]: () => events }) {
       if ('index' in event) {
         const { index, text } = event
         const value = cellText(text, [])
@@ -124,15 +132,17 @@ export async function readXlsx(
       read = true
       await consume(sheetRecords(sheet, shared, options.canonical ?? [], options.onHeader))
     }
+    if (failure !== undefined) throw failure
   } catch (error) {
     if (error instanceof FileProblem) throw error
     const cause = (error as { cause?: unknown }).cause
     if (cause instanceof FileProblem) throw cause
+    const why = failure ?? (error as Error) // the source's own error says more than exceljs'
     throw new FileProblem(
       'malformed_xlsx',
-      `The file is not a readable XLSX workbook: ${(error as Error).message}`,
+      `The file is not a readable XLSX workbook: ${why.message}`,
       undefined,
-      { cause: error },
+      { cause: why },
     )
   }
   if (!read)
@@ -153,20 +163,6 @@ function targetSheet(
   )
   if (wanted !== undefined && names.includes(wanted)) return wanted
   return firstOtherwise ? names[0] : undefined
-}
-
-/**
- * The events of exceljs' reader, ending with the source's error when it fails (the reader pipes
- * the source and would otherwise wait for ever on a file that cannot be read).
- */
-async function* untilFailed<T>(events: AsyncIterator<T>, source: Readable): AsyncGenerator<T> {
-  const failed = new Promise<never>((_, reject) => source.once('error', reject))
-  failed.catch(() => undefined) // raced below; unused when the source reads well
-  for (;;) {
-    const next = await Promise.race([events.next(), failed])
-    if (next.done === true) return
-    yield next.value
-  }
 }
 
 /** A sheet's rows after its header as records by header name, numbered by their sheet row. */
