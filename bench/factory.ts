@@ -76,7 +76,7 @@ const kept = await e.app.request('/files?name=users.xlsx', {
   headers: { ...e.admin, 'content-type': 'application/octet-stream' },
   body: Readable.toWeb(createReadStream(file)) as ReadableStream,
   duplex: 'half',
-} as RequestInit)
+})
 const { fileStoreId } = (await kept.json()) as { fileStoreId: string }
 
 const worker = cli(['work', '--actors', 'factory-validate,factory-create,factory-annotate'], e.env)
