@@ -15,6 +15,7 @@ import { findStoredFile } from '../../storage/postgres/stored-file.repository.js
 import { FileProblem } from '../files/file-problem.js'
 import { readSheet } from '../files/sheet-read.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
+import { boundedWrites } from '../runtime/bounded-writes.js'
 import type { FactoryDeps } from './deps.js'
 import { JobMessage } from './messages.js'
 import { campaignBoundaries, enterPhase, queuePhase } from './phases.js'
@@ -61,34 +62,46 @@ export async function validateJob(deps: FactoryDeps, jobId: string): Promise<Eff
         },
       },
       async (records) => {
-        let chunk: NewFactoryRow[] = []
-        for await (const record of records) {
-          const row = ++rows
-          const verdict =
-            record.problem === undefined && mapping !== undefined
-              ? validateRow(compiled, mapping, record.cells, boundaries).errors
-              : [
-                  {
-                    column: record.problem?.column ?? '',
-                    code: record.problem?.code ?? 'unreadable',
-                    message: record.problem?.message ?? 'the row cannot be read',
-                  },
-                ]
-          chunk.push({
-            row,
-            line: record.line,
-            cells: record.cells,
-            status: verdict.length === 0 ? 'VALID' : 'INVALID',
-            errors: verdict,
-            clientReferenceId: clientReferenceId(job.id, row),
-          })
-          if (chunk.length === CHUNK) {
-            await insertRows(deps.db, job.id, chunk)
+        // The next chunk is read and checked while the last ones are stored.
+        const writes = boundedWrites(2)
+        const store = (rows: NewFactoryRow[]) =>
+          writes.start(async () => {
+            await insertRows(deps.db, job.id, rows)
             await touchJob(deps.db, job.id, at())
-            chunk = []
+          })
+        let chunk: NewFactoryRow[] = []
+        try {
+          for await (const record of records) {
+            const row = ++rows
+            const verdict =
+              record.problem === undefined && mapping !== undefined
+                ? validateRow(compiled, mapping, record.cells, boundaries).errors
+                : [
+                    {
+                      column: record.problem?.column ?? '',
+                      code: record.problem?.code ?? 'unreadable',
+                      message: record.problem?.message ?? 'the row cannot be read',
+                    },
+                  ]
+            chunk.push({
+              row,
+              line: record.line,
+              cells: record.cells,
+              status: verdict.length === 0 ? 'VALID' : 'INVALID',
+              errors: verdict,
+              clientReferenceId: clientReferenceId(job.id, row),
+            })
+            if (chunk.length === CHUNK) {
+              await store(chunk)
+              chunk = []
+            }
           }
+          await store(chunk)
+        } catch (error) {
+          await writes.drain().catch(() => undefined) // no write outlives the phase
+          throw error
         }
-        await insertRows(deps.db, job.id, chunk)
+        await writes.drain()
       },
     )
     if (rows === 0) throw new FileProblem('empty_file', 'The sheet has no data rows')

@@ -12,6 +12,7 @@ import { isRefusedData } from '../../storage/postgres/postgres-errors.js'
 import type { FileStore } from '../../storage/filestore.js'
 import type { Clock } from '../runtime/clock.js'
 import { StopRequestedError } from '../runtime/errors.js'
+import { boundedWrites } from '../runtime/bounded-writes.js'
 
 /** Rows stored per statement. */
 export const CHUNK = 5000
@@ -93,15 +94,9 @@ export async function eachChunk(
     await readCsv(deps.files.read(job.fileKey), { canonical: job.columns }, async (records) => {
       // Up to STORES_IN_FLIGHT chunks are written at once while the next one is parsed;
       // memory stays bounded by that many chunks.
-      const inFlight = new Set<Promise<void>>()
-      const launch = async (rows: CsvRow[]) => {
-        const write = storeOrSplit(rows, store)
-          .then(() => progress(rows.length))
-          .finally(() => inFlight.delete(write))
-        write.catch(() => undefined) // handled by the race or the final wait
-        inFlight.add(write)
-        if (inFlight.size >= STORES_IN_FLIGHT) await Promise.race(inFlight)
-      }
+      const writes = boundedWrites(STORES_IN_FLIGHT)
+      const launch = (rows: CsvRow[]) =>
+        writes.start(() => storeOrSplit(rows, store).then(() => progress(rows.length)))
       let rows: CsvRow[] = []
       try {
         for await (const record of records) {
@@ -115,7 +110,7 @@ export async function eachChunk(
         }
         await launch(rows)
       } finally {
-        await Promise.all(inFlight)
+        await writes.drain()
       }
     })
     return true

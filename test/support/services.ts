@@ -44,7 +44,7 @@ const admin = () => (adminDb ??= createDb(testDatabaseUrl, { maxConnections: 2 }
  * Runs `task` while holding the schema lock: Kysely's migrator lists the tables of every schema,
  * and a schema another file drops meanwhile makes that listing fail.
  */
-async function underSchemaLock(task: () => Promise<void>): Promise<void> {
+export async function underSchemaLock(task: () => Promise<void>): Promise<void> {
   await admin()
     .connection()
     .execute(async (conn) => {
