@@ -8,6 +8,7 @@ import {
   type NewBoundary,
 } from '../../storage/postgres/factory/boundary.repository.js'
 import type { BoundaryHierarchyRow } from '../../storage/postgres/factory/factory.table.js'
+import { boundaryProblems } from '../../operators/factory/boundary.rules.js'
 import { DomainError, fieldsInvalid } from '../domain-error.js'
 
 /** A hierarchy as the contract shows it. */
@@ -33,48 +34,7 @@ export async function hierarchyOf(
   return row
 }
 
-/**
- * Why boundaries cannot join a hierarchy, by index: a level it does not have, a parent that is
- * neither known nor among them, a parent missing below the top level, one at the top with a
- * parent, or a parent not one level up.
- */
-export function boundaryProblems(
-  levels: readonly string[],
-  boundaries: readonly NewBoundary[],
-  knownParents: ReadonlyMap<string, string>,
-): { field: string; message: string }[] {
-  const given = new Map(boundaries.map((b) => [b.code, b.level]))
-  const problems: { field: string; message: string }[] = []
-  boundaries.forEach((b, i) => {
-    const depth = levels.indexOf(b.level)
-    if (depth === -1) {
-      problems.push({
-        field: `boundaries.${i}.level`,
-        message: `must be one of ${levels.join(', ')}`,
-      })
-      return
-    }
-    if (b.parentCode === null) {
-      if (depth > 0)
-        problems.push({
-          field: `boundaries.${i}.parentCode`,
-          message: `a ${b.level} needs a parent`,
-        })
-      return
-    }
-    const parentLevel = given.get(b.parentCode) ?? knownParents.get(b.parentCode)
-    if (parentLevel === undefined)
-      problems.push({ field: `boundaries.${i}.parentCode`, message: `no boundary ${b.parentCode}` })
-    else if (levels.indexOf(parentLevel) !== depth - 1)
-      problems.push({
-        field: `boundaries.${i}.parentCode`,
-        message: `must be a ${levels[depth - 1] ?? '(none: the top level has no parent)'}, not a ${parentLevel}`,
-      })
-  })
-  return problems.slice(0, 100)
-}
-
-/** Adds or updates boundaries of a hierarchy, checked as {@link boundaryProblems}. */
+/** Adds or updates boundaries of a hierarchy, checked as `boundaryProblems` says. */
 export async function addBoundaries(
   db: Kysely<Database>,
   hierarchyType: string,
@@ -86,6 +46,11 @@ export async function addBoundaries(
   ]
   const known = await knownBoundaries(db, hierarchyType, parents)
   const problems = boundaryProblems(hierarchy.levels, boundaries, known)
-  if (problems.length > 0) throw fieldsInvalid(problems)
+  if (problems.length > 0)
+    throw fieldsInvalid(
+      problems
+        .slice(0, 100)
+        .map((p) => ({ field: `boundaries.${p.index}.${p.column}`, message: p.message })),
+    )
   return { written: await upsertBoundaries(db, hierarchyType, boundaries) }
 }

@@ -150,13 +150,13 @@ async function createBatch(
 /** The target of a job's type: its configured URL (through the outbound policy), or the built-in registry. */
 export function targetFor(
   deps: FactoryDeps,
-  type: string,
+  job: Pick<FactoryJobRow, 'type' | 'hierarchy_type'>,
   targets: FactoryTargets,
   dispatcher: Dispatcher,
 ): Target {
-  const url = targets.urls[type]
+  const url = targets.urls[job.type]
   return url === undefined
-    ? builtInTarget(deps.db, type)
+    ? builtInTarget(deps.db, job.type, job.hierarchy_type)
     : httpTarget(url, dispatcher, targets.timeoutMs)
 }
 
@@ -176,7 +176,7 @@ export async function createJob(
   if ('effect' in entered) return entered.effect
   const { job } = entered
   const targets = { ...DEFAULT_TARGETS, ...deps.targets }
-  const target = targetFor(deps, job.type, targets, dispatcher)
+  const target = targetFor(deps, job, targets, dispatcher)
   for (;;) {
     if (deps.stopping?.aborted === true)
       throw new StopRequestedError('stopping between batches; the job resumes elsewhere')

@@ -5,6 +5,12 @@ import {
   createResources,
   searchResources,
 } from '../../storage/postgres/factory/registry.repository.js'
+import { boundaryProblems } from '../../operators/factory/boundary.rules.js'
+import {
+  findHierarchy,
+  knownBoundaries,
+  upsertBoundaries,
+} from '../../storage/postgres/factory/boundary.repository.js'
 import { OutboundRefused } from '../outbound/outbound-agent.js'
 
 /** One row sent for creation: its reference and its typed values. */
@@ -40,18 +46,67 @@ export interface Target {
   search(clientReferenceIds: string[]): Promise<{ clientReferenceId: string; id: string }[]>
 }
 
-/** The built-in registry, called in-process: the default target of every type. */
-export function builtInTarget(db: Kysely<Database>, type: string): Target {
-  const found = (rows: { client_reference_id: string; id: string }[]) =>
-    rows.map((r) => ({ clientReferenceId: r.client_reference_id, id: r.id }))
+const found = (rows: { client_reference_id: string; id: string }[]) =>
+  rows.map((r) => ({ clientReferenceId: r.client_reference_id, id: r.id }))
+
+/**
+ * The built-in registry, called in-process: the default target of every type. Boundaries are
+ * added to the job's hierarchy too (see {@link addSheetBoundaries}).
+ */
+export function builtInTarget(db: Kysely<Database>, type: string, hierarchyType: string): Target {
   return {
     name: 'builtin',
-    create: async (resources) => ({
-      created: found(await createResources(db, type, resources)),
-      refused: [],
-    }),
+    create: async (resources) => {
+      if (type !== 'boundary')
+        return { created: found(await createResources(db, type, resources)), refused: [] }
+      return addSheetBoundaries(db, hierarchyType, resources)
+    },
     search: async (refs) => found(await searchResources(db, type, refs)),
   }
+}
+
+/**
+ * Creates a boundary sheet's rows in the hierarchy (and the registry): a row at a level the
+ * hierarchy lacks, without a parent below the top, or under a parent of the wrong level is
+ * refused; a row whose parent does not exist yet is left out of the answer, so it is tried
+ * again after the rows before it (its parent, say) are in.
+ */
+async function addSheetBoundaries(
+  db: Kysely<Database>,
+  hierarchyType: string,
+  resources: TargetResource[],
+): Promise<CreateAnswer> {
+  const levels = (await findHierarchy(db, hierarchyType))?.levels ?? []
+  const rows = resources.map((r) => ({
+    ref: r.clientReferenceId,
+    data: r.data,
+    code: String(r.data.code),
+    name: String(r.data.name),
+    level: String(r.data.level),
+    parentCode: typeof r.data.parentCode === 'string' ? r.data.parentCode : null,
+  }))
+  const parents = [...new Set(rows.flatMap((r) => (r.parentCode === null ? [] : [r.parentCode])))]
+  const problems = boundaryProblems(levels, rows, await knownBoundaries(db, hierarchyType, parents))
+  const byIndex = new Map(problems.map((p) => [p.index, p]))
+  const refused: CreateAnswer['refused'] = []
+  const ready = rows.filter((r, i) => {
+    const problem = byIndex.get(i)
+    if (problem === undefined) return true
+    if (problem.code !== 'unknown_parent')
+      refused.push({
+        clientReferenceId: r.ref,
+        code: problem.code,
+        message: `${problem.column === 'level' ? 'Level' : 'Parent Code'} ${problem.message}`,
+      })
+    return false
+  })
+  await upsertBoundaries(db, hierarchyType, ready)
+  const created = await createResources(
+    db,
+    'boundary',
+    ready.map((r) => ({ clientReferenceId: r.ref, data: r.data })),
+  )
+  return { created: found(created), refused }
 }
 
 /** Largest answer read from a target. */

@@ -209,6 +209,41 @@ describe('project factory jobs', () => {
     })
   })
 
+  it('should add the boundaries of a boundary sheet to the hierarchy, refusing a wrong level', async () => {
+    const sheet = csvOf([
+      ['Boundary Code', 'Boundary Name', 'Level', 'Parent Code'],
+      ['KA_MYS_V1', 'Village 1', 'district', 'KA'],
+      ['KA_X', 'Nowhere', 'county', 'KA'],
+    ])
+    const fileStoreId = await keepFile(t, 'boundaries.csv', sheet)
+    const res = await t.app.request(
+      '/project-factory/v1/data/_create',
+      jsonBody('POST', { type: 'boundary', fileStoreId, hierarchyType: 'H', campaignId }, admin),
+    )
+    const job = await finished(((await res.json()) as { id: string }).id)
+    expect(job).toMatchObject({ status: 'partial', counts: { created: 1, failed: 1 } })
+    expect(job.errors).toEqual([
+      expect.objectContaining({
+        row: 2,
+        code: 'unknown_level',
+        message: 'Level must be one of state, district',
+      }),
+    ])
+    const listed = await t.app.request('/project-factory/boundaries?hierarchyType=H', {
+      headers: admin,
+    })
+    const { boundaries } = (await listed.json()) as {
+      boundaries: { code: string; parentCode?: string }[]
+    }
+    expect(boundaries.find((b) => b.code === 'KA_MYS_V1')).toEqual({
+      code: 'KA_MYS_V1',
+      name: 'Village 1',
+      level: 'district',
+      parentCode: 'KA',
+    })
+    expect(boundaries.map((b) => b.code)).not.toContain('KA_X')
+  })
+
   it('should list jobs by campaign and status, and search them by a body', async () => {
     const list = await t.app.request(
       `/project-factory/v1/data?campaignId=${campaignId}&status=invalid`,
