@@ -9,6 +9,7 @@ import {
 } from '../../storage/postgres/factory/factory-job.repository.js'
 import {
   dueRows,
+  markAttempted,
   nextAttemptAt,
   recordOutcomes,
   type RowOutcome,
@@ -59,8 +60,14 @@ async function createBatch(
   const refs = rows.map((r) => r.client_reference_id)
   const byRef = new Map(rows.map((r) => [r.client_reference_id, r]))
   const outcomes = new Map<number, RowOutcome>()
+  // Rows whose attempt was counted before they were sent.
+  const counted = new Set<number>()
   const settle = (row: FactoryRowRow, outcome: Omit<RowOutcome, 'row'>) =>
-    outcomes.set(row.row, { row: row.row, ...outcome })
+    outcomes.set(row.row, {
+      row: row.row,
+      ...outcome,
+      attempted: outcome.attempted && !counted.has(row.row),
+    })
   const waitOrFail = (row: FactoryRowRow, message: string) => {
     const attempts = row.attempts + 1
     if (attempts >= targets.maxAttempts)
@@ -99,6 +106,12 @@ async function createBatch(
     const compiled = await compiledVersion(deps.db, job.type, job.schema_version)
     const missing = rows.filter((r) => !outcomes.has(r.row))
     if (missing.length > 0) {
+      await markAttempted(
+        deps.db,
+        job.id,
+        missing.map((r) => r.row),
+      )
+      for (const r of missing) counted.add(r.row)
       const resources = missing.map((r) => ({
         clientReferenceId: r.client_reference_id,
         data: validateRow(compiled, mapHeader(compiled, Object.keys(r.cells)), r.cells, new Set())

@@ -179,3 +179,20 @@ export async function rowErrorsPage(
   `.execute(db)
   return result.rows
 }
+
+/**
+ * Counts an attempt on rows before they are sent for creation, so that a row found at the
+ * target after a crash mid-call is known to be this job's (CREATED), not one that was there
+ * before (EXISTING).
+ */
+export async function markAttempted(
+  db: Kysely<Database>,
+  jobId: string,
+  rows: readonly number[],
+): Promise<void> {
+  if (rows.length === 0) return
+  await sql`
+    UPDATE factory_row SET attempts = attempts + 1
+    WHERE job_id = ${jobId}::uuid AND row = ANY(${rows}::int[])
+  `.execute(db)
+}
