@@ -45,7 +45,7 @@ const errorDetails = (row: FactoryRowRow | undefined) =>
  * with its status, its errors and the created id, into the filestore; then ends the job.
  */
 export async function annotateJob(deps: FactoryDeps, jobId: string): Promise<Effect> {
-  const entered = await enterPhase(deps, jobId, 'annotating', ['annotating'])
+  const entered = await enterPhase(deps, jobId, 'annotating', ['annotating', 'failed'])
   if ('effect' in entered) return entered.effect
   const { job } = entered
   const at = () => new Date(deps.clock.now())

@@ -185,7 +185,7 @@ export async function createJob(
   jobId: string,
   dispatcher: Dispatcher,
 ): Promise<Effect> {
-  const entered = await enterPhase(deps, jobId, 'creating', ['creating'])
+  const entered = await enterPhase(deps, jobId, 'creating', ['creating', 'failed'])
   if ('effect' in entered) return entered.effect
   const { job } = entered
   const targets = { ...DEFAULT_TARGETS, ...deps.targets }

@@ -34,7 +34,7 @@ export const clientReferenceId = (jobId: string, row: number) => `${jobId}:${row
  * read, lacks a required column or has no row makes the job `invalid` with the reason.
  */
 export async function validateJob(deps: FactoryDeps, jobId: string): Promise<Effect> {
-  const entered = await enterPhase(deps, jobId, 'validating', ['accepted', 'validating'])
+  const entered = await enterPhase(deps, jobId, 'validating', ['accepted', 'validating', 'failed'])
   if ('effect' in entered) return entered.effect
   const { job } = entered
   const at = () => new Date(deps.clock.now())
@@ -144,7 +144,7 @@ export function factoryValidateActor(deps: FactoryDeps): ActorDefinition<JobMess
   }
 }
 
-/** Fails the jobs whose phase entries were dead-lettered, with why. */
+/** Fails the jobs whose phase entries were dead-lettered, with why; replaying the dead letter resumes them. */
 export async function failJobs(
   deps: Pick<FactoryDeps, 'db' | 'clock'>,
   entries: { value: JobMessage; error: string }[],
@@ -152,6 +152,6 @@ export async function failJobs(
   for (const { value, error } of entries)
     await moveJob(deps.db, value.jobId, 'failed', new Date(deps.clock.now()), {
       from: ['accepted', 'validating', 'creating', 'annotating'],
-      error,
+      error: `${error} (replay the dead letter to resume the job)`,
     })
 }

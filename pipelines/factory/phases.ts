@@ -37,7 +37,9 @@ export function queuePhase(keys: Keys, job: Pick<FactoryJobRow, 'id' | 'status'>
 }
 
 /**
- * Moves a job into `status` from `from` for its phase to run; a job already past it (a crash
+ * Moves a job into `status` from `from` for its phase to run (a phase names `failed` too: an
+ * entry for a failed job comes only from a replayed dead letter, and resumes the job from its
+ * rows' checkpoints); a job already past it (a crash
  * after its status moved and before the next phase was queued) is queued for where it is, and
  * a finished one is left alone. Returns the job to work on, or the effect to commit instead.
  */
@@ -47,7 +49,10 @@ export async function enterPhase(
   status: FactoryJobStatus,
   from: readonly FactoryJobStatus[],
 ): Promise<{ job: FactoryJobRow } | { effect: Effect }> {
-  const job = await moveJob(deps.db, jobId, status, new Date(deps.clock.now()), { from })
+  const job = await moveJob(deps.db, jobId, status, new Date(deps.clock.now()), {
+    from,
+    error: null,
+  })
   if (job !== undefined) return { job }
   const now = await findJob(deps.db, jobId)
   return { effect: now === undefined ? {} : queuePhase(deps.keys, now) }
