@@ -1,18 +1,24 @@
+import { CronExpressionParser } from 'cron-parser'
 import { DateTime } from 'luxon'
 
-/** When a schedule runs, in its own zone: every day, a day of the week, or a day of the month. */
+/**
+ * When a schedule runs, in its own zone: every day, a day of the week or a day of the month at
+ * a local time, or a five-field cron expression read in local time.
+ */
 export type ScheduleSpec = {
-  /** `HH:mm`, local time in `timezone`. */
-  time: string
   /** An IANA zone, such as `Asia/Kolkata`. */
   timezone: string
-} & (
-  | { frequency: 'daily' }
-  /** ISO day of the week: 1 is Monday, 7 is Sunday. */
-  | { frequency: 'weekly'; dayOfWeek: number }
-  /** 1–31 (past the month's end: its last day) or `last`. */
-  | { frequency: 'monthly'; dayOfMonth: number | 'last' }
-)
+} &
+  /** `time`: `HH:mm`, local time in `timezone`. */
+  (
+    | { frequency: 'daily'; time: string }
+    /** ISO day of the week: 1 is Monday, 7 is Sunday. */
+    | { frequency: 'weekly'; time: string; dayOfWeek: number }
+    /** 1–31 (past the month's end: its last day) or `last`. */
+    | { frequency: 'monthly'; time: string; dayOfMonth: number | 'last' }
+    /** Minute, hour, day of month, month, day of week, matched on local wall-clock time. */
+    | { frequency: 'cron'; cron: string }
+  )
 
 /** Minutes a daylight-saving change may move local time (Lord Howe's is 30, most are 60). */
 const MAX_SHIFT_MINUTES = 120
@@ -48,8 +54,8 @@ export function localInstant(zone: string, date: DateTime, time: string): number
   return first
 }
 
-/** Whether `spec` runs on local `date`, and the day it stands for. */
-function runsOn(spec: ScheduleSpec, date: DateTime): boolean {
+/** Whether a schedule with a `time` runs on local `date`. */
+function runsOn(spec: Exclude<ScheduleSpec, { frequency: 'cron' }>, date: DateTime): boolean {
   if (spec.frequency === 'daily') return true
   if (spec.frequency === 'weekly') return date.weekday === spec.dayOfWeek
   const last = date.daysInMonth ?? 31
@@ -58,8 +64,33 @@ function runsOn(spec: ScheduleSpec, date: DateTime): boolean {
     : date.day === Math.min(spec.dayOfMonth, last)
 }
 
+/**
+ * The next run of a cron schedule after `afterMs`: the expression is matched on local wall-clock
+ * time (iterated on a UTC timeline of local times), and the wall time found goes through
+ * {@link localInstant}, so cron schedules follow the same DST policy as the others.
+ */
+function nextCronRun(spec: { cron: string; timezone: string }, afterMs: number): number {
+  const local = DateTime.fromMillis(afterMs, { zone: spec.timezone })
+  let wall = local.setZone('UTC', { keepLocalTime: true })
+  for (let i = 0; i < 1000; i++) {
+    const next = CronExpressionParser.parse(spec.cron, {
+      tz: 'UTC',
+      currentDate: wall.toJSDate(),
+    }).next()
+    wall = DateTime.fromJSDate(next.toDate(), { zone: 'UTC' })
+    const day = DateTime.fromObject(
+      { year: wall.year, month: wall.month, day: wall.day },
+      { zone: spec.timezone },
+    )
+    const at = localInstant(spec.timezone, day, wall.toFormat('HH:mm'))
+    if (at > afterMs) return at
+  }
+  throw new Error(`no run of ${spec.cron} after ${new Date(afterMs).toISOString()}`)
+}
+
 /** The first run of `spec` strictly after `afterMs`. */
 export function nextRun(spec: ScheduleSpec, afterMs: number): number {
+  if (spec.frequency === 'cron') return nextCronRun(spec, afterMs)
   let date = DateTime.fromMillis(afterMs, { zone: spec.timezone }).startOf('day')
   // A monthly schedule runs within 31 days; a day before, in case the run is early that day.
   for (let i = 0; i < 400; i++, date = date.plus({ days: 1 })) {
@@ -87,4 +118,29 @@ export function dueRun(spec: ScheduleSpec, sinceMs: number, nowMs: number): numb
   let due: number | undefined
   for (let at = nextRun(spec, sinceMs); at <= nowMs; at = nextRun(spec, at)) due = at
   return due
+}
+
+/**
+ * Why a cron expression cannot schedule reports: not five fields, not valid, or never firing in
+ * the next five years; undefined when it can.
+ */
+export function cronProblem(cron: string, timezone: string, fromMs: number): string | undefined {
+  if (cron.trim().split(/\s+/).length !== 5)
+    return 'must have five fields: minute, hour, day of month, month, day of week'
+  try {
+    const next = nextRun({ frequency: 'cron', cron, timezone }, fromMs)
+    if (next - fromMs > 5 * 366 * 86_400_000) return 'never fires in the next five years'
+    return undefined
+  } catch (error) {
+    return `is not a valid cron expression: ${(error as Error).message}`
+  }
+}
+
+/** The shortest time between `n` consecutive runs of `spec` after `fromMs`. */
+export function shortestInterval(spec: ScheduleSpec, fromMs: number, n = 10): number {
+  const runs = nextRuns(spec, fromMs, n)
+  let shortest = Number.POSITIVE_INFINITY
+  for (let i = 1; i < runs.length; i++)
+    shortest = Math.min(shortest, (runs[i] as number) - (runs[i - 1] as number))
+  return shortest
 }

@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import {
+  cronProblem,
   dueRun,
+  shortestInterval,
   localInstant,
   nextRun,
   nextRuns,
@@ -87,5 +89,34 @@ describe('dueRun', () => {
       '2026-12-04T01:30:00.000Z',
     )
     expect(dueRun(daily, since, at('2026-12-02T01:29:59Z'))).toBeUndefined()
+  })
+})
+
+describe('cron schedules', () => {
+  it('should match local wall-clock time under the same DST policy', () => {
+    const spring: ScheduleSpec = { frequency: 'cron', cron: '30 2 * * *', timezone: ny }
+    expect(nextRuns(spring, at('2026-03-07T12:00:00Z'), 2).map(iso)).toEqual([
+      '2026-03-08T07:00:00.000Z', // the skipped 02:30 runs at 03:00 EDT
+      '2026-03-09T06:30:00.000Z',
+    ])
+    const autumn: ScheduleSpec = { frequency: 'cron', cron: '30 1 * * *', timezone: ny }
+    expect(nextRuns(autumn, at('2026-10-31T12:00:00Z'), 2).map(iso)).toEqual([
+      '2026-11-01T05:30:00.000Z', // once, at the first 01:30
+      '2026-11-02T06:30:00.000Z',
+    ])
+    const weekdays: ScheduleSpec = { frequency: 'cron', cron: '0 9 * * 1-5', timezone: 'UTC' }
+    expect(iso(nextRun(weekdays, at('2026-12-04T10:00:00Z')))).toBe('2026-12-07T09:00:00.000Z')
+  })
+
+  it('should say why an expression cannot schedule, and measure how often one runs', () => {
+    const now = at('2026-12-03T00:00:00Z')
+    expect(cronProblem('0 9 * *', 'UTC', now)).toBe(
+      'must have five fields: minute, hour, day of month, month, day of week',
+    )
+    expect(cronProblem('0 0 30 2 *', 'UTC', now)).toMatch(/^is not a valid cron expression/)
+    expect(cronProblem('*/15 * * * *', 'UTC', now)).toBeUndefined()
+    expect(
+      shortestInterval({ frequency: 'cron', cron: '*/15 * * * *', timezone: 'UTC' }, now),
+    ).toBe(15 * 60_000)
   })
 })
