@@ -27,6 +27,8 @@ import { factoryDataRoutes } from './factory/data.routes.js'
 import { factoryGenerateRoutes } from './factory/generate.routes.js'
 import { factorySchemasRoutes } from './factory/schemas.routes.js'
 import { registryRoutes } from './factory/registry.routes.js'
+import { reportTemplatesRoutes } from './reports/templates.routes.js'
+import { campaignViewersRoutes } from './reports/viewers.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -95,6 +97,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', factoryGenerateRoutes(deps))
   app.route('/', factoryDataRoutes(deps))
   app.route('/', registryRoutes(deps))
+  app.route('/', reportTemplatesRoutes(deps))
+  app.route('/', campaignViewersRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -9,6 +9,12 @@ export const CampaignId = z.string().regex(/^\d{1,18}$/, 'must be a campaign id'
 /** `{id}`: the campaign a route is about. */
 export const CampaignParams = z.object({ id: CampaignId })
 
+/** The route fields of a route for any signed-in user: the bearer requirement and its check. */
+export const signedIn = <M extends MiddlewareHandler<AuthEnv>>(auth: M) => ({
+  security: bearer,
+  middleware: [auth] as [M],
+})
+
 /** The route fields of an admin-only route: the bearer requirement and the admin check. */
 export const adminOnly = <M extends MiddlewareHandler<AuthEnv>>(admin: M) => ({
   security: bearer,

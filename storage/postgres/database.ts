@@ -27,6 +27,7 @@ import type {
   GeneratedResourceTable,
   RegistryResourceTable,
 } from './factory/factory.table.js'
+import type { CampaignViewerTable, ReportTemplateTable } from './reports/report-template.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -53,6 +54,8 @@ export interface Database {
   factory_row: FactoryRowTable
   registry_resource: RegistryResourceTable
   generated_resource: GeneratedResourceTable
+  report_template: ReportTemplateTable
+  campaign_viewer: CampaignViewerTable
 }
 
 /** Options of {@link createDb}. */

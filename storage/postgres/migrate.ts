@@ -23,6 +23,7 @@ import * as purchaseTotalMaximum from './migrations/2026-12-03T11-00-00-purchase
 import * as failedTaskIndex from './migrations/2026-12-03T12-00-00-failed-task-index.js'
 import * as storedFiles from './migrations/2026-12-03T13-00-00-stored-files.js'
 import * as factory from './migrations/2026-12-03T14-00-00-factory.js'
+import * as reportTemplates from './migrations/2026-12-03T15-00-00-report-templates.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T12-00-00-failed-task-index': failedTaskIndex,
   '2026-12-03T13-00-00-stored-files': storedFiles,
   '2026-12-03T14-00-00-factory': factory,
+  '2026-12-03T15-00-00-report-templates': reportTemplates,
 }
 
 /** Every migration's name, in the order they apply. */

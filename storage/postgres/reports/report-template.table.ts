@@ -1,0 +1,27 @@
+import type { ColumnType, Generated, Selectable } from 'kysely'
+
+/** A JSON column read as `R` and written as its JSON text. */
+type Json<R> = ColumnType<R, string, string>
+
+/** `report_template`: a user's report over one dataset. */
+export interface ReportTemplateTable {
+  id: string
+  owner: string
+  name: string
+  dataset: string
+  columns: Json<{ column: string; label?: string }[]>
+  filters: Json<{ column: string; op: string; value?: unknown }[]>
+  sort: Json<{ column: string; direction: 'asc' | 'desc' }[]>
+  format: 'csv' | 'xlsx'
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+export type ReportTemplateRow = Selectable<ReportTemplateTable>
+
+/** `campaign_viewer`: a campaign a user may see in reports. */
+export interface CampaignViewerTable {
+  campaign_id: string
+  user_id: string
+  granted_by: string
+  granted_at: Generated<Date>
+}
