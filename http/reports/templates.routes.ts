@@ -6,8 +6,11 @@ import {
   TemplateChange,
   TemplateInput,
   templateOf,
+  templateOwner,
   templateView,
 } from '../../pipelines/reports/templates.js'
+import { PREVIEW_ROWS, templateRows } from '../../pipelines/reports/preview.js'
+import { DateTime } from 'luxon'
 import { DATASETS } from '../../storage/postgres/reports/datasets.js'
 import { listTemplates } from '../../storage/postgres/reports/report-template.repository.js'
 import type { AppDeps } from '../app-deps.js'
@@ -86,7 +89,7 @@ export const reportTemplatesRoutes = (deps: AppDeps) =>
         },
       }),
       async (c) => {
-        const row = await createTemplate(deps.db, c.req.valid('json'), c.var.caller.userId)
+        const row = await createTemplate(deps.db, c.req.valid('json'), c.var.caller)
         c.header('location', `/reports/templates/${row.id}`)
         return c.json(templateView(row), 201)
       },
@@ -140,6 +143,51 @@ export const reportTemplatesRoutes = (deps: AppDeps) =>
     )
     .openapi(
       createRoute({
+        method: 'get',
+        path: '/reports/templates/{id}/preview',
+        operationId: 'previewReportTemplate',
+        summary:
+          "A template's first 100 rows, as its owner may see them, through an export's query",
+        description:
+          'Relative dates resolve in `timezone` (default UTC) at the moment of the request. The rows are those of the campaigns the owner may see: every campaign when they saved it as an admin, else those granted to them.',
+        ...auth(deps),
+        request: {
+          params: TemplateParams,
+          query: z.object({
+            timezone: z
+              .string()
+              .max(64)
+              .refine((zone) => DateTime.local().setZone(zone).isValid, 'must be an IANA time zone')
+              .default('UTC'),
+          }),
+        },
+        responses: {
+          200: {
+            description: 'The header and rows',
+            content: json(
+              z.object({
+                columns: z.array(
+                  z.object({ column: z.string(), label: z.string(), type: z.string() }),
+                ),
+                rows: z.array(z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+              }),
+            ),
+          },
+          ...problems(400, 401, 404),
+        },
+      }),
+      async (c) => {
+        const row = await templateOf(deps.db, c.req.valid('param').id, c.var.caller)
+        const rows = await templateRows(deps, row, templateOwner(row), {
+          zone: c.req.valid('query').timezone,
+          atMs: deps.clock.now(),
+          limit: PREVIEW_ROWS,
+        })
+        return c.json(rows, 200)
+      },
+    )
+    .openapi(
+      createRoute({
         method: 'patch',
         path: '/reports/templates/{id}',
         operationId: 'changeReportTemplate',
@@ -161,6 +209,7 @@ export const reportTemplatesRoutes = (deps: AppDeps) =>
           deps.db,
           row,
           c.req.valid('json'),
+          c.var.caller,
           new Date(deps.clock.now()),
         )
         return c.json(templateView(changed), 200)

@@ -87,14 +87,25 @@ function checked(input: TemplateInput): TemplateFields {
   }
 }
 
-/** Defines a template for `owner`, checked before its first run. */
+/** Defines a template for `owner` (its runs see what the owner may see), checked before its first run. */
 export async function createTemplate(
   db: Kysely<Database>,
   input: TemplateInput,
-  owner: string,
+  owner: Reader,
 ): Promise<ReportTemplateRow> {
-  return insertTemplate(db, { id: randomUUID(), owner, ...checked(input) })
+  return insertTemplate(db, {
+    id: randomUUID(),
+    owner: owner.userId,
+    ownerAdmin: owner.admin,
+    ...checked(input),
+  })
 }
+
+/** Whom a template's runs act as: its owner, with the role they had when they saved it. */
+export const templateOwner = (row: ReportTemplateRow): Reader => ({
+  userId: row.owner,
+  admin: row.owner_admin,
+})
 
 /** The template `id` as `reader` may see it (their own, or any for an admin); 404 otherwise. */
 export async function templateOf(
@@ -108,16 +119,21 @@ export async function templateOf(
   return row
 }
 
-/** Changes a template: the fields given replace its own, and the whole is checked again. */
+/**
+ * Changes a template: the fields given replace its own, and the whole is checked again. Saved by
+ * its owner, it takes the owner's role of now; an admin's change of another's template does not.
+ */
 export async function changeTemplate(
   db: Kysely<Database>,
   row: ReportTemplateRow,
   change: TemplateChange,
+  editor: Reader,
   at: Date,
 ): Promise<ReportTemplateRow> {
   const given = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined))
   const merged = TemplateInput.parse({ ...templateView(row), ...given })
-  const updated = await updateTemplate(db, row.id, checked(merged), at)
+  const ownerAdmin = editor.userId === row.owner ? editor.admin : undefined
+  const updated = await updateTemplate(db, row.id, checked(merged), at, ownerAdmin)
   if (updated === undefined)
     throw new DomainError('not_found', 'template_not_found', `No report template ${row.id}`)
   return updated

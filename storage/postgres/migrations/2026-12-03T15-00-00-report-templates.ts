@@ -9,6 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE TABLE report_template (
       id uuid PRIMARY KEY,
       owner text NOT NULL,
+      owner_admin boolean NOT NULL,
       name text NOT NULL,
       dataset text NOT NULL,
       columns jsonb NOT NULL,

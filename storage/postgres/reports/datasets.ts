@@ -122,7 +122,18 @@ export const DATASETS: Readonly<Record<string, Dataset>> = {
 /** A filter with its value resolved (relative dates already turned into dates). */
 export interface ResolvedFilter {
   column: string
-  op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'between' | 'contains' | 'isNull'
+  op:
+    | 'eq'
+    | 'ne'
+    | 'lt'
+    | 'lte'
+    | 'gt'
+    | 'gte'
+    | 'in'
+    | 'between'
+    | 'notBetween'
+    | 'contains'
+    | 'isNull'
   value?: unknown
 }
 
@@ -162,9 +173,12 @@ export function datasetQuery(
         return f.value === false ? sql`${column} IS NOT NULL` : sql`${column} IS NULL`
       case 'in':
         return sql`${column} = ANY(${sql.val(f.value)})`
-      case 'between': {
+      case 'between':
+      case 'notBetween': {
         const [from, to] = f.value as [unknown, unknown]
-        return sql`${column} BETWEEN ${from} AND ${to}`
+        return f.op === 'between'
+          ? sql`${column} BETWEEN ${from} AND ${to}`
+          : sql`${column} NOT BETWEEN ${from} AND ${to}`
       }
       case 'contains':
         return sql`${column} ILIKE ${`%${likeText(String(f.value))}%`}`

@@ -24,11 +24,11 @@ const jsonFields = (t: TemplateFields) => ({
 /** Records a template. */
 export async function insertTemplate(
   db: Kysely<Database>,
-  row: { id: string; owner: string } & TemplateFields,
+  row: { id: string; owner: string; ownerAdmin: boolean } & TemplateFields,
 ): Promise<ReportTemplateRow> {
   return db
     .insertInto('report_template')
-    .values({ id: row.id, owner: row.owner, ...jsonFields(row) })
+    .values({ id: row.id, owner: row.owner, owner_admin: row.ownerAdmin, ...jsonFields(row) })
     .returningAll()
     .executeTakeFirstOrThrow()
 }
@@ -41,16 +41,21 @@ export async function findTemplate(
   return db.selectFrom('report_template').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** Replaces a template's fields; returns the row, or undefined when it is gone. */
+/** Replaces a template's fields (and its owner's role, when given); returns the row, or undefined when it is gone. */
 export async function updateTemplate(
   db: Kysely<Database>,
   id: string,
   fields: TemplateFields,
   at: Date,
+  ownerAdmin?: boolean,
 ): Promise<ReportTemplateRow | undefined> {
   return db
     .updateTable('report_template')
-    .set({ ...jsonFields(fields), updated_at: at })
+    .set({
+      ...jsonFields(fields),
+      updated_at: at,
+      ...(ownerAdmin === undefined ? {} : { owner_admin: ownerAdmin }),
+    })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst()

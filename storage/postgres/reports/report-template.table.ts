@@ -7,6 +7,8 @@ type Json<R> = ColumnType<R, string, string>
 export interface ReportTemplateTable {
   id: string
   owner: string
+  /** Whether the owner had the admin role when the template was last saved: its runs see every campaign. */
+  owner_admin: boolean
   name: string
   dataset: string
   columns: Json<{ column: string; label?: string }[]>

@@ -172,3 +172,87 @@ describe('report templates', () => {
     ).toBe(404)
   })
 })
+
+describe('report previews', () => {
+  it('should show the first rows as the owner may see them, narrowed when a grant is withdrawn', async () => {
+    const seen = await purchaseCampaign(s, { itemId: '21' })
+    const unseen = await purchaseCampaign(s, { itemId: '22' })
+    await s.db
+      .insertInto('purchase_total')
+      .values([
+        {
+          campaign_id: seen,
+          user_id: '5',
+          total_minor: '1250',
+          reached_at: new Date('2026-06-01T10:00:00Z'),
+        },
+        {
+          campaign_id: unseen,
+          user_id: '6',
+          total_minor: '700',
+          reached_at: new Date('2026-06-01T10:00:00Z'),
+        },
+      ])
+      .execute()
+    const admin = await bearer('1', true)
+    await t.app.request(`/campaigns/${seen}/viewers/9`, { method: 'PUT', headers: admin })
+    const viewer = await bearer('9')
+    const made = (await (
+      await create(
+        {
+          name: 'All totals',
+          dataset: 'purchase_totals',
+          columns: [
+            { column: 'campaign_id' },
+            { column: 'user_id', label: 'User' },
+            { column: 'total' },
+            { column: 'reached_at' },
+          ],
+          filters: [{ column: 'reached_at', op: 'lt', value: 'today' }],
+          sort: [{ column: 'total', direction: 'desc' }],
+        },
+        viewer,
+      )
+    ).json()) as { id: string }
+    const preview = async () =>
+      (await (
+        await t.app.request(`/reports/templates/${made.id}/preview?timezone=Asia/Kolkata`, {
+          headers: viewer,
+        })
+      ).json()) as {
+        columns: { label: string; type: string }[]
+        rows: unknown[][]
+      }
+    const first = await preview()
+    expect(first.columns.map((c) => `${c.label}:${c.type}`)).toEqual([
+      'campaign_id:integer',
+      'User:string',
+      'total:money',
+      'reached_at:datetime',
+    ])
+    expect(first.rows).toEqual([[Number(seen), '5', '12.50', '2026-06-01T10:00:00.000Z']])
+    await t.app.request(`/campaigns/${seen}/viewers/9`, { method: 'DELETE', headers: admin })
+    expect((await preview()).rows).toEqual([])
+
+    const adminsOwn = (await (
+      await create(
+        {
+          name: 'Everything',
+          dataset: 'purchase_totals',
+          columns: [{ column: 'user_id' }],
+          sort: [{ column: 'user_id', direction: 'asc' }],
+        },
+        admin,
+      )
+    ).json()) as { id: string }
+    const all = (await (
+      await t.app.request(`/reports/templates/${adminsOwn.id}/preview`, { headers: admin })
+    ).json()) as { rows: unknown[][] }
+    expect(all.rows).toEqual([['5'], ['6']])
+    const badZone = await t.app.request(
+      `/reports/templates/${adminsOwn.id}/preview?timezone=Mars/Olympus`,
+      { headers: admin },
+    )
+    expect(badZone.status).toBe(400)
+  })
+})
