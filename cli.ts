@@ -170,6 +170,7 @@ async function serveHttpPart(
           feed,
           jwtSecret: config.JWT_SECRET,
           corsOrigins: config.CORS_ORIGINS,
+          reportMinIntervalMinutes: config.REPORT_MIN_INTERVAL_MINUTES,
         })
   if (feed !== undefined && config.JWT_SECRET === DEV_JWT_SECRET)
     deps.logger.warn('JWT_SECRET is the development default: anyone can sign admin tokens; set it')

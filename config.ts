@@ -98,6 +98,8 @@ export const Config = z.object({
       ),
     )
     .default([]),
+  /** Report schedules may not run more often than every this many minutes. */
+  REPORT_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
   /** Rows the project factory sends per `_create` call of a target service. */
   FACTORY_TARGET_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
   /** Attempts per row before a transient target failure makes it FAILED. */

@@ -31,6 +31,8 @@ export interface AppDeps {
   phoneRegion?: PhoneRegion | undefined
   /** How often a quiet SSE stream sends a keep-alive comment. @defaultValue 15000 */
   sseKeepAliveMs?: number
+  /** Report schedules may not run more often than this (`REPORT_MIN_INTERVAL_MINUTES`). @defaultValue 60 */
+  reportMinIntervalMinutes?: number
   /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
   corsOrigins?: readonly string[]
 }

@@ -29,6 +29,7 @@ import { factorySchemasRoutes } from './factory/schemas.routes.js'
 import { registryRoutes } from './factory/registry.routes.js'
 import { reportTemplatesRoutes } from './reports/templates.routes.js'
 import { campaignViewersRoutes } from './reports/viewers.routes.js'
+import { reportSchedulesRoutes } from './reports/schedules.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', registryRoutes(deps))
   app.route('/', reportTemplatesRoutes(deps))
   app.route('/', campaignViewersRoutes(deps))
+  app.route('/', reportSchedulesRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

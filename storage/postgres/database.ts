@@ -28,6 +28,7 @@ import type {
   RegistryResourceTable,
 } from './factory/factory.table.js'
 import type { CampaignViewerTable, ReportTemplateTable } from './reports/report-template.table.js'
+import type { ReportScheduleTable } from './reports/report-schedule.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -56,6 +57,7 @@ export interface Database {
   generated_resource: GeneratedResourceTable
   report_template: ReportTemplateTable
   campaign_viewer: CampaignViewerTable
+  report_schedule: ReportScheduleTable
 }
 
 /** Options of {@link createDb}. */

@@ -24,6 +24,7 @@ import * as failedTaskIndex from './migrations/2026-12-03T12-00-00-failed-task-i
 import * as storedFiles from './migrations/2026-12-03T13-00-00-stored-files.js'
 import * as factory from './migrations/2026-12-03T14-00-00-factory.js'
 import * as reportTemplates from './migrations/2026-12-03T15-00-00-report-templates.js'
+import * as reportSchedules from './migrations/2026-12-03T16-00-00-report-schedules.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T13-00-00-stored-files': storedFiles,
   '2026-12-03T14-00-00-factory': factory,
   '2026-12-03T15-00-00-report-templates': reportTemplates,
+  '2026-12-03T16-00-00-report-schedules': reportSchedules,
 }
 
 /** Every migration's name, in the order they apply. */
