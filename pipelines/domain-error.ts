@@ -22,3 +22,27 @@ export function fieldsInvalid(errors: { field: string; message: string }[]): Dom
     errors,
   })
 }
+
+/** Who reads a row that belongs to a user. */
+export interface RowReader {
+  userId: string
+  admin: boolean
+}
+
+/**
+ * The row `id` names when `reader` may see it (their own, or any for an admin). Otherwise, and
+ * for an id that is not a UUID, 404 `code`: another user's row is answered like a missing one,
+ * so ids cannot be probed.
+ */
+export async function ownRowOr404<R>(
+  id: string,
+  reader: RowReader,
+  find: (id: string) => Promise<R | undefined>,
+  ownerOf: (row: R) => string,
+  missing: { code: string; message: string },
+): Promise<R> {
+  const row = /^[0-9a-f-]{36}$/i.test(id) ? await find(id) : undefined
+  if (row === undefined || (!reader.admin && ownerOf(row) !== reader.userId))
+    throw new DomainError('not_found', missing.code, missing.message)
+  return row
+}

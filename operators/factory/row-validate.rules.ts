@@ -72,3 +72,24 @@ export function validateRow(
   errors.sort((a, b) => (order.get(a.column) ?? -1) - (order.get(b.column) ?? -1))
   return { data, errors }
 }
+
+/**
+ * Reads stored rows (cells by header name) as their typed values by schema key, as validation
+ * coerced them; a header is mapped once however many rows share it.
+ */
+export function rowData(
+  compiled: CompiledSchema,
+): (cells: Readonly<Record<string, string>>) => Record<string, unknown> {
+  const mappings = new Map<string, HeaderMapping>()
+  const none = new Set<string>()
+  return (cells) => {
+    const names = Object.keys(cells)
+    const key = names.join('\n')
+    let mapping = mappings.get(key)
+    if (mapping === undefined) {
+      mapping = mapHeader(compiled, names)
+      mappings.set(key, mapping)
+    }
+    return validateRow(compiled, mapping, cells, none).data
+  }
+}

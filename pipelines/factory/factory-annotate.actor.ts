@@ -1,4 +1,3 @@
-import { concatMap } from 'rxjs'
 import { moveJob, rowCounts } from '../../storage/postgres/factory/factory-job.repository.js'
 import { rowsPage } from '../../storage/postgres/factory/factory-row.repository.js'
 import type {
@@ -11,12 +10,11 @@ import { findStoredFile } from '../../storage/postgres/stored-file.repository.js
 import { FileProblem } from '../files/file-problem.js'
 import { readSheet, sheetFormat } from '../files/sheet-read.js'
 import { sheetWriter } from '../files/sheet-write.js'
-import { storeFile } from '../files/stored-files.js'
+import { storeWhileWriting, type StoredFile } from '../files/stored-files.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import type { FactoryDeps } from './deps.js'
-import { failJobs, sheetName } from './factory-validate.actor.js'
-import { JobMessage } from './messages.js'
-import { enterPhase } from './phases.js'
+import type { JobMessage } from './messages.js'
+import { enterPhase, phaseActor, sheetName } from './phases.js'
 
 /** The columns the factory adds to an annotated sheet. */
 export const ANNOTATIONS = ['#status#', '#errorDetails#', '#createdId#'] as const
@@ -56,19 +54,8 @@ export async function annotateJob(deps: FactoryDeps, jobId: string): Promise<Eff
   }
   const format = sheetFormat(file)
   const writer = sheetWriter(format, sheetName(job.type))
-  const stored = storeFile(
-    deps,
-    {
-      source: writer.output,
-      name: file.name.replace(/(\.[^.]*)?$/, (ext) => `-processed${ext}`),
-      contentType: file.content_type,
-      createdBy: job.created_by,
-    },
-    Number.MAX_SAFE_INTEGER, // as large as the sheet it annotates, which was held to the limit
-  )
-  stored.catch(() => undefined) // awaited below
   let header: string[] = []
-  try {
+  const fill = async () => {
     await readSheet(
       deps.files,
       file,
@@ -102,14 +89,25 @@ export async function annotateJob(deps: FactoryDeps, jobId: string): Promise<Eff
       },
     )
     await writer.end()
+  }
+  let processed: StoredFile
+  try {
+    processed = await storeWhileWriting(
+      deps,
+      {
+        source: writer.output,
+        name: file.name.replace(/(\.[^.]*)?$/, (ext) => `-processed${ext}`),
+        contentType: file.content_type,
+        createdBy: job.created_by,
+      },
+      Number.MAX_SAFE_INTEGER, // as large as the sheet it annotates, which was held to the limit
+      fill,
+    )
   } catch (error) {
-    writer.output.destroy(error as Error)
-    await stored.catch(() => undefined)
     if (!(error instanceof FileProblem)) throw error
     await moveJob(deps.db, job.id, 'failed', at(), { error: error.message })
     return {}
   }
-  const processed = await stored
   const status = finalStatus(job, await rowCounts(deps.db, job.id))
   await moveJob(deps.db, job.id, status, at(), {
     from: ['annotating'],
@@ -121,15 +119,9 @@ export async function annotateJob(deps: FactoryDeps, jobId: string): Promise<Eff
 
 /** The factory-annotate actor: `factory:{jobs}:annotate` → the annotated sheet, and the job's end. */
 export function factoryAnnotateActor(deps: FactoryDeps): ActorDefinition<JobMessage> {
-  return {
+  return phaseActor(deps, {
     name: 'factory-annotate',
     stream: deps.keys.factoryAnnotate,
-    group: 'factory-annotate',
-    schema: JobMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : annotateJob(deps, entry.value.jobId),
-    ),
-    deadLettered: (entries) => failJobs(deps, entries),
-  }
+    run: (jobId) => annotateJob(deps, jobId),
+  })
 }

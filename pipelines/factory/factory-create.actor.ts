@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { concatMap } from 'rxjs'
 import type { Dispatcher } from 'undici'
-import { mapHeader, validateRow } from '../../operators/factory/row-validate.rules.js'
+import { rowData } from '../../operators/factory/row-validate.rules.js'
 import {
   moveJob,
   rowCounts,
@@ -20,9 +19,8 @@ import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { StopRequestedError } from '../runtime/errors.js'
 import { backoff } from '../runtime/retry.js'
 import { DEFAULT_TARGETS, type FactoryDeps, type FactoryTargets } from './deps.js'
-import { failJobs } from './factory-validate.actor.js'
-import { JobMessage } from './messages.js'
-import { enterPhase, queuePhase } from './phases.js'
+import type { JobMessage } from './messages.js'
+import { enterPhase, phaseActor, queuePhase } from './phases.js'
 import { compiledVersion } from './schemas.js'
 import {
   builtInTarget,
@@ -44,6 +42,7 @@ async function createBatch(
   job: FactoryJobRow,
   rows: FactoryRowRow[],
   targets: FactoryTargets,
+  dataOf: (cells: Readonly<Record<string, string>>) => Record<string, unknown>,
 ): Promise<RowOutcome[]> {
   const now = deps.clock.now()
   const timed = async <T>(call: string, run: () => Promise<T>): Promise<T> => {
@@ -103,7 +102,6 @@ async function createBatch(
         attempted: false,
       })
     }
-    const compiled = await compiledVersion(deps.db, job.type, job.schema_version)
     const missing = rows.filter((r) => !outcomes.has(r.row))
     if (missing.length > 0) {
       await markAttempted(
@@ -114,8 +112,7 @@ async function createBatch(
       for (const r of missing) counted.add(r.row)
       const resources = missing.map((r) => ({
         clientReferenceId: r.client_reference_id,
-        data: validateRow(compiled, mapHeader(compiled, Object.keys(r.cells)), r.cells, new Set())
-          .data,
+        data: dataOf(r.cells),
       }))
       const answer = await timed('_create', () => target.create(resources))
       for (const c of answer.created) {
@@ -190,6 +187,7 @@ export async function createJob(
   const { job } = entered
   const targets = { ...DEFAULT_TARGETS, ...deps.targets }
   const target = targetFor(deps, job, targets, dispatcher)
+  const dataOf = rowData(await compiledVersion(deps.db, job.type, job.schema_version))
   for (;;) {
     if (deps.stopping?.aborted === true)
       throw new StopRequestedError('stopping between batches; the job resumes elsewhere')
@@ -210,7 +208,7 @@ export async function createJob(
       batches.push(rows.slice(i, i + targets.batch))
     await Promise.all(
       batches.map(async (batch) => {
-        const outcomes = await createBatch(deps, target, job, batch, targets)
+        const outcomes = await createBatch(deps, target, job, batch, targets, dataOf)
         await recordOutcomes(deps.db, job.id, outcomes)
         for (const o of outcomes)
           if (o.status !== 'VALID')
@@ -231,16 +229,10 @@ export async function createJob(
 export function factoryCreateActor(deps: FactoryDeps): ActorDefinition<JobMessage> {
   // Every call of an HTTP target goes through the outbound policy, checked at each connection.
   const dispatcher = outboundAgent(deps.outbound, { connections: BATCHES_IN_FLIGHT })
-  return {
+  return phaseActor(deps, {
     name: 'factory-create',
     stream: deps.keys.factoryCreate,
-    group: 'factory-create',
-    schema: JobMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : createJob(deps, entry.value.jobId, dispatcher),
-    ),
+    run: (jobId) => createJob(deps, jobId, dispatcher),
     close: () => dispatcher.close(),
-    deadLettered: (entries) => failJobs(deps, entries),
-  }
+  })
 }

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
 import { concatMap } from 'rxjs'
 import type { CompiledSchema, SchemaColumn } from '../../operators/factory/resource-schema.rules.js'
-import { mapHeader, validateRow } from '../../operators/factory/row-validate.rules.js'
+import { rowData } from '../../operators/factory/row-validate.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
 import { boundariesUnder } from '../../storage/postgres/factory/boundary.repository.js'
 import { latestCreationJob } from '../../storage/postgres/factory/factory-job.repository.js'
@@ -15,10 +15,10 @@ import {
   finishTemplate,
   findTemplate,
 } from '../../storage/postgres/factory/generated-resource.repository.js'
-import { XLSX_TYPE, storeFile } from '../files/stored-files.js'
+import { XLSX_TYPE, storeWhileWriting } from '../files/stored-files.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import type { FactoryDeps } from './deps.js'
-import { sheetName } from './factory-validate.actor.js'
+import { sheetName } from './phases.js'
 import { GenerateMessage } from './messages.js'
 import { projectSettings } from './project-campaigns.js'
 import { compiledVersion } from './schemas.js'
@@ -66,7 +66,7 @@ export async function buildTemplate(
   const settings = projectSettings(campaign)
   const boundaries = await boundariesUnder(deps.db, template.hierarchy_type, settings.boundaries)
   const out = new PassThrough()
-  const stored = storeFile(
+  const stored = await storeWhileWriting(
     deps,
     {
       source: out,
@@ -75,19 +75,15 @@ export async function buildTemplate(
       createdBy: template.created_by,
     },
     deps.maxUploadBytes,
+    async () => {
+      const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true })
+      readme(book, compiled, template)
+      await dataSheet(deps, book, compiled, template, settings.parentCampaignId, boundaries)
+      boundarySheet(book, boundaries)
+      await book.commit()
+    },
   )
-  stored.catch(() => undefined) // awaited below
-  try {
-    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true })
-    readme(book, compiled, template)
-    await dataSheet(deps, book, compiled, template, settings.parentCampaignId, boundaries)
-    boundarySheet(book, boundaries)
-    await book.commit()
-  } catch (error) {
-    out.destroy(error as Error)
-    throw error
-  }
-  return (await stored).fileStoreId
+  return stored.fileStoreId
 }
 
 function readme(
@@ -151,6 +147,7 @@ async function dataSheet(
   const covered = new Set<string>()
   const boundaryColumn = compiled.columns.findIndex((c) => c.boundary)
   if (parentCampaignId !== undefined) {
+    const dataOf = rowData(compiled)
     const job = await latestCreationJob(deps.db, parentCampaignId, t.type)
     for (let after = 0; job !== undefined;) {
       const rows = await rowsPage(deps.db, job.id, after, 2000, ['CREATED', 'EXISTING'])
@@ -158,12 +155,7 @@ async function dataSheet(
       if (last === undefined) break
       after = last.row
       for (const r of rows) {
-        const { data } = validateRow(
-          compiled,
-          mapHeader(compiled, Object.keys(r.cells)),
-          r.cells,
-          new Set(),
-        )
+        const data = dataOf(r.cells)
         const row = sheet.addRow(
           compiled.columns.map((c) => (data[c.key] as string | number | boolean | undefined) ?? ''),
         )

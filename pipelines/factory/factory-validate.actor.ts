@@ -1,4 +1,3 @@
-import { concatMap } from 'rxjs'
 import type { HeaderMapping } from '../../operators/factory/row-validate.rules.js'
 import { mapHeader, validateRow } from '../../operators/factory/row-validate.rules.js'
 import {
@@ -17,8 +16,8 @@ import { readSheet } from '../files/sheet-read.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { boundedWrites } from '../runtime/bounded-writes.js'
 import type { FactoryDeps } from './deps.js'
-import { JobMessage } from './messages.js'
-import { campaignBoundaries, enterPhase, queuePhase } from './phases.js'
+import type { JobMessage } from './messages.js'
+import { campaignBoundaries, enterPhase, phaseActor, queuePhase, sheetName } from './phases.js'
 import { compiledVersion } from './schemas.js'
 
 /** Rows stored per statement. */
@@ -126,32 +125,11 @@ export async function validateJob(deps: FactoryDeps, jobId: string): Promise<Eff
   return next === undefined ? {} : queuePhase(deps.keys, next)
 }
 
-/** The sheet a type's rows are read from (a template names its data sheet after the type). */
-export const sheetName = (type: string) => type
-
 /** The factory-validate actor: `factory:{jobs}:validate` → rows stored with their verdicts. */
 export function factoryValidateActor(deps: FactoryDeps): ActorDefinition<JobMessage> {
-  return {
+  return phaseActor(deps, {
     name: 'factory-validate',
     stream: deps.keys.factoryValidate,
-    group: 'factory-validate',
-    schema: JobMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : validateJob(deps, entry.value.jobId),
-    ),
-    deadLettered: (entries) => failJobs(deps, entries),
-  }
-}
-
-/** Fails the jobs whose phase entries were dead-lettered, with why; replaying the dead letter resumes them. */
-export async function failJobs(
-  deps: Pick<FactoryDeps, 'db' | 'clock'>,
-  entries: { value: JobMessage; error: string }[],
-): Promise<void> {
-  for (const { value, error } of entries)
-    await moveJob(deps.db, value.jobId, 'failed', new Date(deps.clock.now()), {
-      from: ['accepted', 'validating', 'creating', 'annotating'],
-      error: `${error} (replay the dead letter to resume the job)`,
-    })
+    run: (jobId) => validateJob(deps, jobId),
+  })
 }

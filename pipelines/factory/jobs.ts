@@ -16,7 +16,7 @@ import type {
   FactoryJobRow,
   FactoryRowStatus,
 } from '../../storage/postgres/factory/factory.table.js'
-import { DomainError } from '../domain-error.js'
+import { DomainError, ownRowOr404, type RowReader } from '../domain-error.js'
 import { sheetFormat } from '../files/sheet-read.js'
 import { storedFileOf } from '../files/stored-files.js'
 import type { FactoryDeps } from './deps.js'
@@ -33,10 +33,7 @@ export interface JobRequest {
 }
 
 /** Who asks. */
-export interface Requester {
-  userId: string
-  admin: boolean
-}
+export type Requester = RowReader
 
 /**
  * Accepts a sheet for validation (and creation): the type must have a schema, the campaign be a
@@ -93,10 +90,16 @@ export async function jobOf(
   id: string,
   reader: Requester,
 ): Promise<FactoryJobRow> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await findJob(db, id) : undefined
-  if (row === undefined || (!reader.admin && row.created_by !== reader.userId))
-    throw new DomainError('not_found', 'job_not_found', `No factory job ${id}`)
-  return row
+  return ownRowOr404(
+    id,
+    reader,
+    (key) => findJob(db, key),
+    (row) => row.created_by,
+    {
+      code: 'job_not_found',
+      message: `No factory job ${id}`,
+    },
+  )
 }
 
 /** The phase each status belongs to. */

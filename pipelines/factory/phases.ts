@@ -9,7 +9,9 @@ import type {
 } from '../../storage/postgres/factory/factory.table.js'
 import type { Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
-import type { Effect } from '../runtime/actor-definition.js'
+import { concatMap } from 'rxjs'
+import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
+import { JobMessage } from './messages.js'
 import type { FactoryDeps } from './deps.js'
 import { projectSettings } from './project-campaigns.js'
 
@@ -67,4 +69,46 @@ export async function campaignBoundaries(
   if (campaign === undefined) return new Set()
   const rows = await boundariesUnder(db, job.hierarchy_type, projectSettings(campaign).boundaries)
   return new Set(rows.map((r) => r.code))
+}
+
+/** The sheet a type's rows are read from (a template names its data sheet after the type). */
+export const sheetName = (type: string) => type
+
+/** Fails the jobs whose phase entries were dead-lettered, with why; replaying the dead letter resumes them. */
+export async function failJobs(
+  deps: Pick<FactoryDeps, 'db' | 'clock'>,
+  entries: { value: JobMessage; error: string }[],
+): Promise<void> {
+  for (const { value, error } of entries)
+    await moveJob(deps.db, value.jobId, 'failed', new Date(deps.clock.now()), {
+      from: ['accepted', 'validating', 'creating', 'annotating'],
+      error: `${error} (replay the dead letter to resume the job)`,
+    })
+}
+
+/**
+ * The actor of one phase: one job at a time from its stream, `run` does the phase and returns
+ * the effect that queues the next; a dead-lettered entry fails its job.
+ */
+export function phaseActor(
+  deps: FactoryDeps,
+  phase: {
+    name: string
+    stream: string
+    run: (jobId: string) => Promise<Effect>
+    close?: () => Promise<void>
+  },
+): ActorDefinition<JobMessage> {
+  return {
+    name: phase.name,
+    stream: phase.stream,
+    group: phase.name,
+    schema: JobMessage,
+    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
+    operate: concatMap(async ([entry]): Promise<Effect> =>
+      entry === undefined ? {} : phase.run(entry.value.jobId),
+    ),
+    ...(phase.close === undefined ? {} : { close: phase.close }),
+    deadLettered: (entries) => failJobs(deps, entries),
+  }
 }

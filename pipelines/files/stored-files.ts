@@ -5,7 +5,7 @@ import type { FileStore } from '../../storage/filestore.js'
 import type { Database } from '../../storage/postgres/database.js'
 import { findStoredFile, insertStoredFile } from '../../storage/postgres/stored-file.repository.js'
 import type { StoredFileRow } from '../../storage/postgres/stored-file.table.js'
-import { DomainError } from '../domain-error.js'
+import { DomainError, ownRowOr404 } from '../domain-error.js'
 import { byteLimit } from './byte-limit.js'
 
 /** What keeping files needs. */
@@ -113,6 +113,28 @@ export async function storeFile(
 }
 
 /**
+ * Keeps a file that `fill` writes as it goes into `file.source`: the filestore takes the bytes
+ * while `fill` runs. When `fill` fails, nothing is kept and its error is thrown.
+ */
+export async function storeWhileWriting(
+  deps: StoredFilesDeps,
+  file: { source: Readable; name: string; contentType: string; createdBy: string },
+  maxBytes: number,
+  fill: () => Promise<void>,
+): Promise<StoredFile> {
+  const stored = storeFile(deps, file, maxBytes)
+  stored.catch(() => undefined) // awaited below, or given up
+  try {
+    await fill()
+  } catch (error) {
+    file.source.destroy(error as Error)
+    await stored.catch(() => undefined)
+    throw error
+  }
+  return stored
+}
+
+/**
  * The stored file `id` as `reader` may see it: its own, or any for an admin. Another's file is
  * answered like a missing one (404 `file_not_found`), so ids cannot be probed.
  */
@@ -121,8 +143,14 @@ export async function storedFileOf(
   id: string,
   reader: { userId: string; admin: boolean },
 ): Promise<StoredFileRow> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await findStoredFile(db, id) : undefined
-  if (row === undefined || (!reader.admin && row.created_by !== reader.userId))
-    throw new DomainError('not_found', 'file_not_found', `No file ${id}`)
-  return row
+  return ownRowOr404(
+    id,
+    reader,
+    (key) => findStoredFile(db, key),
+    (row) => row.created_by,
+    {
+      code: 'file_not_found',
+      message: `No file ${id}`,
+    },
+  )
 }

@@ -17,7 +17,7 @@ import {
   setSchedulePaused,
 } from '../../storage/postgres/reports/report-schedule.repository.js'
 import type { ReportScheduleRow } from '../../storage/postgres/reports/report-schedule.table.js'
-import { DomainError, fieldsInvalid } from '../domain-error.js'
+import { DomainError, fieldsInvalid, ownRowOr404 } from '../domain-error.js'
 import { templateOf, type Reader } from './templates.js'
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm (00:00 to 23:59)')
@@ -56,8 +56,10 @@ export const ScheduleInput = z.discriminatedUnion('frequency', [
 export type ScheduleInput = z.infer<typeof ScheduleInput>
 
 /** A stored schedule's spec with its zone, as the rules take it. */
-export const specOf = (row: ReportScheduleRow): ScheduleSpec =>
-  ({ ...row.spec, timezone: row.timezone })
+export const specOf = (row: ReportScheduleRow): ScheduleSpec => ({
+  ...row.spec,
+  timezone: row.timezone,
+})
 
 /** A schedule as the contract shows it, with its next runs in local time and UTC. */
 export function scheduleView(row: ReportScheduleRow, nowMs: number, runs = 5) {
@@ -122,10 +124,16 @@ export async function scheduleOf(
   id: string,
   reader: Reader,
 ): Promise<ReportScheduleRow> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await findSchedule(db, id) : undefined
-  if (row === undefined || (!reader.admin && row.owner !== reader.userId))
-    throw new DomainError('not_found', 'schedule_not_found', `No report schedule ${id}`)
-  return row
+  return ownRowOr404(
+    id,
+    reader,
+    (key) => findSchedule(db, key),
+    (row) => row.owner,
+    {
+      code: 'schedule_not_found',
+      message: `No report schedule ${id}`,
+    },
+  )
 }
 
 /** Pauses a schedule (no run until it is resumed), or resumes it from now (no catch-up). */

@@ -12,7 +12,7 @@ import {
   type TemplateFields,
 } from '../../storage/postgres/reports/report-template.repository.js'
 import type { ReportTemplateRow } from '../../storage/postgres/reports/report-template.table.js'
-import { DomainError, fieldsInvalid } from '../domain-error.js'
+import { DomainError, fieldsInvalid, ownRowOr404, type RowReader } from '../domain-error.js'
 
 /** The datasets' columns and types, as the template rules read them. */
 export const CATALOGUE: Catalogue = Object.fromEntries(
@@ -51,10 +51,7 @@ export type TemplateChange = z.infer<typeof TemplateChange>
 export type TemplateInput = z.infer<typeof TemplateInput>
 
 /** Who asks. */
-export interface Reader {
-  userId: string
-  admin: boolean
-}
+export type Reader = RowReader
 
 /** A template as the contract shows it. */
 export const templateView = (row: ReportTemplateRow) => ({
@@ -113,10 +110,16 @@ export async function templateOf(
   id: string,
   reader: Reader,
 ): Promise<ReportTemplateRow> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await findTemplate(db, id) : undefined
-  if (row === undefined || (!reader.admin && row.owner !== reader.userId))
-    throw new DomainError('not_found', 'template_not_found', `No report template ${id}`)
-  return row
+  return ownRowOr404(
+    id,
+    reader,
+    (key) => findTemplate(db, key),
+    (row) => row.owner,
+    {
+      code: 'template_not_found',
+      message: `No report template ${id}`,
+    },
+  )
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   resourceAjv,
   ResourceSchema,
 } from '../../../operators/factory/resource-schema.rules.js'
-import { mapHeader, validateRow } from '../../../operators/factory/row-validate.rules.js'
+import { mapHeader, rowData, validateRow } from '../../../operators/factory/row-validate.rules.js'
 
 const ajv = resourceAjv()
 const user = compileSchema(ajv, ResourceSchema.parse(DEFAULT_SCHEMAS.user))
@@ -116,5 +116,27 @@ describe('validateRow', () => {
     expect(validateRow(facility, m, { ...cells, Capacity: '2.5' }, boundaries).errors).toEqual([
       { column: 'Capacity', code: 'type', message: 'Capacity must be integer' },
     ])
+  })
+})
+
+describe('rowData', () => {
+  it('should read stored cells as the typed values validation made of them', () => {
+    const facility = compileSchema(ajv, ResourceSchema.parse(DEFAULT_SCHEMAS.facility))
+    const dataOf = rowData(facility)
+    const cells = {
+      'Facility Name': 'Depot',
+      'Facility Usage': 'Warehouse',
+      Permanent: 'false',
+      Capacity: '7',
+      'Boundary Code': 'KA',
+    }
+    expect(dataOf(cells)).toEqual({
+      name: 'Depot',
+      facilityUsage: 'Warehouse',
+      isPermanent: false,
+      capacity: 7,
+      boundaryCode: 'KA',
+    })
+    expect(dataOf({ ...cells, Capacity: '8' })).toMatchObject({ capacity: 8 })
   })
 })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createJob } from '../../../pipelines/factory/factory-create.actor.js'
-import { failJobs, validateJob } from '../../../pipelines/factory/factory-validate.actor.js'
+import { validateJob } from '../../../pipelines/factory/factory-validate.actor.js'
+import { failJobs } from '../../../pipelines/factory/phases.js'
 import { findJob } from '../../../storage/postgres/factory/factory-job.repository.js'
 import { bearer, jsonBody, testApp } from '../../support/app.js'
 import {

@@ -1,26 +1,11 @@
 import { createReadStream } from 'node:fs'
-import { PassThrough, Readable } from 'node:stream'
-import ExcelJS from 'exceljs'
+import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import type { CsvRecord } from '../../../pipelines/files/csv-read.js'
 import { FileProblem } from '../../../pipelines/files/file-problem.js'
 import { MAX_CSV_CELLS } from '../../../pipelines/files/csv-limits.js'
 import { readXlsx, type XlsxOptions } from '../../../pipelines/files/xlsx-read.js'
-
-/** A workbook written by exceljs' streaming writer (shared strings on, as Excel saves them). */
-async function workbook(sheets: Record<string, unknown[][]>): Promise<Buffer> {
-  const out = new PassThrough()
-  const chunks: Buffer[] = []
-  out.on('data', (c: Buffer) => chunks.push(c))
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true })
-  for (const [name, rows] of Object.entries(sheets)) {
-    const sheet = book.addWorksheet(name)
-    for (const row of rows) sheet.addRow(row).commit()
-    sheet.commit()
-  }
-  await book.commit()
-  return Buffer.concat(chunks)
-}
+import { xlsxOf } from '../../support/factory.js'
 
 async function records(file: Buffer | Readable, options: XlsxOptions): Promise<CsvRecord[]> {
   const all: CsvRecord[] = []
@@ -36,7 +21,7 @@ const problem = async (file: Buffer | Readable, options: XlsxOptions) =>
 
 describe('readXlsx', () => {
   it('should read the named sheet as text records numbered by their sheet row', async () => {
-    const file = await workbook({
+    const file = await xlsxOf({
       README: [['Fill the Users sheet']],
       Users: [
         [],
@@ -83,7 +68,7 @@ describe('readXlsx', () => {
   })
 
   it('should read the first sheet when asked and none has the name', async () => {
-    const file = await workbook({ Data: [['a'], ['1']], Other: [['b'], ['2']] })
+    const file = await xlsxOf({ Data: [['a'], ['1']], Other: [['b'], ['2']] })
     expect(await records(file, { sheet: 'Facilities', firstOtherwise: true })).toEqual([
       { line: 2, cells: { a: '1' } },
     ])
@@ -91,7 +76,7 @@ describe('readXlsx', () => {
   })
 
   it('should give a row with cells past the header a ragged_row problem, and fill short rows', async () => {
-    const file = await workbook({ S: [['a', 'b'], ['1'], ['1', '2', '3']] })
+    const file = await xlsxOf({ S: [['a', 'b'], ['1'], ['1', '2', '3']] })
     const rows = await records(file, { sheet: 'S' })
     expect(rows[0]).toEqual({ line: 2, cells: { a: '1', b: '' } })
     expect(rows[1]?.problem?.code).toBe('ragged_row')
@@ -99,7 +84,7 @@ describe('readXlsx', () => {
 
   it('should refuse a header wider than the column limit', async () => {
     const wide = Array.from({ length: MAX_CSV_CELLS + 1 }, (_, i) => `c${i}`)
-    expect(await problem(await workbook({ S: [wide, ['1']] }), { sheet: 'S' })).toMatchObject({
+    expect(await problem(await xlsxOf({ S: [wide, ['1']] }), { sheet: 'S' })).toMatchObject({
       code: 'too_many_columns',
       line: 1,
     })
