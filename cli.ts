@@ -18,6 +18,7 @@ import { createMetrics } from './pipelines/runtime/metrics.js'
 import { registerStreamGauges } from './pipelines/runtime/stream-gauges.js'
 import { registerFactoryGauges } from './pipelines/factory/metrics.js'
 import { registerOutreachGauges } from './pipelines/outreach/metrics.js'
+import { registerReportGauges } from './pipelines/reports/metrics.js'
 import { createScoringCache } from './pipelines/scoring/cache.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
 import { localFileStore } from './storage/filestore.js'
@@ -82,6 +83,12 @@ function context(config: Config) {
       timeoutMs: config.FACTORY_TARGET_TIMEOUT_MS,
     },
     phoneRegion: config.PHONE_REGION,
+    reports: {
+      maxRowsPerPart: config.REPORT_MAX_ROWS_PER_PART,
+      retentionDays: config.REPORT_RETENTION_DAYS,
+      stallSeconds: config.REPORT_STALL_SECONDS,
+      maxAttempts: config.REPORT_MAX_ATTEMPTS,
+    },
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     orphanFileAgeMs: config.FILESTORE_ORPHAN_AGE_SECONDS * 1000,
     actorOptions: {
@@ -155,6 +162,7 @@ async function serveHttpPart(
   registerStreamGauges(deps.metrics, requestRedis, deps.keys, deps.clock)
   registerOutreachGauges(deps.metrics, deps.db, deps.clock)
   registerFactoryGauges(deps.metrics, deps.db, deps.clock)
+  registerReportGauges(deps.metrics, deps.db, deps.clock, config.REPORT_STALL_SECONDS)
   const httpDeps = { ...deps, redis: requestRedis }
   const reader =
     command === 'work'

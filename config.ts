@@ -100,6 +100,14 @@ export const Config = z.object({
     .default([]),
   /** Report schedules may not run more often than every this many minutes. */
   REPORT_MIN_INTERVAL_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** Data rows per report output part; at most Excel's 1,048,575 (a sheet less its header). */
+  REPORT_MAX_ROWS_PER_PART: z.coerce.number().int().min(1).max(1_048_575).default(1_048_575),
+  /** Days a report's output is kept after its job ends, then removed. */
+  REPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** A running report job whose heartbeat is older than this many seconds is taken over. */
+  REPORT_STALL_SECONDS: z.coerce.number().int().min(5).default(120),
+  /** Attempts of a report job (takeovers and transient failures counted) before it fails. */
+  REPORT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** Rows the project factory sends per `_create` call of a target service. */
   FACTORY_TARGET_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
   /** Attempts per row before a transient target failure makes it FAILED. */

@@ -30,6 +30,7 @@ import { registryRoutes } from './factory/registry.routes.js'
 import { reportTemplatesRoutes } from './reports/templates.routes.js'
 import { campaignViewersRoutes } from './reports/viewers.routes.js'
 import { reportSchedulesRoutes } from './reports/schedules.routes.js'
+import { reportJobsRoutes } from './reports/jobs.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', reportTemplatesRoutes(deps))
   app.route('/', campaignViewersRoutes(deps))
   app.route('/', reportSchedulesRoutes(deps))
+  app.route('/', reportJobsRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

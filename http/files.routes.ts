@@ -6,6 +6,9 @@ import {
   storeFile,
   storedFileOf,
 } from '../pipelines/files/stored-files.js'
+import type { Context } from 'hono'
+import type { FileStore } from '../storage/filestore.js'
+import type { StoredFileRow } from '../storage/postgres/stored-file.table.js'
 import type { AppDeps } from './app-deps.js'
 import { requireAuth } from './auth.js'
 import { requestFile } from './file-body.js'
@@ -23,6 +26,20 @@ const StoredFileSchema = z.object({
 export function attachment(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_')
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
+}
+
+/** A stored file's bytes as a download, with its type, size, name and SHA-256 (ETag). */
+export function fileDownload(
+  c: Context,
+  files: FileStore,
+  row: Pick<StoredFileRow, 'file_key' | 'content_type' | 'bytes' | 'name' | 'sha256'>,
+): Response {
+  return c.body(Readable.toWeb(files.read(row.file_key)) as unknown as ReadableStream, 200, {
+    'content-type': row.content_type,
+    'content-length': row.bytes,
+    'content-disposition': attachment(row.name),
+    etag: `"${row.sha256}"`,
+  })
 }
 
 /** The filestore: keep a file, read it back. */
@@ -92,12 +109,6 @@ export const filesRoutes = (deps: AppDeps) =>
       }),
       async (c) => {
         const row = await storedFileOf(deps.db, c.req.valid('param').fileStoreId, c.var.caller)
-        const bytes = deps.files.read(row.file_key)
-        return c.body(Readable.toWeb(bytes) as unknown as ReadableStream, 200, {
-          'content-type': row.content_type,
-          'content-length': row.bytes,
-          'content-disposition': attachment(row.name),
-          etag: `"${row.sha256}"`,
-        })
+        return fileDownload(c, deps.files, row)
       },
     )

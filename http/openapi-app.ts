@@ -36,7 +36,7 @@ export const problemContent = {
 } as const
 
 /** Documented problem answers by status, and the 503 every route may give. */
-export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 415 | 422)[]) =>
+export const problems = (...statuses: (400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 422)[]) =>
   Object.fromEntries(
     [...statuses, 503].map((s) => [
       s,

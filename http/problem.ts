@@ -95,6 +95,7 @@ const DOMAIN_STATUS: Record<DomainErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   invalid: 400,
   unprocessable: 422,
+  gone: 410,
 }
 
 /** The `Retry-After` of a 503 while Redis or Postgres is unreachable. */

@@ -1,7 +1,7 @@
 /** How a refused command should be answered. */
-export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable'
+export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'unprocessable' | 'gone'
 
-/** A command refused for a reason the caller can act on; HTTP maps `kind` to 404, 409, 400 or 422. */
+/** A command refused for a reason the caller can act on; HTTP maps `kind` to 404, 409, 400, 422 or 410. */
 export class DomainError extends Error {
   override name = 'DomainError'
 

@@ -2,6 +2,10 @@ import type { Kysely } from 'kysely'
 import { runningJobs } from '../storage/postgres/factory/factory-job.repository.js'
 import { templatesInProgress } from '../storage/postgres/factory/generated-resource.repository.js'
 import { queuePhase } from './factory/phases.js'
+import { queueExports } from './reports/jobs.js'
+import { scheduleTimer } from './reports/schedules.js'
+import { activeSchedules } from '../storage/postgres/reports/report-schedule.repository.js'
+import { unfinishedReportJobs } from '../storage/postgres/reports/job-request.repository.js'
 import { slotWindow } from '../operators/outreach/schedule.rules.js'
 import { listCampaigns } from '../storage/postgres/campaign.repository.js'
 import type { CampaignRow } from '../storage/postgres/campaign.table.js'
@@ -21,6 +25,9 @@ import { queueWaitingRetriggers } from './outreach/commands.js'
 import { bumpConfigVersion } from './scoring/cache.js'
 import type { ScoringDeps } from './scoring/deps.js'
 
+/** Report schedules read at once. */
+const SCHEDULE_PAGE = 500
+
 /** What a rebuild restored. */
 export interface RebuildReport {
   campaigns: number
@@ -36,6 +43,10 @@ export interface RebuildReport {
   deadLetters: number
   /** Factory jobs still running and templates being built, queued again. */
   factoryJobs: number
+  /** Report schedules (not paused) whose timer was armed again. */
+  reportSchedules: number
+  /** Report jobs queued or running, queued again. */
+  reportJobs: number
 }
 
 /**
@@ -43,7 +54,7 @@ export interface RebuildReport {
  * update only raises totals, so running workers may carry on meanwhile), pending timers (for
  * outreach, from today on, plus the ends of earlier slots that still have waiting tasks:
  * creation and slot handling are idempotent), the releases of retriggered tasks still waiting,
- * unfinished uploads, and dead letters. Safe to run any number of times.
+ * unfinished uploads, factory and report jobs, report schedules' timers, and dead letters. Safe to run any number of times.
  */
 export async function rebuild(
   deps: Pick<ScoringDeps, 'db' | 'redis' | 'keys' | 'settleSeconds' | 'logger' | 'clock'>,
@@ -57,6 +68,8 @@ export async function rebuild(
     retriggerReleases: 0,
     deadLetters: 0,
     factoryJobs: 0,
+    reportSchedules: 0,
+    reportJobs: 0,
   }
   const now = deps.clock.now()
   for (const campaign of await listCampaigns(deps.db)) {
@@ -108,6 +121,18 @@ export async function rebuild(
     report.factoryJobs++
   }
   await execAll(queue)
+  // Report schedules get their timers back (one overdue fires once, for its latest instant);
+  // unfinished report jobs are queued again (a claim runs a job once).
+  for (let after: string | undefined; ;) {
+    const page = await activeSchedules(deps.db, { after, limit: SCHEDULE_PAGE })
+    await scheduleTimers(deps.redis, deps.keys, page.map(scheduleTimer))
+    report.reportSchedules += page.length
+    after = page.at(-1)?.id
+    if (page.length < SCHEDULE_PAGE) break
+  }
+  const reportJobs = await unfinishedReportJobs(deps.db)
+  await queueExports(deps.redis, deps.keys, reportJobs)
+  report.reportJobs = reportJobs.length
   report.deadLetters = (await restoreDeadLetters(deps)).restored
   await bumpConfigVersion(deps.redis, deps.keys)
   deps.logger.info(report, 'rebuild finished')

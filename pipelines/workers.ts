@@ -19,6 +19,11 @@ import { factoryValidateActor } from './factory/factory-validate.actor.js'
 import { factoryCreateActor } from './factory/factory-create.actor.js'
 import { factoryAnnotateActor } from './factory/factory-annotate.actor.js'
 import { factoryGenerateActor } from './factory/factory-generate.actor.js'
+import type { ReportsDeps } from './reports/deps.js'
+import { reportSettings } from './reports/deps.js'
+import { reportExportActor } from './reports/report-export.actor.js'
+import { startReportSweeper } from './reports/report-sweeper.js'
+import { reportTimerHandlers } from './reports/timers.js'
 
 /** Every actor a worker process can run (`work --actors a,b`). */
 export const ACTOR_NAMES = [
@@ -32,11 +37,12 @@ export const ACTOR_NAMES = [
   'factory-create',
   'factory-annotate',
   'factory-generate',
+  'report-export',
 ] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
 /** What a worker process needs. */
-export interface WorkerDeps extends ScoringDeps, OutreachDeps, FactoryDeps {
+export interface WorkerDeps extends ScoringDeps, OutreachDeps, FactoryDeps, ReportsDeps {
   metrics: Metrics
   actorOptions?: Partial<ActorOptions>
   /** How long a published stream without consumer groups keeps entries. @defaultValue 1 day */
@@ -58,7 +64,8 @@ export interface Workers {
 
 /**
  * Starts the named actors (all by default), with the `timers` actor the timer poller, the
- * stream trimmer (every process trims every stream; any number may) and the orphan file sweeper.
+ * stream trimmer (every process trims every stream; any number may), the orphan file sweeper
+ * and the report sweeper.
  */
 export async function startWorkers(
   deps: WorkerDeps,
@@ -79,7 +86,11 @@ export async function startWorkers(
     'reduce-to-leaderboard': () => startActor(reduceToLeaderboardActor(deps), actorDeps, overrides),
     timers: () =>
       startActor(
-        timersActor(deps.keys, { ...scoringTimerHandlers(deps), ...outreachTimerHandlers(deps) }),
+        timersActor(deps.keys, {
+          ...scoringTimerHandlers(deps),
+          ...outreachTimerHandlers(deps),
+          ...reportTimerHandlers(deps),
+        }),
         actorDeps,
         overrides,
       ),
@@ -101,6 +112,12 @@ export async function startWorkers(
       ),
     'factory-annotate': () => startActor(factoryAnnotateActor(factoryDeps), actorDeps, overrides),
     'factory-generate': () => startActor(factoryGenerateActor(factoryDeps), actorDeps, overrides),
+    // A report job runs for minutes: its entry is reclaimed only once the job stalls.
+    'report-export': () =>
+      startActor(reportExportActor({ ...deps, stopping: stopping.signal }), actorDeps, {
+        ...overrides,
+        visibilityTimeoutMs: reportSettings(deps).stallSeconds * 1000,
+      }),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined
@@ -114,11 +131,12 @@ export async function startWorkers(
     { ...deps, removed: deps.metrics.orphanFiles },
     { everyMs: deps.sweepEveryMs ?? 600_000, olderThanMs: deps.orphanFileAgeMs ?? 3_600_000 },
   )
+  const reports = startReportSweeper(deps)
   return {
     actors,
     stop: async () => {
       stopping.abort()
-      await Promise.all([poller?.stop(), trimmer.stop(), sweeper.stop()])
+      await Promise.all([poller?.stop(), trimmer.stop(), sweeper.stop(), reports.stop()])
       await Promise.all(actors.map((a) => a.stop()))
     },
   }

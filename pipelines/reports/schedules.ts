@@ -17,17 +17,32 @@ import {
   setSchedulePaused,
 } from '../../storage/postgres/reports/report-schedule.repository.js'
 import type { ReportScheduleRow } from '../../storage/postgres/reports/report-schedule.table.js'
+import { scheduleTimers, type Timer } from '../../storage/redis/timers.js'
+import type { Redis } from 'ioredis'
+import type { Keys } from '../../storage/redis/keys.js'
 import { DomainError, fieldsInvalid, ownRowOr404 } from '../domain-error.js'
 import { templateOf, type Reader } from './templates.js'
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm (00:00 to 23:59)')
-const Zone = z
+/** An IANA time zone. */
+export const Zone = z
   .string()
   .max(64)
   .refine(
     (zone) => DateTime.local().setZone(zone).isValid,
     'must be an IANA time zone such as Asia/Kolkata',
   )
+
+/**
+ * What changing schedules needs: the schedule is written in Postgres, then its timer armed (a
+ * timer lost in between is armed again by the report sweeper, or `rebuild`).
+ */
+export interface ScheduleDeps {
+  db: Kysely<Database>
+  redis: Redis
+  keys: Keys
+  clock: { now(): number }
+}
 
 /** A schedule as its owner sends it. */
 export const ScheduleInput = z.discriminatedUnion('frequency', [
@@ -54,6 +69,18 @@ export const ScheduleInput = z.discriminatedUnion('frequency', [
   }),
 ])
 export type ScheduleInput = z.infer<typeof ScheduleInput>
+
+/** Timer kinds of the report scheduler. */
+export const ReportTimerKind = { schedule: 'report.schedule' } as const
+
+/** The timer of a schedule's next run (one per schedule: arming it again moves it). */
+export function scheduleTimer(row: Pick<ReportScheduleRow, 'id' | 'next_run_at'>): Timer {
+  return {
+    id: `report-schedule:${row.id}`,
+    dueMs: row.next_run_at.getTime(),
+    fields: { kind: ReportTimerKind.schedule, scheduleId: row.id },
+  }
+}
 
 /** A stored schedule's spec with its zone, as the rules take it. */
 export const specOf = (row: ReportScheduleRow): ScheduleSpec => ({
@@ -88,7 +115,7 @@ export function scheduleView(row: ReportScheduleRow, nowMs: number, runs = 5) {
  * valid, or when it would run more often than every `minIntervalMinutes`.
  */
 export async function createSchedule(
-  deps: { db: Kysely<Database>; clock: { now(): number } },
+  deps: ScheduleDeps,
   input: ScheduleInput,
   caller: Reader,
   minIntervalMinutes: number,
@@ -108,7 +135,7 @@ export async function createSchedule(
         message: `runs more often than every ${minIntervalMinutes} minutes (REPORT_MIN_INTERVAL_MINUTES)`,
       },
     ])
-  return insertSchedule(deps.db, {
+  const row = await insertSchedule(deps.db, {
     id: randomUUID(),
     templateId: template.id,
     owner: template.owner,
@@ -116,6 +143,8 @@ export async function createSchedule(
     timezone,
     nextRunAt: new Date(nextRun(spec, now)),
   })
+  await scheduleTimers(deps.redis, deps.keys, [scheduleTimer(row)])
+  return row
 }
 
 /** The schedule `id` as `reader` may see it (its owner's, or any for an admin); 404 otherwise. */
@@ -138,7 +167,7 @@ export async function scheduleOf(
 
 /** Pauses a schedule (no run until it is resumed), or resumes it from now (no catch-up). */
 export async function pauseSchedule(
-  deps: { db: Kysely<Database>; clock: { now(): number } },
+  deps: ScheduleDeps,
   row: ReportScheduleRow,
   paused: boolean,
 ): Promise<ReportScheduleRow> {
@@ -148,6 +177,8 @@ export async function pauseSchedule(
     : await setSchedulePaused(deps.db, row.id, null, new Date(nextRun(specOf(row), now)))
   if (updated === undefined)
     throw new DomainError('not_found', 'schedule_not_found', `No report schedule ${row.id}`)
+  // A paused schedule's timer fires nothing; resumed, it is armed for the next run.
+  if (!paused) await scheduleTimers(deps.redis, deps.keys, [scheduleTimer(updated)])
   return updated
 }
 

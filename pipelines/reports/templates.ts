@@ -36,6 +36,7 @@ const FIELDS = {
   filters: z.array(Filter).max(100),
   sort: z.array(Sort).max(10),
   format: z.enum(['csv', 'xlsx']),
+  bom: z.boolean().describe('CSV: open the file with a UTF-8 byte order mark (for Excel)'),
 }
 
 /** A template as its owner sends it. */
@@ -44,6 +45,7 @@ export const TemplateInput = z.object({
   filters: FIELDS.filters.default([]),
   sort: FIELDS.sort.default([]),
   format: FIELDS.format.default('csv'),
+  bom: FIELDS.bom.default(false),
 })
 /** A change of a template: the fields sent replace its own (none has a default here). */
 export const TemplateChange = z.object(FIELDS).partial()
@@ -63,6 +65,7 @@ export const templateView = (row: ReportTemplateRow) => ({
   filters: row.filters,
   sort: row.sort,
   format: row.format,
+  bom: row.bom,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 })

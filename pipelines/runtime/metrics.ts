@@ -31,6 +31,13 @@ export interface FactoryMetrics {
   retries: Counter<'type'>
 }
 
+/** The report scheduler's exports. */
+export interface ReportMetrics {
+  rows: Counter<'format'>
+  jobs: Counter<'outcome'>
+  takeovers: Counter
+}
+
 /** Metrics of one process: a registry plus the actor, HTTP and flow series registered on it. */
 export interface Metrics {
   registry: Registry
@@ -38,6 +45,7 @@ export interface Metrics {
   http: HttpMetrics
   flow: FlowMetrics
   factory: FactoryMetrics
+  reports: ReportMetrics
   /** Stored files no row owns, removed by the sweeper. */
   orphanFiles: Counter
 }
@@ -131,6 +139,25 @@ export function createMetrics(): Metrics {
         name: `${PREFIX}factory_target_retries_total`,
         help: 'Rows put back to wait for another creation attempt after a transient failure, by resource type',
         labelNames: ['type'],
+        registers,
+      }),
+    },
+    reports: {
+      rows: new Counter({
+        name: `${PREFIX}report_export_rows_total`,
+        help: 'Rows written into report outputs, by format (csv, xlsx)',
+        labelNames: ['format'],
+        registers,
+      }),
+      jobs: new Counter({
+        name: `${PREFIX}report_jobs_finished_total`,
+        help: 'Report jobs finished, by outcome (succeeded, failed)',
+        labelNames: ['outcome'],
+        registers,
+      }),
+      takeovers: new Counter({
+        name: `${PREFIX}report_jobs_taken_over_total`,
+        help: 'Running report jobs whose worker stopped heartbeating, taken over and restarted',
         registers,
       }),
     },

@@ -29,6 +29,7 @@ import type {
 } from './factory/factory.table.js'
 import type { CampaignViewerTable, ReportTemplateTable } from './reports/report-template.table.js'
 import type { ReportScheduleTable } from './reports/report-schedule.table.js'
+import type { JobRequestTable, ReportJobMappingTable } from './reports/job-request.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -58,6 +59,8 @@ export interface Database {
   report_template: ReportTemplateTable
   campaign_viewer: CampaignViewerTable
   report_schedule: ReportScheduleTable
+  job_requests: JobRequestTable
+  report_job_mapping: ReportJobMappingTable
 }
 
 /** Options of {@link createDb}. */
@@ -142,6 +145,14 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
   })
   // Without a listener, such an error event would end the process.
   pool.on('error', (error) => options.onIdleError?.(error))
+  // The pool listens to idle connections only: one that breaks while checked out between two
+  // statements (a transaction reading with a cursor, say) would end the process too. Its next
+  // statement fails instead, and the pool drops it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (client.listenerCount('error') === 1) options.onIdleError?.(error)
+    })
+  })
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

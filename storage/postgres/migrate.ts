@@ -25,6 +25,7 @@ import * as storedFiles from './migrations/2026-12-03T13-00-00-stored-files.js'
 import * as factory from './migrations/2026-12-03T14-00-00-factory.js'
 import * as reportTemplates from './migrations/2026-12-03T15-00-00-report-templates.js'
 import * as reportSchedules from './migrations/2026-12-03T16-00-00-report-schedules.js'
+import * as reportJobs from './migrations/2026-12-03T17-00-00-report-jobs.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T14-00-00-factory': factory,
   '2026-12-03T15-00-00-report-templates': reportTemplates,
   '2026-12-03T16-00-00-report-schedules': reportSchedules,
+  '2026-12-03T17-00-00-report-jobs': reportJobs,
 }
 
 /** Every migration's name, in the order they apply. */

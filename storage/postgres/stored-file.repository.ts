@@ -17,3 +17,17 @@ export async function findStoredFile(
 ): Promise<StoredFileRow | undefined> {
   return db.selectFrom('stored_file').selectAll().where('id', '=', id).executeTakeFirst()
 }
+
+/** Deletes stored files' rows; returns the filestore keys whose bytes to remove. */
+export async function deleteStoredFiles(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .deleteFrom('stored_file')
+    .where('id', 'in', ids)
+    .returning('file_key')
+    .execute()
+  return rows.map((r) => r.file_key)
+}

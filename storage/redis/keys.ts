@@ -13,6 +13,7 @@ export const CONSUMED_STREAMS = [
   'factory:{jobs}:create',
   'factory:{jobs}:annotate',
   'factory:{jobs}:generate',
+  'reports:{jobs}:export',
 ] as const
 
 /** One of {@link CONSUMED_STREAMS}. */
@@ -47,6 +48,8 @@ export function createKeys(prefix = '') {
     factoryAnnotate: key('factory:{jobs}:annotate'),
     /** Template generations to build. */
     factoryGenerate: key('factory:{jobs}:generate'),
+    /** Report jobs to export (their own `{jobs}` tag: nothing spans it and the factory's). */
+    reportsExport: key('reports:{jobs}:export'),
     /** Internal stream that due timers are moved into. */
     timersDue: key('timers:due'),
   }

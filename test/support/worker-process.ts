@@ -42,6 +42,12 @@ await startWorkers(
       backoffBaseMs: 10,
       backoffMaxMs: 50,
     },
+    // Report exports for the takeover tests: a job stalls after TEST_REPORT_STALL_SECONDS.
+    reports: {
+      stallSeconds: Number(process.env.TEST_REPORT_STALL_SECONDS ?? 120),
+      fetchRows: Number(process.env.TEST_REPORT_FETCH_ROWS ?? 2000),
+      maxRowsPerPart: Number(process.env.TEST_REPORT_ROWS_PER_PART ?? 1_048_575),
+    },
     actorOptions: { blockMs: 100, visibilityTimeoutMs: 1000, reclaimEveryMs: 200, batchSize: 200 },
   },
   actors.split(',') as ActorName[],

@@ -1,9 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../database.js'
 
-/** The types a dataset column has (the report templates' column types). */
-export type DatasetColumnType =
-  'string' | 'integer' | 'decimal' | 'money' | 'date' | 'datetime' | 'boolean'
+import type { DatasetColumnType } from './dataset-column-type.js'
 
 /** What a dataset's query needs besides the database. */
 export interface DatasetContext {

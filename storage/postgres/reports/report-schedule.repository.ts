@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { ReportScheduleRow, StoredScheduleSpec } from './report-schedule.table.js'
 
@@ -73,5 +73,39 @@ export async function listSchedules(
     .limit(limit)
   if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner)
   if (filter.templateId !== undefined) query = query.where('template_id', '=', filter.templateId)
+  return query.execute()
+}
+
+/** Records a schedule's run for instant `ranAt` and its next instant (never moving either back). */
+export async function advanceSchedule(
+  db: Kysely<Database>,
+  id: string,
+  ranAt: Date,
+  nextRunAt: Date,
+): Promise<ReportScheduleRow | undefined> {
+  return db
+    .updateTable('report_schedule')
+    .set((eb) => ({
+      last_run_at: sql<Date>`greatest(${eb.ref('last_run_at')}, ${ranAt})`,
+      next_run_at: sql<Date>`greatest(${eb.ref('next_run_at')}, ${nextRunAt})`,
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** Schedules not paused whose next run is due before `before` (all of them when unset), by id. */
+export async function activeSchedules(
+  db: Kysely<Database>,
+  page: { after?: string | undefined; limit: number; dueBefore?: Date | undefined },
+): Promise<ReportScheduleRow[]> {
+  let query = db
+    .selectFrom('report_schedule')
+    .selectAll()
+    .where('paused_at', 'is', null)
+    .orderBy('id')
+    .limit(page.limit)
+  if (page.after !== undefined) query = query.where('id', '>', page.after)
+  if (page.dueBefore !== undefined) query = query.where('next_run_at', '<', page.dueBefore)
   return query.execute()
 }

@@ -10,6 +10,7 @@ export interface TemplateFields {
   filters: ReportTemplateRow['filters']
   sort: ReportTemplateRow['sort']
   format: ReportTemplateRow['format']
+  bom: boolean
 }
 
 const jsonFields = (t: TemplateFields) => ({
@@ -19,6 +20,7 @@ const jsonFields = (t: TemplateFields) => ({
   filters: JSON.stringify(t.filters),
   sort: JSON.stringify(t.sort),
   format: t.format,
+  bom: t.bom,
 })
 
 /** Records a template. */

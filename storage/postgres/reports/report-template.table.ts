@@ -15,6 +15,8 @@ export interface ReportTemplateTable {
   filters: Json<{ column: string; op: string; value?: unknown }[]>
   sort: Json<{ column: string; direction: 'asc' | 'desc' }[]>
   format: 'csv' | 'xlsx'
+  /** CSV outputs open with a UTF-8 byte order mark. */
+  bom: ColumnType<boolean, boolean | undefined, boolean>
   created_at: Generated<Date>
   updated_at: Generated<Date>
 }
