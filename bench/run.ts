@@ -3,7 +3,13 @@ import { spawnSync } from 'node:child_process'
 import { benchDatabaseUrl } from './environment.js'
 import { machineReference } from './support.js'
 
-const benches = ['bench/scoring.ts', 'bench/upload.ts', 'bench/executor.ts', 'bench/factory.ts']
+const benches = [
+  'bench/scoring.ts',
+  'bench/upload.ts',
+  'bench/executor.ts',
+  'bench/factory.ts',
+  'bench/reports.ts',
+]
 // The machine's speed drifts by ±30% from one hour to the next: the same fixed work before and
 // after says how fast it was during this run.
 console.log(`machine before: ${await machineReference(benchDatabaseUrl)}`)

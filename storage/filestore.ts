@@ -26,7 +26,15 @@ export function localFileStore(root: string): FileStore {
   return {
     write: async (key, source, ...transforms) => {
       const target = path(key)
-      await mkdir(dirname(target), { recursive: true })
+      // A source that fails while the folder is made would throw its error with no listener;
+      // the pipeline reports it instead (it sees the stream errored).
+      const early = () => undefined
+      source.on('error', early)
+      try {
+        await mkdir(dirname(target), { recursive: true })
+      } finally {
+        source.off('error', early)
+      }
       await pipeline([source, ...transforms, createWriteStream(target)])
       return (await stat(target)).size
     },

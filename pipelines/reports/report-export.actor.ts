@@ -9,7 +9,7 @@ import {
   recordPartFile,
   releaseReportJob,
   retryReportJob,
-} from '../../storage/postgres/reports/job-request.repository.js'
+} from '../../storage/postgres/reports/job-attempt.repository.js'
 import type { JobRequestRow } from '../../storage/postgres/reports/job-request.table.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { errorMessage, StopRequestedError } from '../runtime/errors.js'

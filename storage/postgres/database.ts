@@ -143,16 +143,11 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
     Client: PreparingClient,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })
-  // Without a listener, such an error event would end the process.
-  pool.on('error', (error) => options.onIdleError?.(error))
-  // The pool listens to idle connections only: one that breaks while checked out between two
-  // statements (a transaction reading with a cursor, say) would end the process too. Its next
-  // statement fails instead, and the pool drops it when it is released.
-  pool.on('connect', (client) => {
-    client.on('error', (error) => {
-      if (client.listenerCount('error') === 1) options.onIdleError?.(error)
-    })
-  })
+  // Without listeners, an error event would end the process: of an idle connection (the pool's),
+  // or of one checked out between statements (a cursor's reads; its next statement fails).
+  const tell = (error: Error) => options.onIdleError?.(error)
+  pool.on('error', tell)
+  pool.on('connect', (c) => c.on('error', (e) => c.listenerCount('error') === 1 && tell(e)))
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 
