@@ -4,10 +4,13 @@ import type { ColumnType } from '../../operators/reports/template.rules.js'
 import { formatValue } from '../../operators/reports/value-format.rules.js'
 import type { SheetCell } from '../files/sheet-write.js'
 
-/** A column's value as a cell of the report's format; `over` hears of text too long for a cell. */
-export type CellOf = (raw: unknown, over: (length: number) => void) => SheetCell
+/** A column's value as a cell of the report's format. */
+export type CellOf = (raw: unknown) => SheetCell
 
-/** The number format of an XLSX column of `type` (money with the base currency's digits). */
+/**
+ * The number format of an XLSX column of `type`: dates and instants as such, money with the base
+ * currency's digits; others General (each styled cell costs exceljs a style lookup).
+ */
 export function numberFormat(type: ColumnType, moneyDigits: number): string | undefined {
   switch (type) {
     case 'date':
@@ -16,8 +19,6 @@ export function numberFormat(type: ColumnType, moneyDigits: number): string | un
       return 'yyyy-mm-dd hh:mm:ss'
     case 'money':
       return moneyDigits === 0 ? '0' : `0.${'0'.repeat(moneyDigits)}`
-    case 'integer':
-      return '0'
     default:
       return undefined
   }
@@ -28,10 +29,14 @@ export function numberFormat(type: ColumnType, moneyDigits: number): string | un
  * (`formatValue`), text escaped against formula injection. XLSX: typed cells, numbers as numbers,
  * dates and instants as dates (in UTC), booleans as booleans, text cut at Excel's 32,767
  * characters. Text longer than that is told to `over` in both formats (a CSV keeps it whole, but
- * Excel cuts it when it opens the file).
+ * Excel cuts it when it opens the file). It makes no closure per cell: it runs for every one.
  */
-export function cellWriter(type: ColumnType, format: 'csv' | 'xlsx'): CellOf {
-  const text = (value: string, over: (length: number) => void) => {
+export function cellWriter(
+  type: ColumnType,
+  format: 'csv' | 'xlsx',
+  over: (length: number) => void,
+): CellOf {
+  const text = (value: string) => {
     if (value.length > EXCEL_MAX_CELL_CHARS) {
       over(value.length)
       if (format === 'xlsx') return value.slice(0, EXCEL_MAX_CELL_CHARS)
@@ -39,9 +44,9 @@ export function cellWriter(type: ColumnType, format: 'csv' | 'xlsx'): CellOf {
     return format === 'csv' ? escapeFormula(value) : value
   }
   if (format === 'csv' || type === 'string' || type === 'boolean' || type === 'integer')
-    return (raw, over) => {
+    return (raw) => {
       const value = formatValue(type, raw)
-      return typeof value === 'string' && type === 'string' ? text(value, over) : value
+      return typeof value === 'string' && type === 'string' ? text(value) : value
     }
   switch (type) {
     case 'decimal':

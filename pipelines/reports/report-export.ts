@@ -17,7 +17,7 @@ import { sheetWriter, type SheetCell, type SheetWriter } from '../files/sheet-wr
 import { storeFile, XLSX_TYPE, type StoredFile } from '../files/stored-files.js'
 import { StopRequestedError } from '../runtime/errors.js'
 import type { ReportsDeps } from './deps.js'
-import { cellWriter, numberFormat } from './report-cells.js'
+import { cellWriter, numberFormat, type CellOf } from './report-cells.js'
 import { CATALOGUE } from './templates.js'
 
 /** The report cannot be made as requested (a column its dataset no longer has): no retry helps. */
@@ -102,10 +102,6 @@ export async function exportReport(
     count: datasetQuery(deps.db, input.dataset, { ...spec, sort: [] }, { baseDigits: digits }),
   }
   const format = input.format
-  const cells = input.dynamicColumns.map((c) => ({
-    column: c.columnName,
-    cell: cellWriter(c.dataType, format),
-  }))
   const header = input.dynamicColumns.map((c) => c.label)
   const numberFormats = input.dynamicColumns.map((c) => numberFormat(c.dataType, digits))
   const date = DateTime.fromMillis(scheduledMs, { zone: input.timezone }).toISODate() ?? 'undated'
@@ -117,6 +113,15 @@ export async function exportReport(
   const oversized: OversizedCell[] = []
   let oversizedCount = 0
   let written = 0
+  const cells = input.dynamicColumns.map((c) =>
+    cellWriter(c.dataType, format, (length) => {
+      oversizedCount++
+      if (oversized.length < OVERSIZED_LISTED)
+        oversized.push({ row: written, column: c.columnName, length })
+    }),
+  )
+  const columns = input.dynamicColumns.map((c) => c.columnName)
+  const width = columns.length
 
   const openPart = async (plan: PartPlan): Promise<OpenPart> => {
     const name = partName(input.name, date, plan.part, plans.length, extension)
@@ -158,24 +163,24 @@ export async function exportReport(
         open = await openPart(plans[0] as PartPlan)
       },
       rows: async (rows) => {
+        let batch: SheetCell[][] = []
         for (const row of rows) {
           written++
-          let part = open as OpenPart
+          const part = open as OpenPart
           if (written > part.plan.lastRow) {
+            await part.writer.addAll(batch)
+            batch = []
             await closePart(part)
             const next = plans[part.plan.part]
             if (next === undefined) throw new Error(`more rows than the ${written - 1} counted`)
-            open = part = await openPart(next)
+            open = await openPart(next)
           }
-          const values: SheetCell[] = cells.map(({ column, cell }) =>
-            cell(row[column], (length) => {
-              oversizedCount++
-              if (oversized.length < OVERSIZED_LISTED)
-                oversized.push({ row: written, column, length })
-            }),
-          )
-          await part.writer.add(values)
+          const values: SheetCell[] = new Array<SheetCell>(width)
+          for (let i = 0; i < width; i++)
+            values[i] = (cells[i] as CellOf)(row[columns[i] as string])
+          batch.push(values)
         }
+        await (open as OpenPart).writer.addAll(batch)
         deps.metrics?.reports.rows.inc({ format }, rows.length)
         if (deps.stopping?.aborted === true)
           throw new StopRequestedError('the worker is stopping; the report job is handed over')

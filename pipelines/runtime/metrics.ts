@@ -55,7 +55,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: PREFIX })
   const registers = [registry]
-  return {
+  const metrics: Metrics = {
     registry,
     actors: {
       processed: new Counter({
@@ -167,6 +167,9 @@ export function createMetrics(): Metrics {
       registers,
     }),
   }
+  // A failure counted from zero: `increase()` over the series sees the first one.
+  for (const outcome of ['succeeded', 'failed']) metrics.reports.jobs.inc({ outcome }, 0)
+  return metrics
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerOutreachGauges } from '../../pipelines/outreach/metrics.js'
 import { registerFactoryGauges } from '../../pipelines/factory/metrics.js'
+import { registerReportGauges } from '../../pipelines/reports/metrics.js'
 import { registerStreamGauges } from '../../pipelines/runtime/stream-gauges.js'
 import { insertCampaign, setCampaignPaused } from '../../storage/postgres/campaign.repository.js'
 import { ensureGroup } from '../../storage/redis/streams.js'
@@ -19,6 +20,7 @@ beforeAll(async () => {
   registerStreamGauges(s.metrics, s.redis, s.keys, now)
   registerOutreachGauges(s.metrics, s.db, now)
   registerFactoryGauges(s.metrics, s.db, now)
+  registerReportGauges(s.metrics, s.db, now, 120)
 })
 afterAll(async () => {
   t.close()

@@ -41,9 +41,17 @@ export async function readInSnapshot(
         sql: `DECLARE report_rows NO SCROLL CURSOR FOR ${query.rows.sql}`,
       })
       const fetch = sql.raw(`FETCH FORWARD ${Math.max(1, Math.floor(fetchRows))} FROM report_rows`)
-      for (;;) {
-        const { rows } = await fetch.execute(trx)
+      // The next rows are asked for before these are handed over: Postgres reads them while
+      // the reader writes these.
+      const next = () => {
+        const fetched = fetch.execute(trx)
+        fetched.catch(() => undefined) // awaited below, or given up when the reader fails
+        return fetched
+      }
+      for (let fetching = next(); ;) {
+        const { rows } = await fetching
         if (rows.length === 0) break
+        fetching = next()
         await reader.rows(rows as Record<string, unknown>[])
       }
       await sql`CLOSE report_rows`.execute(trx)
