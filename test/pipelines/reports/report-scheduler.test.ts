@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSchedule, pauseSchedule } from '../../../pipelines/reports/schedules.js'
+import {
+  createSchedule,
+  pauseSchedule,
+  type ScheduleDeps,
+  type ScheduleInput,
+} from '../../../pipelines/reports/schedules.js'
 import { fireSchedule } from '../../../pipelines/reports/timers.js'
-import { createTemplate } from '../../../pipelines/reports/templates.js'
+import { requestRun } from '../../../pipelines/reports/jobs.js'
+import { sweepReports } from '../../../pipelines/reports/report-sweeper.js'
+import { rebuild } from '../../../pipelines/rebuild.js'
+import { deleteKeys } from '../../../storage/redis/streams.js'
+import { createTemplate, templateOf } from '../../../pipelines/reports/templates.js'
 import { manualClock } from '../../../pipelines/runtime/clock.js'
 import { startWorkers } from '../../../pipelines/workers.js'
 import { createDb } from '../../../storage/postgres/database.js'
@@ -41,6 +50,9 @@ afterAll(async () => {
   await s.close()
 })
 
+const scheduled = (deps: ScheduleDeps, spec: Record<string, unknown>) =>
+  createSchedule(deps, { templateId, ...spec } as ScheduleInput, owner, MIN)
+
 const jobsOf = (scheduleId: string) =>
   s.db
     .selectFrom('report_job_mapping as m')
@@ -54,12 +66,11 @@ describe('the report scheduler', () => {
   it('should request one job per instant however many schedulers fire it', async () => {
     const clock = manualClock(Date.parse('2026-12-01T00:00:00Z'))
     const deps = reportsDeps(s, clock)
-    const row = await createSchedule(
-      deps,
-      { templateId, frequency: 'daily', time: '07:00', timezone: 'Asia/Kolkata' },
-      owner,
-      MIN,
-    )
+    const row = await scheduled(deps, {
+      frequency: 'daily',
+      time: '07:00',
+      timezone: 'Asia/Kolkata',
+    })
     expect(row.next_run_at.toISOString()).toBe('2026-12-01T01:30:00.000Z')
     expect(await timerDue(s.redis, s.keys, `report-schedule:${row.id}`)).toBe(
       row.next_run_at.getTime(),
@@ -93,12 +104,7 @@ describe('the report scheduler', () => {
   it('should run once for what it missed after downtime, for the latest instant', async () => {
     const clock = manualClock(Date.parse('2026-12-01T00:00:00Z'))
     const deps = reportsDeps(s, clock)
-    const row = await createSchedule(
-      deps,
-      { templateId, frequency: 'daily', time: '07:00', timezone: 'UTC' },
-      owner,
-      MIN,
-    )
+    const row = await scheduled(deps, { frequency: 'daily', time: '07:00', timezone: 'UTC' })
     clock.set(Date.parse('2026-12-05T09:00:00Z')) // down since before the 1st's run
     const fired = await fireSchedule(deps, row.id)
     expect(fired.scheduledFor).toBe(Date.parse('2026-12-05T07:00:00Z'))
@@ -117,12 +123,12 @@ describe('the report scheduler', () => {
   it('should fire nothing while paused, and resume from now', async () => {
     const clock = manualClock(Date.parse('2026-12-01T00:00:00Z'))
     const deps = reportsDeps(s, clock)
-    const row = await createSchedule(
-      deps,
-      { templateId, frequency: 'weekly', dayOfWeek: 2, time: '07:00', timezone: 'UTC' },
-      owner,
-      MIN,
-    )
+    const row = await scheduled(deps, {
+      frequency: 'weekly',
+      dayOfWeek: 2,
+      time: '07:00',
+      timezone: 'UTC',
+    })
     await pauseSchedule(deps, row, true)
     clock.set(Date.parse('2026-12-20T00:00:00Z'))
     expect(await fireSchedule(deps, row.id)).toEqual({})
@@ -136,12 +142,12 @@ describe('the report scheduler', () => {
   it('should queue the job and arm the next run when the timer is due', async () => {
     const clock = manualClock(Date.parse('2026-12-01T00:00:00Z'))
     const deps = reportsDeps(s, clock)
-    const row = await createSchedule(
-      deps,
-      { templateId, frequency: 'monthly', dayOfMonth: 'last', time: '23:30', timezone: 'UTC' },
-      owner,
-      MIN,
-    )
+    const row = await scheduled(deps, {
+      frequency: 'monthly',
+      dayOfMonth: 'last',
+      time: '23:30',
+      timezone: 'UTC',
+    })
     expect(row.next_run_at.toISOString()).toBe('2026-12-31T23:30:00.000Z')
     clock.set(Date.parse('2026-12-31T23:31:00Z'))
     const workers = await startWorkers({ ...deps, metrics: s.metrics }, ['timers'])
@@ -162,5 +168,53 @@ describe('the report scheduler', () => {
     } finally {
       await workers.stop()
     }
+  })
+
+  it('should get its timers and unfinished jobs back from Postgres after Redis lost them', async () => {
+    const clock = manualClock(Date.parse('2026-12-01T00:00:00Z'))
+    const deps = reportsDeps(s, clock)
+    const row = await scheduled(deps, { frequency: 'daily', time: '09:00', timezone: 'UTC' })
+    const template = await templateOf(s.db, templateId, owner)
+    const { job } = await requestRun(deps, template, {
+      scheduledForMs: clock.now(),
+      timezone: 'UTC',
+    })
+    await deleteKeys(s.redis, s.keys.prefix)
+    const report = await rebuild(deps)
+    expect(report.reportSchedules).toBeGreaterThanOrEqual(1)
+    expect(report.reportJobs).toBeGreaterThanOrEqual(1)
+    expect(await timerDue(s.redis, s.keys, `report-schedule:${row.id}`)).toBe(
+      row.next_run_at.getTime(),
+    )
+    const queued = await s.redis.xrange(s.keys.reportsExport, '-', '+')
+    expect(queued.map(([, fields]) => fields[1])).toContain(job.id)
+  })
+})
+
+describe('the report sweeper', () => {
+  it('should queue again, once per stall period, a job whose worker stopped heartbeating', async () => {
+    const clock = manualClock(Date.parse('2026-12-10T00:00:00Z'))
+    const deps = reportsDeps(s, clock, { stallSeconds: 60 })
+    const template = await templateOf(s.db, templateId, owner)
+    const { job } = await requestRun(deps, template, {
+      scheduledForMs: clock.now(),
+      timezone: 'UTC',
+    })
+    // The other tests' jobs are done with; this one runs, heartbeating now.
+    await s.db.updateTable('job_requests').set({ status: 'succeeded' }).execute()
+    await s.db
+      .updateTable('job_requests')
+      .set({ status: 'running', attempts: 1, heartbeat_at: new Date(clock.now()) })
+      .where('id', '=', job.id)
+      .execute()
+    await deleteKeys(s.redis, s.keys.prefix)
+    expect((await sweepReports(deps)).requeued).toBe(0)
+    clock.advance(61_000)
+    expect((await sweepReports(deps)).requeued).toBe(1)
+    expect((await sweepReports(deps)).requeued).toBe(0)
+    const queued = await s.redis.xrange(s.keys.reportsExport, '-', '+')
+    expect(queued.map(([, fields]) => fields[1])).toEqual([job.id])
+    clock.advance(61_000)
+    expect((await sweepReports(deps)).requeued).toBe(1)
   })
 })
