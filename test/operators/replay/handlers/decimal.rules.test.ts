@@ -14,3 +14,9 @@ describe('the decimal handler', () => {
       expect(handle(bad)).toMatchObject({ exception: { code: 'not_decimal' } })
   })
 })
+
+describe('the decimal handler with negatives', () => {
+  it('should keep a negative amount (a refund)', () => {
+    expect(decimalHandler.handle({ cell: '-3.25', options: {} })).toEqual({ value: '-3.25' })
+  })
+})

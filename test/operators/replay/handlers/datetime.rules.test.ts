@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { datetimeHandler } from '../../../../operators/replay/handlers/datetime.rules.js'
+
+const handle = (cell: string, options = {}) => datetimeHandler.handle({ cell, options })
+
+describe('the datetime handler', () => {
+  it('should give instants in UTC, reading times without an offset in its zone', () => {
+    expect(handle('2026-12-03T10:00:00Z')).toEqual({ value: '2026-12-03T10:00:00.000Z' })
+    expect(handle('2026-12-03T10:00:00', { zone: 'Asia/Kolkata' })).toEqual({
+      value: '2026-12-03T04:30:00.000Z',
+    })
+    expect(
+      handle('03/12/2026 10:00', { formats: ['dd/MM/yyyy HH:mm'], zone: 'Europe/London' }),
+    ).toEqual({ value: '2026-12-03T10:00:00.000Z' })
+    expect(handle('yesterday')).toMatchObject({ exception: { code: 'not_datetime' } })
+  })
+
+  it('should refuse a zone that does not exist when a client is saved', () => {
+    expect(datetimeHandler.optionsProblem?.({ zone: 'Mars/Olympus' })).toContain('IANA')
+    expect(datetimeHandler.optionsProblem?.({ zone: 'Asia/Kolkata' })).toBeUndefined()
+  })
+})
