@@ -31,6 +31,7 @@ import { reportTemplatesRoutes } from './reports/templates.routes.js'
 import { campaignViewersRoutes } from './reports/viewers.routes.js'
 import { reportSchedulesRoutes } from './reports/schedules.routes.js'
 import { reportJobsRoutes } from './reports/jobs.routes.js'
+import { replayClientsRoutes } from './replay/clients.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', campaignViewersRoutes(deps))
   app.route('/', reportSchedulesRoutes(deps))
   app.route('/', reportJobsRoutes(deps))
+  app.route('/', replayClientsRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

@@ -30,6 +30,7 @@ import type {
 import type { CampaignViewerTable, ReportTemplateTable } from './reports/report-template.table.js'
 import type { ReportScheduleTable } from './reports/report-schedule.table.js'
 import type { JobRequestTable, ReportJobMappingTable } from './reports/job-request.table.js'
+import type { ReplayClientTable } from './replay/replay-client.table.js'
 
 /** Every table the application reads or writes. */
 export interface Database {
@@ -61,6 +62,7 @@ export interface Database {
   report_schedule: ReportScheduleTable
   job_requests: JobRequestTable
   report_job_mapping: ReportJobMappingTable
+  replay_client: ReplayClientTable
 }
 
 /** Options of {@link createDb}. */
@@ -143,8 +145,7 @@ export function createDb(url: string, options: DbOptions = {}): Kysely<Database>
     Client: PreparingClient,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   })
-  // Without listeners, an error event would end the process: of an idle connection (the pool's),
-  // or of one checked out between statements (a cursor's reads; its next statement fails).
+  // Unheard, the error of a connection idle or checked out between statements ends the process.
   const tell = (error: Error) => options.onIdleError?.(error)
   pool.on('error', tell)
   pool.on('connect', (c) => c.on('error', (e) => c.listenerCount('error') === 1 && tell(e)))

@@ -26,6 +26,7 @@ import * as factory from './migrations/2026-12-03T14-00-00-factory.js'
 import * as reportTemplates from './migrations/2026-12-03T15-00-00-report-templates.js'
 import * as reportSchedules from './migrations/2026-12-03T16-00-00-report-schedules.js'
 import * as reportJobs from './migrations/2026-12-03T17-00-00-report-jobs.js'
+import * as replayClients from './migrations/2026-12-03T18-00-00-replay-clients.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T15-00-00-report-templates': reportTemplates,
   '2026-12-03T16-00-00-report-schedules': reportSchedules,
   '2026-12-03T17-00-00-report-jobs': reportJobs,
+  '2026-12-03T18-00-00-replay-clients': replayClients,
 }
 
 /** Every migration's name, in the order they apply. */
