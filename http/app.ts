@@ -32,6 +32,7 @@ import { campaignViewersRoutes } from './reports/viewers.routes.js'
 import { reportSchedulesRoutes } from './reports/schedules.routes.js'
 import { reportJobsRoutes } from './reports/jobs.routes.js'
 import { replayClientsRoutes } from './replay/clients.routes.js'
+import { replayRunsRoutes } from './replay/runs.routes.js'
 
 /** Largest JSON body accepted (uploads set their own limit). */
 const MAX_JSON_BYTES = 64 * 1024
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AuthEnv> {
   app.route('/', reportSchedulesRoutes(deps))
   app.route('/', reportJobsRoutes(deps))
   app.route('/', replayClientsRoutes(deps))
+  app.route('/', replayRunsRoutes(deps))
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

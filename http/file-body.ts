@@ -11,6 +11,8 @@ export interface RequestFile {
   filename?: string | undefined
   /** The part's type, or the body's; undefined when none was given. */
   mimeType?: string | undefined
+  /** The form's fields sent before the file part (at most 20, 1,000 characters each). */
+  fields: Record<string, string>
 }
 
 /** Which bodies a route takes as a file besides a multipart `file` part. */
@@ -33,7 +35,7 @@ export function requestFile(c: Context, options: FileBodyOptions): Promise<Reque
   const stream = Readable.fromWeb(body as WebReadableStream<Uint8Array>)
   const multipart = /^multipart\/form-data\b/i.test(type)
   if (!multipart && (options.raw === undefined || options.raw.test(type)))
-    return Promise.resolve({ stream, mimeType: type === '' ? undefined : type })
+    return Promise.resolve({ stream, mimeType: type === '' ? undefined : type, fields: {} })
   if (!multipart) {
     stream.destroy()
     return Promise.reject(new HttpProblem(415, 'unsupported_media_type', options.expected))
@@ -43,7 +45,7 @@ export function requestFile(c: Context, options: FileBodyOptions): Promise<Reque
     try {
       parser = busboy({
         headers: { 'content-type': type },
-        limits: { files: 1 },
+        limits: { files: 1, fields: 20, fieldSize: 1000 },
         defParamCharset: 'utf8', // file names as browsers and curl send them
       })
     } catch (error) {
@@ -53,13 +55,17 @@ export function requestFile(c: Context, options: FileBodyOptions): Promise<Reque
       return
     }
     let found = false
+    const fields: Record<string, string> = {}
+    parser.on('field', (name, value) => {
+      if (!found) fields[name] = value
+    })
     parser.on('file', (name, file, info) => {
       if (name !== 'file' || found) {
         file.resume()
         return
       }
       found = true
-      resolve({ stream: file, filename: info.filename, mimeType: info.mimeType })
+      resolve({ stream: file, filename: info.filename, mimeType: info.mimeType, fields })
     })
     parser.on('error', (error) =>
       reject(new HttpProblem(400, 'malformed_multipart', (error as Error).message)),

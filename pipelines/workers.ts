@@ -24,6 +24,9 @@ import { reportSettings } from './reports/deps.js'
 import { reportExportActor } from './reports/report-export.actor.js'
 import { startReportSweeper } from './reports/report-sweeper.js'
 import { reportTimerHandlers } from './reports/timers.js'
+import type { ReplayDeps } from './replay/deps.js'
+import { replayFireActor } from './replay/replay-fire.actor.js'
+import { replayValidateActor } from './replay/replay-validate.actor.js'
 
 /** Every actor a worker process can run (`work --actors a,b`). */
 export const ACTOR_NAMES = [
@@ -38,11 +41,14 @@ export const ACTOR_NAMES = [
   'factory-annotate',
   'factory-generate',
   'report-export',
+  'replay-validate',
+  'replay-fire',
 ] as const
 export type ActorName = (typeof ACTOR_NAMES)[number]
 
 /** What a worker process needs. */
-export interface WorkerDeps extends ScoringDeps, OutreachDeps, FactoryDeps, ReportsDeps {
+export interface WorkerDeps
+  extends ScoringDeps, OutreachDeps, FactoryDeps, ReportsDeps, ReplayDeps {
   metrics: Metrics
   actorOptions?: Partial<ActorOptions>
   /** How long a published stream without consumer groups keeps entries. @defaultValue 1 day */
@@ -118,6 +124,10 @@ export async function startWorkers(
         ...overrides,
         visibilityTimeoutMs: reportSettings(deps).stallSeconds * 1000,
       }),
+    'replay-validate': () =>
+      startActor(replayValidateActor({ ...deps, stopping: stopping.signal }), actorDeps, overrides),
+    'replay-fire': () =>
+      startActor(replayFireActor({ ...deps, stopping: stopping.signal }), actorDeps, overrides),
   }
   const actors = await Promise.all(names.map((name) => starters[name]()))
   const poller = names.includes('timers') ? startTimerPoller(deps) : undefined

@@ -38,6 +38,13 @@ export interface ReportMetrics {
   takeovers: Counter
 }
 
+/** The replayer's rows and requests. */
+export interface ReplayMetrics {
+  rows: Counter<'outcome'>
+  requests: Histogram<'client' | 'status'>
+  retries: Counter<'client'>
+}
+
 /** Metrics of one process: a registry plus the actor, HTTP and flow series registered on it. */
 export interface Metrics {
   registry: Registry
@@ -46,6 +53,7 @@ export interface Metrics {
   flow: FlowMetrics
   factory: FactoryMetrics
   reports: ReportMetrics
+  replay: ReplayMetrics
   /** Stored files no row owns, removed by the sweeper. */
   orphanFiles: Counter
 }
@@ -158,6 +166,27 @@ export function createMetrics(): Metrics {
       takeovers: new Counter({
         name: `${PREFIX}report_jobs_taken_over_total`,
         help: 'Running report jobs whose worker stopped heartbeating, taken over and restarted',
+        registers,
+      }),
+    },
+    replay: {
+      rows: new Counter({
+        name: `${PREFIX}replay_rows_total`,
+        help: 'Replayed rows by outcome (valid, exception, succeeded, failed)',
+        labelNames: ['outcome'],
+        registers,
+      }),
+      requests: new Histogram({
+        name: `${PREFIX}replay_request_duration_seconds`,
+        help: 'Requests fired at collection endpoints, by client and status class (2xx, 4xx, 5xx, error)',
+        labelNames: ['client', 'status'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+        registers,
+      }),
+      retries: new Counter({
+        name: `${PREFIX}replay_retries_total`,
+        help: 'Requests sent again after a 5xx, a 429 or a timeout, by client',
+        labelNames: ['client'],
         registers,
       }),
     },

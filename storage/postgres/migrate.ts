@@ -27,6 +27,7 @@ import * as reportTemplates from './migrations/2026-12-03T15-00-00-report-templa
 import * as reportSchedules from './migrations/2026-12-03T16-00-00-report-schedules.js'
 import * as reportJobs from './migrations/2026-12-03T17-00-00-report-jobs.js'
 import * as replayClients from './migrations/2026-12-03T18-00-00-replay-clients.js'
+import * as replayRuns from './migrations/2026-12-03T19-00-00-replay-runs.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T16-00-00-report-schedules': reportSchedules,
   '2026-12-03T17-00-00-report-jobs': reportJobs,
   '2026-12-03T18-00-00-replay-clients': replayClients,
+  '2026-12-03T19-00-00-replay-runs': replayRuns,
 }
 
 /** Every migration's name, in the order they apply. */

@@ -14,6 +14,8 @@ export const CONSUMED_STREAMS = [
   'factory:{jobs}:annotate',
   'factory:{jobs}:generate',
   'reports:{jobs}:export',
+  'replay:{runs}:validate',
+  'replay:{runs}:fire',
 ] as const
 
 /** One of {@link CONSUMED_STREAMS}. */
@@ -50,6 +52,11 @@ export function createKeys(prefix = '') {
     factoryGenerate: key('factory:{jobs}:generate'),
     /** Report jobs to export (their own `{jobs}` tag: nothing spans it and the factory's). */
     reportsExport: key('reports:{jobs}:export'),
+    /** Replay runs to validate, then to fire (one `{runs}` tag: a stage queues the next). */
+    replayValidate: key('replay:{runs}:validate'),
+    replayFire: key('replay:{runs}:fire'),
+    /** A live replay run finished: for the backfill jobs that follow. */
+    replayCompleted: key('replay_completed'),
     /** Internal stream that due timers are moved into. */
     timersDue: key('timers:due'),
   }
@@ -58,7 +65,12 @@ export function createKeys(prefix = '') {
     /** Streams the actors read through consumer groups. */
     consumedStreams: CONSUMED_STREAMS.map(key),
     /** Streams written for readers outside this system. */
-    publishedStreams: [streams.resultsUpdates, streams.lifecycle, streams.prizeTransfers],
+    publishedStreams: [
+      streams.resultsUpdates,
+      streams.lifecycle,
+      streams.prizeTransfers,
+      streams.replayCompleted,
+    ],
     prefix,
     /** Public stream name → its key. */
     stream: (name: string) => key(name),

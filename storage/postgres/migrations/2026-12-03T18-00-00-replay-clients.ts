@@ -9,7 +9,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       token_field text NOT NULL,
       target_url text NOT NULL,
       method text NOT NULL CHECK (method IN ('GET', 'POST')),
-      mapping jsonb NOT NULL,
+      mapping json NOT NULL, -- json, not jsonb: the mapping's order is the order of the fields
       rate_per_second integer NOT NULL,
       timeout_ms integer NOT NULL,
       max_attempts integer NOT NULL,

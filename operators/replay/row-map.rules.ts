@@ -1,0 +1,102 @@
+import type { ColumnHandler } from './column-handler.rules.js'
+
+/** How one CSV column becomes a request field (a client's mapping entry). */
+export interface ColumnRule {
+  field: string
+  handler: string
+  required: boolean
+  default?: string | undefined
+  options: Readonly<Record<string, unknown>>
+}
+
+/** A handler's warning or exception on one cell of a row. */
+export interface CellNote {
+  column: string
+  handler: string
+  code?: string
+  message: string
+}
+
+/** What a row became: its fields (when it can be fired), its warnings and its exceptions. */
+export interface MappedRow {
+  payload?: Record<string, unknown>
+  warnings: CellNote[]
+  exceptions: CellNote[]
+}
+
+/** The mapped columns a file's header must have: the required ones without a default. */
+export function requiredColumns(mapping: Readonly<Record<string, ColumnRule>>): string[] {
+  return Object.entries(mapping)
+    .filter(([, rule]) => rule.required && rule.default === undefined)
+    .map(([column]) => column)
+}
+
+/**
+ * Runs each mapped column's handler on its cell, in the mapping's order: an empty cell takes the
+ * column's default, is an exception when the column is required, and is left out otherwise. A
+ * row with any exception has no payload (it is not fired).
+ */
+export function mapRow(
+  mapping: Readonly<Record<string, ColumnRule>>,
+  handlers: ReadonlyMap<string, ColumnHandler>,
+  cells: Readonly<Record<string, string>>,
+): MappedRow {
+  const payload: Record<string, unknown> = {}
+  const warnings: CellNote[] = []
+  const exceptions: CellNote[] = []
+  for (const [column, rule] of Object.entries(mapping)) {
+    const handler = handlers.get(rule.handler)
+    if (handler === undefined) {
+      exceptions.push({
+        column,
+        handler: rule.handler,
+        code: 'no_handler',
+        message: 'no such handler',
+      })
+      continue
+    }
+    const written = cells[column] ?? ''
+    const cell = written.trim() === '' ? (rule.default ?? '') : written
+    if (cell.trim() === '' && handler.name !== 'constant') {
+      if (rule.required)
+        exceptions.push({ column, handler: rule.handler, code: 'required', message: 'is empty' })
+      continue
+    }
+    const result = handler.handle({ cell, options: rule.options })
+    if ('exception' in result) {
+      exceptions.push({ column, handler: rule.handler, ...result.exception })
+      continue
+    }
+    payload[rule.field] = result.value
+    if (result.warning !== undefined)
+      warnings.push({ column, handler: rule.handler, message: result.warning })
+  }
+  return exceptions.length > 0 ? { warnings, exceptions } : { payload, warnings, exceptions }
+}
+
+/** A request as it is fired and written in the `requests` file. */
+export interface ReplayRequest {
+  method: 'GET' | 'POST'
+  url: string
+  /** The JSON body of a POST. */
+  body?: string
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))
+
+/**
+ * The request of a row, always the same for the same row and client: the token and then the
+ * fields in the mapping's order, as query parameters of a GET (objects as JSON) or a JSON body
+ * of a POST.
+ */
+export function requestOf(
+  client: { targetUrl: string; method: 'GET' | 'POST'; tokenField: string; accountToken: string },
+  payload: Readonly<Record<string, unknown>>,
+): ReplayRequest {
+  const fields: Record<string, unknown> = { [client.tokenField]: client.accountToken, ...payload }
+  if (client.method === 'POST')
+    return { method: 'POST', url: client.targetUrl, body: JSON.stringify(fields) }
+  const url = new URL(client.targetUrl)
+  for (const [name, value] of Object.entries(fields)) url.searchParams.append(name, text(value))
+  return { method: 'GET', url: url.href }
+}

@@ -1,0 +1,155 @@
+import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
+import { requestOf } from '../../operators/replay/row-map.rules.js'
+import {
+  countRows,
+  deleteRows,
+  findRun,
+  moveRun,
+  runRows,
+} from '../../storage/postgres/replay/replay-run.repository.js'
+import type {
+  ReplayOutputs,
+  ReplayRowRow,
+  ReplayRunRow,
+} from '../../storage/postgres/replay/replay-run.table.js'
+import { storeFile, type StoredFile } from '../files/stored-files.js'
+import type { ReplayDeps } from './deps.js'
+
+/** The five output files, in the order they are listed. */
+export const OUTPUT_TYPES = [
+  'requests',
+  'responses',
+  'requests-validated',
+  'warnings',
+  'exceptions',
+] as const
+type OutputType = (typeof OUTPUT_TYPES)[number]
+
+/** Rows read at once when the outputs are written. */
+const PAGE = 2000
+/** Characters of a response body kept in the `responses` file. */
+export const RESPONSE_CHARS = 500
+
+/** A text without tabs or line breaks, as a field of a tab-separated line. */
+const field = (text: string) => text.replace(/[\t\r\n]+/g, ' ')
+
+/** The lines a row adds to each file (deterministic: the same row and client, the same bytes). */
+function linesOf(run: ReplayRunRow, row: ReplayRowRow): Record<OutputType, string> {
+  const out: Record<OutputType, string> = {
+    requests: '',
+    responses: '',
+    'requests-validated': '',
+    warnings: '',
+    exceptions: '',
+  }
+  if (row.payload !== null) {
+    const request = requestOf(run.client_config, row.payload)
+    out.requests = `${row.row}\t${request.method}\t${request.url}${request.body === undefined ? '' : `\t${request.body}`}\n`
+    out['requests-validated'] = `${JSON.stringify({ row: row.row, payload: row.payload })}\n`
+  }
+  if (row.status === 'succeeded' || row.status === 'failed')
+    out.responses = `${row.row}\t${row.http_status ?? 'none'}\t${row.elapsed_ms ?? 0}ms\t${row.attempts}\t${field(row.response ?? '')}\n`
+  for (const note of row.notes) {
+    if (note.kind === 'warning')
+      out.warnings += `${row.row}\t${field(note.column)}\t${note.handler}\t${field(note.message)}\n`
+    else
+      out.exceptions += `${row.row}\t${field(note.column)}\t${note.handler}\t${note.code ?? ''}\t${field(note.message)}\n`
+  }
+  return out
+}
+
+/** A file's name: `{client}-{type}-{token}-{date}.txt`, the date the run was made (UTC). */
+export const outputName = (run: ReplayRunRow, type: OutputType) =>
+  `${run.client}-${type}-${run.token}-${run.created_at.toISOString().slice(0, 10)}.txt`
+
+/**
+ * Ends a run: writes its five files into the filestore (every row in order), deletes its rows
+ * (the files keep them), publishes `replay_completed` for a live run, and records it as
+ * `status` (`completed`, or `refused` with `error`). Safe to run again after a crash: a run
+ * already ended is left alone.
+ */
+export async function finishRun(
+  deps: ReplayDeps,
+  runId: string,
+  end: { status: 'completed' | 'refused'; error?: string },
+): Promise<ReplayRunRow | undefined> {
+  const current = await findRun(deps.db, runId)
+  if (current === undefined) return undefined
+  if (!['validating', 'firing', 'writing'].includes(current.status)) {
+    await deleteRows(deps.db, runId) // it ended before a crash let it delete them
+    return current
+  }
+  const run = await countRows(deps.db, runId)
+  const streams = Object.fromEntries(OUTPUT_TYPES.map((t) => [t, new PassThrough()])) as Record<
+    OutputType,
+    PassThrough
+  >
+  const stored = OUTPUT_TYPES.map((type) =>
+    storeFile(
+      deps,
+      {
+        source: streams[type],
+        name: outputName(run, type),
+        contentType: 'text/plain; charset=utf-8',
+        createdBy: run.created_by,
+      },
+      Number.MAX_SAFE_INTEGER,
+    ),
+  )
+  for (const s of stored) s.catch(() => undefined) // awaited below
+  try {
+    for (let after = 0; ;) {
+      const rows = await runRows(deps.db, runId, after, PAGE)
+      const last = rows.at(-1)
+      if (last === undefined) break
+      const chunks: Record<OutputType, string[]> = {
+        requests: [],
+        responses: [],
+        'requests-validated': [],
+        warnings: [],
+        exceptions: [],
+      }
+      for (const row of rows) {
+        const lines = linesOf(run, row)
+        for (const type of OUTPUT_TYPES) if (lines[type] !== '') chunks[type].push(lines[type])
+      }
+      for (const type of OUTPUT_TYPES)
+        if (!streams[type].write(chunks[type].join(''))) await once(streams[type], 'drain')
+      after = last.row
+    }
+    for (const type of OUTPUT_TYPES) streams[type].end()
+  } catch (error) {
+    for (const type of OUTPUT_TYPES) streams[type].destroy()
+    throw error
+  }
+  const files: StoredFile[] = await Promise.all(stored)
+  const outputs = Object.fromEntries(
+    OUTPUT_TYPES.map((type, i) => {
+      const f = files[i] as StoredFile
+      return [type, { fileStoreId: f.fileStoreId, name: f.name, bytes: f.bytes, sha256: f.sha256 }]
+    }),
+  ) as ReplayOutputs
+  const ended = await moveRun(deps.db, runId, end.status, ['validating', 'firing', 'writing'], {
+    outputs,
+    finishedAt: new Date(deps.clock.now()),
+    ...(end.error === undefined ? {} : { error: end.error }),
+  })
+  if (ended !== undefined && !ended.dry_run && end.status === 'completed')
+    await deps.redis.xadd(
+      deps.keys.replayCompleted,
+      '*',
+      'replayId',
+      ended.id,
+      'client',
+      ended.client,
+      'rows',
+      String(ended.rows),
+      'fromDate',
+      ended.from_date ?? '',
+      'toDate',
+      ended.to_date ?? '',
+    )
+  await deleteRows(deps.db, runId)
+  return ended
+}

@@ -1,0 +1,140 @@
+import { concatMap } from 'rxjs'
+import { COLUMN_HANDLERS } from '../../operators/replay/column-handlers.rules.js'
+import { mapRow } from '../../operators/replay/row-map.rules.js'
+import {
+  countRows,
+  findRun,
+  insertRows,
+  moveRun,
+  type NewRow,
+} from '../../storage/postgres/replay/replay-run.repository.js'
+import type { ReplayRunRow, RowNote } from '../../storage/postgres/replay/replay-run.table.js'
+import { findStoredFile } from '../../storage/postgres/stored-file.repository.js'
+import { readCsv } from '../files/csv-read.js'
+import { FileProblem } from '../files/file-problem.js'
+import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
+import { StopRequestedError } from '../runtime/errors.js'
+import type { ReplayDeps } from './deps.js'
+import { RunMessage } from './messages.js'
+import { finishRun } from './replay-outputs.js'
+
+/** Rows stored at once. */
+const CHUNK = 2000
+
+/** The field whose value dates a row's event (the first mapped date or datetime column). */
+function eventField(run: ReplayRunRow): string | undefined {
+  return Object.values(run.client_config.mapping).find(
+    (m) => m.handler === 'date' || m.handler === 'datetime',
+  )?.field
+}
+
+/** A row's event date, `YYYY-MM-DD`, from its payload. */
+const eventDate = (payload: Record<string, unknown> | undefined, field: string | undefined) => {
+  const value = field === undefined ? undefined : payload?.[field]
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null
+}
+
+/**
+ * Validates a run's rows: each CSV row through its column handlers, stored with its payload (or
+ * its exceptions) and warnings. Then a dry run ends (its files written); a live one is refused
+ * when its exceptions exceed its rate (unless forced), or queued to fire.
+ */
+export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effect> {
+  const run = await findRun(deps.db, runId)
+  if (run === undefined) return {}
+  if (run.status === 'firing' || run.status === 'writing')
+    return { commit: (tx) => tx.xadd(deps.keys.replayFire, '*', 'runId', runId) }
+  if (run.status !== 'validating') return {}
+  const file = await findStoredFile(deps.db, run.file_store_id)
+  if (file === undefined) {
+    await moveRun(deps.db, runId, 'failed', ['validating'], {
+      error: 'Its file is no longer kept',
+      finishedAt: new Date(deps.clock.now()),
+    })
+    return {}
+  }
+  const mapping = run.client_config.mapping
+  const dated = eventField(run)
+  let chunk: NewRow[] = []
+  try {
+    await readCsv(deps.files.read(file.file_key), {}, async (records) => {
+      let row = 0
+      for await (const record of records) {
+        row++
+        let stored: NewRow
+        if (record.problem !== undefined) {
+          const { code, column, message } = record.problem
+          const notes: RowNote[] = [{ kind: 'exception', column, handler: 'csv', code, message }]
+          stored = { row, status: 'exception', payload: null, notes, eventDate: null }
+        } else {
+          const mapped = mapRow(mapping, COLUMN_HANDLERS, record.cells)
+          const notes: RowNote[] = [
+            ...mapped.warnings.map((w) => ({ kind: 'warning' as const, ...w })),
+            ...mapped.exceptions.map((e) => ({ kind: 'exception' as const, ...e })),
+          ]
+          stored = {
+            row,
+            status: mapped.payload === undefined ? 'exception' : 'valid',
+            payload: mapped.payload ?? null,
+            notes,
+            eventDate: eventDate(mapped.payload, dated),
+          }
+        }
+        chunk.push(stored)
+        if (chunk.length === CHUNK) {
+          await insertRows(deps.db, runId, chunk)
+          chunk = []
+          if (deps.stopping?.aborted === true)
+            throw new StopRequestedError('the worker is stopping; the run is handed over')
+        }
+      }
+    })
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error
+    await moveRun(deps.db, runId, 'failed', ['validating'], {
+      error: `The file cannot be read: ${error.message}`,
+      finishedAt: new Date(deps.clock.now()),
+    })
+    return {}
+  }
+  await insertRows(deps.db, runId, chunk)
+  const counted = await countRows(deps.db, runId)
+  deps.metrics?.replay.rows.inc({ outcome: 'valid' }, counted.valid)
+  deps.metrics?.replay.rows.inc({ outcome: 'exception' }, counted.exceptions)
+  if (counted.dry_run) {
+    await finishRun(deps, runId, { status: 'completed' })
+    return {}
+  }
+  const rate = Number(counted.max_exception_rate)
+  if (!counted.forced && counted.rows > 0 && counted.exceptions / counted.rows > rate) {
+    const share = ((100 * counted.exceptions) / counted.rows).toFixed(1)
+    await finishRun(deps, runId, {
+      status: 'refused',
+      error: `${counted.exceptions} of ${counted.rows} rows (${share}%) are exceptions, more than the ${(100 * rate).toFixed(1)}% allowed: nothing was fired; fix the file, or force the run`,
+    })
+    return {}
+  }
+  await moveRun(deps.db, runId, 'firing', ['validating'])
+  return { commit: (tx) => tx.xadd(deps.keys.replayFire, '*', 'runId', runId) }
+}
+
+/** The validating actor: one run at a time from `replay:{runs}:validate`. */
+export function replayValidateActor(deps: ReplayDeps): ActorDefinition<RunMessage> {
+  return {
+    name: 'replay-validate',
+    stream: deps.keys.replayValidate,
+    group: 'replay-validate',
+    schema: RunMessage,
+    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
+    operate: concatMap(async ([entry]): Promise<Effect> =>
+      entry === undefined ? {} : validateRun(deps, entry.value.runId),
+    ),
+    deadLettered: async (entries) => {
+      for (const { value, error } of entries)
+        await moveRun(deps.db, value.runId, 'failed', ['validating', 'firing', 'writing'], {
+          error,
+          finishedAt: new Date(deps.clock.now()),
+        })
+    },
+  }
+}
