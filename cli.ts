@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { serve as serveHttp } from '@hono/node-server'
+import { createInterface } from 'node:readline/promises'
 import { inspect, parseArgs } from 'node:util'
 import pino from 'pino'
 import { ConfigError, DEV_JWT_SECRET, loadConfig, type Config } from './config.js'
@@ -20,6 +21,7 @@ import { registerFactoryGauges } from './pipelines/factory/metrics.js'
 import { registerOutreachGauges } from './pipelines/outreach/metrics.js'
 import { registerReportGauges } from './pipelines/reports/metrics.js'
 import { createScoringCache } from './pipelines/scoring/cache.js'
+import { replayCommand } from './pipelines/replay/replay-command.js'
 import { ACTOR_NAMES, startWorkers, type ActorName, type WorkerDeps } from './pipelines/workers.js'
 import { localFileStore } from './storage/filestore.js'
 import {
@@ -42,6 +44,10 @@ const USAGE = `usage: campaign-streams <command>
   dead-letters list <stream>            print every dead letter as a JSON line
   dead-letters replay <stream> [id…]    put them (all, or those ids) back on their stream
   dead-letters discard <stream> <id…>   delete those dead letters for good
+  replay --name <client> --load-file <csv> [--dry-run] [--rate N] [--output-dir DIR] [--yes]
+         [--max-exception-rate R] [--force]
+                                        validate a CSV for a replay client (its five files to DIR),
+                                        then, unless --dry-run, fire it after confirmation
   token --sub <id> [--admin] [--hours N]
                                         print a bearer token signed with JWT_SECRET (valid 24 h)
     <stream>: ${CONSUMED_STREAMS.join(', ')}`
@@ -302,6 +308,74 @@ async function run(command: string | undefined, args: string[], config: Config):
         process.stdout.write(`discarded ${discarded}\n`)
       }
       return close()
+    }
+    case 'replay': {
+      const { values } = parseArgs({
+        args,
+        options: {
+          name: { type: 'string' },
+          'load-file': { type: 'string' },
+          'dry-run': { type: 'boolean', default: false },
+          rate: { type: 'string' },
+          'output-dir': { type: 'string', default: '.' },
+          yes: { type: 'boolean', default: false },
+          force: { type: 'boolean', default: false },
+          'max-exception-rate': { type: 'string', default: '0.05' },
+        },
+        strict: true,
+      })
+      const rate = values.rate === undefined ? undefined : Number(values.rate)
+      const maxExceptionRate = Number(values['max-exception-rate'])
+      if (values.name === undefined || values['load-file'] === undefined)
+        throw new ConfigError(`replay needs --name <client> and --load-file <csv>\n${USAGE}`)
+      if (rate !== undefined && (!Number.isInteger(rate) || rate < 1 || rate > 10_000))
+        throw new ConfigError('--rate must be a whole number of requests a second, 1 to 10000')
+      if (!(maxExceptionRate >= 0 && maxExceptionRate <= 1))
+        throw new ConfigError(
+          '--max-exception-rate must be a share of the rows, 0 to 1 (0.05 is 5%)',
+        )
+      const { deps, close } = context({ ...config, LOG_LEVEL: 'warn' })
+      // The run goes through the replay actors; this process runs them too, beside any workers.
+      const workers = await startWorkers(deps, ['replay-validate', 'replay-fire'])
+      const stop = async () => {
+        await workers.stop()
+        await close()
+      }
+      process.once('SIGINT', () => {
+        process.stderr.write('\nstopping: run the same command again to resume\n')
+        void stop().then(() => process.exit(130))
+      })
+      const tty = process.stdout.isTTY
+      const code = await replayCommand(
+        deps,
+        {
+          name: values.name,
+          loadFile: values['load-file'],
+          dryRun: values['dry-run'],
+          rate,
+          outputDir: values['output-dir'],
+          yes: values.yes,
+          force: values.force,
+          maxExceptionRate,
+        },
+        {
+          write: (text) => process.stdout.write(text),
+          tty,
+          ...(tty && process.stdin.isTTY
+            ? {
+                confirm: async (question: string) => {
+                  const prompt = createInterface({ input: process.stdin, output: process.stdout })
+                  const answer = await prompt.question(`${question} [y/N] `)
+                  prompt.close()
+                  return /^y(es)?$/i.test(answer.trim())
+                },
+              }
+            : {}),
+        },
+      )
+      await stop()
+      // Pooled sockets of the run may linger a moment: the command is done.
+      process.exit(code)
     }
     case 'token': {
       const { values } = parseArgs({

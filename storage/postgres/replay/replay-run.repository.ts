@@ -225,3 +225,20 @@ export async function recordOutcomes(
 export async function deleteRows(db: Kysely<Database>, runId: string): Promise<void> {
   await db.deleteFrom('replay_row').where('run_id', '=', runId).execute()
 }
+
+/** The unfinished run of a client, file and mode, if any (to resume it). */
+export async function unfinishedRun(
+  db: Kysely<Database>,
+  client: string,
+  fileSha256: string,
+  dryRun: boolean,
+): Promise<ReplayRunRow | undefined> {
+  return db
+    .selectFrom('replay_run')
+    .selectAll()
+    .where('client', '=', client)
+    .where('file_sha256', '=', fileSha256)
+    .where('dry_run', '=', dryRun)
+    .where('status', 'in', ['validating', 'firing', 'writing'])
+    .executeTakeFirst()
+}
