@@ -375,7 +375,7 @@ async function run(command: string | undefined, args: string[], config: Config):
       )
       await stop()
       // Pooled sockets of the run may linger a moment: the command is done.
-      process.exit(code)
+      return process.exit(code)
     }
     case 'token': {
       const { values } = parseArgs({
