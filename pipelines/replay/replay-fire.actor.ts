@@ -25,6 +25,8 @@ import { finishRun, RESPONSE_CHARS } from './replay-outputs.js'
 
 /** Rows read (and their outcomes recorded) at once. */
 const PAGE = 200
+/** Outcomes recorded at once (after a crash, at most these and those in flight are sent again). */
+const RECORD_EVERY = 20
 /** Requests in flight at most per run. */
 const MAX_IN_FLIGHT = 64
 /** The longest wait a `Retry-After` may ask for. */
@@ -130,20 +132,36 @@ export async function fireRun(deps: ReplayDeps, runId: string): Promise<Effect> 
     bodyTimeout: config.timeoutMs,
   })
   try {
+    // Outcomes are recorded in small groups as requests end, so that a crash sends again at
+    // most the requests in flight and a group not yet recorded (with the same Idempotency-Key).
+    let unrecorded: RowOutcome[] = []
+    let recording = Promise.resolve()
+    const record = (force: boolean) => {
+      if (unrecorded.length === 0 || (!force && unrecorded.length < RECORD_EVERY)) return recording
+      const group = unrecorded
+      unrecorded = []
+      recording = recording.then(async () => {
+        await recordOutcomes(deps.db, runId, group)
+        for (const o of group) deps.metrics?.replay.rows.inc({ outcome: o.status })
+      })
+      return recording
+    }
     for (let after = 0; ;) {
       const rows = await runRows(deps.db, runId, after, PAGE, true)
       const last = rows.at(-1)
       if (last === undefined) break
-      const outcomes = await Promise.all(
+      await Promise.all(
         rows.map((row) =>
           inFlight(async () => {
             await pace()
-            return fireRow(deps, run, config, agent, row)
+            // Taken before it is pushed: the array may be a group recorded meanwhile.
+            const outcome = await fireRow(deps, run, config, agent, row)
+            unrecorded.push(outcome)
+            await record(false)
           }),
         ),
       )
-      await recordOutcomes(deps.db, runId, outcomes)
-      for (const o of outcomes) deps.metrics?.replay.rows.inc({ outcome: o.status })
+      await record(true)
       after = last.row
       if (deps.stopping?.aborted === true)
         throw new StopRequestedError('the worker is stopping; the run is handed over')
