@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWorkers, type Workers } from '../../../pipelines/workers.js'
+import { bearer, jsonBody, testApp } from '../../support/app.js'
+import { collector } from '../../support/collector.js'
+import { scoringDeps } from '../../support/scoring.js'
+import { eventually, isolatedServices, type TestServices } from '../../support/services.js'
+
+let s: TestServices
+let t: ReturnType<typeof testApp>
+let workers: Workers
+let admin: Record<string, string>
+let server: Awaited<ReturnType<typeof collector>>
+
+beforeAll(async () => {
+  s = await isolatedServices()
+  t = testApp(s)
+  admin = await bearer('1', true)
+  server = await collector()
+  workers = await startWorkers(scoringDeps(s), ['replay-validate', 'replay-fire'])
+  const saved = await t.app.request(
+    '/replay/clients/c-a-web',
+    jsonBody(
+      'PUT',
+      {
+        accountToken: 'T-123456789',
+        targetUrl: server.url,
+        mapping: {
+          'Visit date': { field: 'date', handler: 'date', required: true },
+          Event: { field: 'ev', handler: 'enum', options: { values: ['visit', 'sale'] } },
+        },
+      },
+      admin,
+    ),
+  )
+  expect(saved.status).toBe(201)
+})
+afterAll(async () => {
+  await workers.stop()
+  await server.close()
+  t.close()
+  await s.close()
+})
+
+const form = (fields: Record<string, string>, csv: string | Uint8Array) => {
+  const body = new FormData()
+  for (const [name, value] of Object.entries(fields)) body.append(name, value)
+  body.append('file', new Blob([csv], { type: 'text/csv' }), 'visits.csv')
+  return { method: 'POST', headers: admin, body }
+}
+const run = async (id: string) =>
+  (await (await t.app.request(`/replays/${id}`, { headers: admin })).json()) as {
+    status: string
+    counts: Record<string, number>
+    outputs: Record<string, { fileStoreId: string; name: string }> | null
+  }
+
+describe('replay runs over HTTP', () => {
+  it('should take a form, run it dry, show its counts and files, and fire it', async () => {
+    const res = await t.app.request(
+      '/replays',
+      form({ client: 'c-a-web', dryRun: 'true' }, 'Visit date,Event\n2026-12-01,visit\nbad,sale\n'),
+    )
+    expect(res.status).toBe(202)
+    const { id } = (await res.json()) as { id: string }
+    expect(res.headers.get('location')).toBe(`/replays/${id}`)
+    const dry = await eventually(async () => {
+      const r = await run(id)
+      return r.status === 'completed' ? r : undefined
+    })
+    expect(dry.counts).toMatchObject({ rows: 2, valid: 1, exceptions: 1, fired: 0 })
+    expect(Object.keys(dry.outputs ?? {}).sort()).toEqual([
+      'exceptions',
+      'requests',
+      'requests-validated',
+      'responses',
+      'warnings',
+    ])
+    const file = await t.app.request(`/files/${dry.outputs?.exceptions?.fileStoreId ?? ''}`, {
+      headers: admin,
+    })
+    expect(await file.text()).toContain('2\tVisit date\tdate\tnot_date')
+    expect(server.received).toEqual([])
+    const fired = await t.app.request(
+      `/replays/${id}/fire`,
+      jsonBody('POST', { maxExceptionRate: 0.5 }, admin),
+    )
+    expect(fired.status).toBe(202)
+    const live = (await fired.json()) as { id: string; sourceRunId: string }
+    expect(live.sourceRunId).toBe(id)
+    await eventually(async () => (await run(live.id)).status === 'completed')
+    expect(server.received).toHaveLength(1)
+    expect(
+      (await t.app.request(`/replays/${live.id}/fire`, { method: 'POST', headers: admin })).status,
+    ).toBe(409)
+    const list = (await (
+      await t.app.request('/replays?client=c-a-web', { headers: admin })
+    ).json()) as {
+      runs: { id: string }[]
+    }
+    expect(list.runs.map((r) => r.id)).toEqual([live.id, id])
+  })
+
+  it('should refuse a bad file with a clear problem before anything is fired', async () => {
+    const cases: [string | Uint8Array, number, string][] = [
+      ['', 400, 'empty_file'],
+      ['Visit date,Event\n', 400, 'empty_file'],
+      ['Event\nvisit\n', 400, 'missing_column'],
+      ['Visit date,Event\n"2026-12-01,visit\n', 400, 'malformed_csv'],
+      [
+        new Uint8Array([
+          0x56, 0x69, 0x73, 0x69, 0x74, 0x20, 0x64, 0x61, 0x74, 0x65, 0x0a, 0xff, 0xfe, 0x0a,
+        ]),
+        400,
+        'not_utf8',
+      ],
+      [`Visit date,Event\n${'2026-12-01,visit\n'.repeat(5000)}`, 413, 'file_too_large'],
+    ]
+    for (const [csv, status, code] of cases) {
+      const res = await t.app.request('/replays', form({ client: 'c-a-web' }, csv))
+      expect([res.status, ((await res.json()) as { code: string }).code], code).toEqual([
+        status,
+        code,
+      ])
+    }
+    expect((await t.app.request('/replays', form({ client: 'nobody' }, 'a\n1\n'))).status).toBe(404)
+    expect((await t.app.request('/replays', form({}, 'a\n1\n'))).status).toBe(400)
+    expect(server.received.length).toBeLessThanOrEqual(1)
+  })
+
+  it('should be for admins only', async () => {
+    const res = await t.app.request('/replays', { headers: await bearer('7') })
+    expect(res.status).toBe(403)
+  })
+})
