@@ -9,6 +9,7 @@ const benches = [
   'bench/executor.ts',
   'bench/factory.ts',
   'bench/reports.ts',
+  'bench/replay.ts',
 ]
 // The machine's speed drifts by ±30% from one hour to the next: the same fixed work before and
 // after says how fast it was during this run.

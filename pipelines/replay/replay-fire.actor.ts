@@ -26,7 +26,7 @@ import { finishRun, RESPONSE_CHARS } from './replay-outputs.js'
 /** Rows read (and their outcomes recorded) at once. */
 const PAGE = 200
 /** Outcomes recorded at once (after a crash, at most these and those in flight are sent again). */
-const RECORD_EVERY = 20
+const RECORD_EVERY = 50
 /** Requests in flight at most per run. */
 const MAX_IN_FLIGHT = 64
 /** The longest wait a `Retry-After` may ask for. */

@@ -20,3 +20,14 @@ describe('the datetime handler', () => {
     expect(datetimeHandler.optionsProblem?.({ zone: 'Asia/Kolkata' })).toBeUndefined()
   })
 })
+
+describe('the datetime handler on UTC text', () => {
+  it('should read ISO 8601 in UTC as it is, and refuse a day the month does not have', () => {
+    expect(datetimeHandler.handle({ cell: '2026-12-03T10:00', options: {} })).toEqual({
+      value: '2026-12-03T10:00:00.000Z',
+    })
+    expect(datetimeHandler.handle({ cell: '2026-02-30T10:00:00Z', options: {} })).toMatchObject({
+      exception: { code: 'not_datetime' },
+    })
+  })
+})
