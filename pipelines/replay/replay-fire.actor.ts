@@ -117,7 +117,8 @@ async function fireRow(
 export async function fireRun(deps: ReplayDeps, runId: string): Promise<Effect> {
   const run = await findRun(deps.db, runId)
   if (run === undefined) return {}
-  if (run.status === 'writing') {
+  // Ended before a crash let it publish and delete its rows, or still writing its files.
+  if (run.status === 'writing' || run.status === 'completed') {
     await finishRun(deps, runId, { status: 'completed' })
     return {}
   }

@@ -5,6 +5,7 @@ import {
   countRows,
   deleteRows,
   findRun,
+  markPublished,
   moveRun,
   runRows,
 } from '../../storage/postgres/replay/replay-run.repository.js'
@@ -64,6 +65,29 @@ export const outputName = (run: ReplayRunRow, type: OutputType) =>
   `${run.client}-${type}-${run.token}-${run.created_at.toISOString().slice(0, 10)}.txt`
 
 /**
+ * Publishes `replay_completed` for a live run that completed, once it is recorded as published
+ * (at least once: a crash between the two publishes it again, with the same `replayId`).
+ */
+async function publishCompleted(deps: ReplayDeps, run: ReplayRunRow): Promise<void> {
+  if (run.dry_run || run.status !== 'completed' || run.published_at !== null) return
+  await deps.redis.xadd(
+    deps.keys.replayCompleted,
+    '*',
+    'replayId',
+    run.id,
+    'client',
+    run.client,
+    'rows',
+    String(run.rows),
+    'fromDate',
+    run.from_date ?? '',
+    'toDate',
+    run.to_date ?? '',
+  )
+  await markPublished(deps.db, run.id, new Date(deps.clock.now()))
+}
+
+/**
  * Ends a run: writes its five files into the filestore (every row in order), deletes its rows
  * (the files keep them), publishes `replay_completed` for a live run, and records it as
  * `status` (`completed`, or `refused` with `error`). Safe to run again after a crash: a run
@@ -77,7 +101,9 @@ export async function finishRun(
   const current = await findRun(deps.db, runId)
   if (current === undefined) return undefined
   if (!['validating', 'firing', 'writing'].includes(current.status)) {
-    await deleteRows(deps.db, runId) // it ended before a crash let it delete them
+    // It ended before a crash let it publish and delete its rows.
+    await publishCompleted(deps, current)
+    await deleteRows(deps.db, runId)
     return current
   }
   const run = await countRows(deps.db, runId)
@@ -135,21 +161,7 @@ export async function finishRun(
     finishedAt: new Date(deps.clock.now()),
     ...(end.error === undefined ? {} : { error: end.error }),
   })
-  if (ended !== undefined && !ended.dry_run && end.status === 'completed')
-    await deps.redis.xadd(
-      deps.keys.replayCompleted,
-      '*',
-      'replayId',
-      ended.id,
-      'client',
-      ended.client,
-      'rows',
-      String(ended.rows),
-      'fromDate',
-      ended.from_date ?? '',
-      'toDate',
-      ended.to_date ?? '',
-    )
+  if (ended !== undefined) await publishCompleted(deps, ended)
   await deleteRows(deps.db, runId)
   return ended
 }

@@ -34,7 +34,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       error text,
       created_by text NOT NULL,
       created_at timestamptz NOT NULL,
-      finished_at timestamptz
+      finished_at timestamptz,
+      published_at timestamptz
     )`.execute(db)
   await sql`CREATE UNIQUE INDEX replay_run_unfinished ON replay_run (client, file_sha256, dry_run)
     WHERE status IN ('validating', 'firing', 'writing')`.execute(db)

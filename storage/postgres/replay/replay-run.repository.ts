@@ -242,3 +242,8 @@ export async function unfinishedRun(
     .where('status', 'in', ['validating', 'firing', 'writing'])
     .executeTakeFirst()
 }
+
+/** Records that `replay_completed` was published for a run. */
+export async function markPublished(db: Kysely<Database>, id: string, at: Date): Promise<void> {
+  await db.updateTable('replay_run').set({ published_at: at }).where('id', '=', id).execute()
+}

@@ -56,6 +56,8 @@ export interface ReplayRunTable {
   created_by: string
   created_at: Date
   finished_at: Date | null
+  /** When `replay_completed` was published for it (a live run that completed). */
+  published_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 export type ReplayRunRow = Selectable<ReplayRunTable>
 

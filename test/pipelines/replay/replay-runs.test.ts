@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { saveClient, type ClientInput } from '../../../pipelines/replay/clients.js'
+import { fireRun } from '../../../pipelines/replay/replay-fire.actor.js'
 import { fireDryRun, uploadRun, type RunOptions } from '../../../pipelines/replay/runs.js'
 import { startWorkers, type Workers } from '../../../pipelines/workers.js'
 import { findRun } from '../../../storage/postgres/replay/replay-run.repository.js'
@@ -206,5 +207,23 @@ describe('replay runs', () => {
     ).rejects.toMatchObject({
       code: 'missing_column',
     })
+  })
+
+  it('should publish replay_completed once a crash after the run ended is recovered', async () => {
+    const { run } = await upload('c-a-norton-uk', CSV.replace('12.50', '13.50'))
+    const done = await ended(run.id)
+    // As if the worker had died right after recording the end: not published yet.
+    await s.db
+      .updateTable('replay_run')
+      .set({ published_at: null })
+      .where('id', '=', run.id)
+      .execute()
+    const before = (await s.redis.xrange(s.keys.replayCompleted, '-', '+')).length
+    await fireRun(deps(), done.id)
+    const after = await s.redis.xrange(s.keys.replayCompleted, '-', '+')
+    expect(after).toHaveLength(before + 1)
+    expect(after.at(-1)?.[1].slice(0, 2)).toEqual(['replayId', run.id])
+    await fireRun(deps(), done.id)
+    expect(await s.redis.xlen(s.keys.replayCompleted)).toBe(before + 1)
   })
 })
