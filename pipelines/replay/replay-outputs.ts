@@ -36,7 +36,7 @@ export const RESPONSE_CHARS = 500
 const field = (text: string) => text.replace(/[\t\r\n]+/g, ' ')
 
 /** The lines a row adds to each file (deterministic: the same row and client, the same bytes). */
-function linesOf(run: ReplayRunRow, row: ReplayRowRow): Record<OutputType, string> {
+function linesOf(run: ReplayRunRow, row: OutputRow): Record<OutputType, string> {
   const out: Record<OutputType, string> = {
     requests: '',
     responses: '',
@@ -63,6 +63,76 @@ function linesOf(run: ReplayRunRow, row: ReplayRowRow): Record<OutputType, strin
 /** A file's name: `{client}-{type}-{token}-{date}.txt`, the date the run was made (UTC). */
 export const outputName = (run: ReplayRunRow, type: OutputType) =>
   `${run.client}-${type}-${run.token}-${run.created_at.toISOString().slice(0, 10)}.txt`
+
+/** What the files take of a row. */
+export type OutputRow = Pick<
+  ReplayRowRow,
+  'row' | 'status' | 'payload' | 'notes' | 'http_status' | 'elapsed_ms' | 'attempts' | 'response'
+>
+
+/** The five files of a run, written as rows are added, kept in the filestore when closed. */
+export interface OutputWriter {
+  /** Adds rows (in row order) to every file. */
+  add(rows: readonly OutputRow[]): Promise<void>
+  /** Ends the files and gives them as the run keeps them. */
+  close(): Promise<ReplayOutputs>
+  /** Gives the files up (nothing is kept). */
+  abort(): void
+}
+
+/** The five files of `run`, streamed into the filestore as rows are added. */
+export function outputWriter(deps: ReplayDeps, run: ReplayRunRow): OutputWriter {
+  const streams = Object.fromEntries(OUTPUT_TYPES.map((t) => [t, new PassThrough()])) as Record<
+    OutputType,
+    PassThrough
+  >
+  const stored = OUTPUT_TYPES.map((type) =>
+    storeFile(
+      deps,
+      {
+        source: streams[type],
+        name: outputName(run, type),
+        contentType: 'text/plain; charset=utf-8',
+        createdBy: run.created_by,
+      },
+      Number.MAX_SAFE_INTEGER,
+    ),
+  )
+  for (const s of stored) s.catch(() => undefined) // awaited when closed, or given up
+  return {
+    add: async (rows) => {
+      const chunks: Record<OutputType, string[]> = {
+        requests: [],
+        responses: [],
+        'requests-validated': [],
+        warnings: [],
+        exceptions: [],
+      }
+      for (const row of rows) {
+        const lines = linesOf(run, row)
+        for (const type of OUTPUT_TYPES) if (lines[type] !== '') chunks[type].push(lines[type])
+      }
+      for (const type of OUTPUT_TYPES)
+        if (!streams[type].write(chunks[type].join(''))) await once(streams[type], 'drain')
+    },
+    close: async () => {
+      for (const type of OUTPUT_TYPES) streams[type].end()
+      const files: StoredFile[] = await Promise.all(stored)
+      return Object.fromEntries(
+        OUTPUT_TYPES.map((type, i) => {
+          const f = files[i] as StoredFile
+          return [
+            type,
+            { fileStoreId: f.fileStoreId, name: f.name, bytes: f.bytes, sha256: f.sha256 },
+          ]
+        }),
+      ) as ReplayOutputs
+    },
+    abort: () => {
+      for (const type of OUTPUT_TYPES) streams[type].destroy()
+    },
+  }
+}
 
 /**
  * Publishes `replay_completed` for a live run that completed, once it is recorded as published
@@ -107,55 +177,20 @@ export async function finishRun(
     return current
   }
   const run = await countRows(deps.db, runId)
-  const streams = Object.fromEntries(OUTPUT_TYPES.map((t) => [t, new PassThrough()])) as Record<
-    OutputType,
-    PassThrough
-  >
-  const stored = OUTPUT_TYPES.map((type) =>
-    storeFile(
-      deps,
-      {
-        source: streams[type],
-        name: outputName(run, type),
-        contentType: 'text/plain; charset=utf-8',
-        createdBy: run.created_by,
-      },
-      Number.MAX_SAFE_INTEGER,
-    ),
-  )
-  for (const s of stored) s.catch(() => undefined) // awaited below
+  const writer = outputWriter(deps, run)
   try {
     for (let after = 0; ;) {
       const rows = await runRows(deps.db, runId, after, PAGE)
       const last = rows.at(-1)
       if (last === undefined) break
-      const chunks: Record<OutputType, string[]> = {
-        requests: [],
-        responses: [],
-        'requests-validated': [],
-        warnings: [],
-        exceptions: [],
-      }
-      for (const row of rows) {
-        const lines = linesOf(run, row)
-        for (const type of OUTPUT_TYPES) if (lines[type] !== '') chunks[type].push(lines[type])
-      }
-      for (const type of OUTPUT_TYPES)
-        if (!streams[type].write(chunks[type].join(''))) await once(streams[type], 'drain')
+      await writer.add(rows)
       after = last.row
     }
-    for (const type of OUTPUT_TYPES) streams[type].end()
   } catch (error) {
-    for (const type of OUTPUT_TYPES) streams[type].destroy()
+    writer.abort()
     throw error
   }
-  const files: StoredFile[] = await Promise.all(stored)
-  const outputs = Object.fromEntries(
-    OUTPUT_TYPES.map((type, i) => {
-      const f = files[i] as StoredFile
-      return [type, { fileStoreId: f.fileStoreId, name: f.name, bytes: f.bytes, sha256: f.sha256 }]
-    }),
-  ) as ReplayOutputs
+  const outputs = await writer.close()
   const ended = await moveRun(deps.db, runId, end.status, ['validating', 'firing', 'writing'], {
     outputs,
     finishedAt: new Date(deps.clock.now()),

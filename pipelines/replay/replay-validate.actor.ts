@@ -6,18 +6,19 @@ import {
   findRun,
   insertRows,
   moveRun,
+  setRunCounts,
   type NewRow,
 } from '../../storage/postgres/replay/replay-run.repository.js'
 import type { ReplayRunRow, RowNote } from '../../storage/postgres/replay/replay-run.table.js'
 import { analyzeAfterBulkLoad } from '../../storage/postgres/database.js'
 import { findStoredFile } from '../../storage/postgres/stored-file.repository.js'
-import { readCsv } from '../files/csv-read.js'
+import { readCsv, type CsvRecord } from '../files/csv-read.js'
 import { FileProblem } from '../files/file-problem.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { StopRequestedError } from '../runtime/errors.js'
 import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
-import { finishRun } from './replay-outputs.js'
+import { finishRun, outputWriter, type OutputRow } from './replay-outputs.js'
 
 /** Rows stored at once. */
 const CHUNK = 2000
@@ -33,6 +34,96 @@ function eventField(run: ReplayRunRow): string | undefined {
 const eventDate = (payload: Record<string, unknown> | undefined, field: string | undefined) => {
   const value = field === undefined ? undefined : payload?.[field]
   return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null
+}
+
+/** A CSV record as validation leaves it: its payload (or its exceptions) and its warnings. */
+function validatedRow(
+  record: CsvRecord,
+  row: number,
+  mapping: ReplayRunRow['client_config']['mapping'],
+  dated: string | undefined,
+): NewRow {
+  if (record.problem !== undefined) {
+    const { code, column, message } = record.problem
+    const notes: RowNote[] = [{ kind: 'exception', column, handler: 'csv', code, message }]
+    return { row, status: 'exception', payload: null, notes, eventDate: null }
+  }
+  const mapped = mapRow(mapping, COLUMN_HANDLERS, record.cells)
+  const notes: RowNote[] = [
+    ...mapped.warnings.map((w) => ({ kind: 'warning' as const, ...w })),
+    ...mapped.exceptions.map((e) => ({ kind: 'exception' as const, ...e })),
+  ]
+  return {
+    row,
+    status: mapped.payload === undefined ? 'exception' : 'valid',
+    payload: mapped.payload ?? null,
+    notes,
+    eventDate: eventDate(mapped.payload, dated),
+  }
+}
+
+/** The files' view of a row that was not fired. */
+const unfired = (row: NewRow): OutputRow => ({
+  row: row.row,
+  status: row.status,
+  payload: row.payload,
+  notes: row.notes,
+  http_status: null,
+  elapsed_ms: null,
+  attempts: 0,
+  response: null,
+})
+
+/**
+ * A dry run in one pass: each row mapped and written to the files as it is read, counted, and
+ * not stored (a live run of the same file stores its own).
+ */
+async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Promise<Effect> {
+  const writer = outputWriter(deps, run)
+  const counts = { rows: 0, valid: 0, warnings: 0, exceptions: 0 }
+  let fromDate: string | null = null
+  let toDate: string | null = null
+  let chunk: OutputRow[] = []
+  const dated = eventField(run)
+  try {
+    await readCsv(deps.files.read(fileKey), {}, async (records) => {
+      for await (const record of records) {
+        const row = validatedRow(record, ++counts.rows, run.client_config.mapping, dated)
+        if (row.status === 'valid') counts.valid++
+        else counts.exceptions++
+        if (row.notes.some((n) => n.kind === 'warning')) counts.warnings++
+        if (row.eventDate !== null) {
+          if (fromDate === null || row.eventDate < fromDate) fromDate = row.eventDate
+          if (toDate === null || row.eventDate > toDate) toDate = row.eventDate
+        }
+        chunk.push(unfired(row))
+        if (chunk.length === CHUNK) {
+          await writer.add(chunk)
+          chunk = []
+          if (deps.stopping?.aborted === true)
+            throw new StopRequestedError('the worker is stopping; the run is handed over')
+        }
+      }
+    })
+    await writer.add(chunk)
+  } catch (error) {
+    writer.abort()
+    if (!(error instanceof FileProblem)) throw error
+    await moveRun(deps.db, run.id, 'failed', ['validating'], {
+      error: `The file cannot be read: ${error.message}`,
+      finishedAt: new Date(deps.clock.now()),
+    })
+    return {}
+  }
+  const outputs = await writer.close()
+  await setRunCounts(deps.db, run.id, { ...counts, fromDate, toDate })
+  await moveRun(deps.db, run.id, 'completed', ['validating'], {
+    outputs,
+    finishedAt: new Date(deps.clock.now()),
+  })
+  deps.metrics?.replay.rows.inc({ outcome: 'valid' }, counts.valid)
+  deps.metrics?.replay.rows.inc({ outcome: 'exception' }, counts.exceptions)
+  return {}
 }
 
 /**
@@ -54,6 +145,7 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
     })
     return {}
   }
+  if (run.dry_run) return dryRun(deps, run, file.file_key)
   const mapping = run.client_config.mapping
   const dated = eventField(run)
   let chunk: NewRow[] = []
@@ -62,25 +154,7 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
       let row = 0
       for await (const record of records) {
         row++
-        let stored: NewRow
-        if (record.problem !== undefined) {
-          const { code, column, message } = record.problem
-          const notes: RowNote[] = [{ kind: 'exception', column, handler: 'csv', code, message }]
-          stored = { row, status: 'exception', payload: null, notes, eventDate: null }
-        } else {
-          const mapped = mapRow(mapping, COLUMN_HANDLERS, record.cells)
-          const notes: RowNote[] = [
-            ...mapped.warnings.map((w) => ({ kind: 'warning' as const, ...w })),
-            ...mapped.exceptions.map((e) => ({ kind: 'exception' as const, ...e })),
-          ]
-          stored = {
-            row,
-            status: mapped.payload === undefined ? 'exception' : 'valid',
-            payload: mapped.payload ?? null,
-            notes,
-            eventDate: eventDate(mapped.payload, dated),
-          }
-        }
+        const stored = validatedRow(record, row, mapping, dated)
         chunk.push(stored)
         if (chunk.length === CHUNK) {
           await insertRows(deps.db, runId, chunk)
@@ -104,10 +178,6 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
   await analyzeAfterBulkLoad(deps.db, ['replay_row'], counted.rows)
   deps.metrics?.replay.rows.inc({ outcome: 'valid' }, counted.valid)
   deps.metrics?.replay.rows.inc({ outcome: 'exception' }, counted.exceptions)
-  if (counted.dry_run) {
-    await finishRun(deps, runId, { status: 'completed' })
-    return {}
-  }
   const rate = Number(counted.max_exception_rate)
   if (!counted.forced && counted.rows > 0 && counted.exceptions / counted.rows > rate) {
     const share = ((100 * counted.exceptions) / counted.rows).toFixed(1)

@@ -5,6 +5,43 @@ import { formatsOf } from './date.rules.js'
 /** ISO 8601 date and time to the second or beyond, with an optional `Z` or `±hh:mm`. */
 const ISO = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?$/
 
+/** Offsets (minutes) of a zone by local hour, as luxon computes them; bounded. */
+const OFFSETS = new Map<string, number>()
+const MAX_OFFSETS = 10_000
+
+/**
+ * The instant of ISO 8601 wall-clock text without an offset in a named `zone`, through the zone's
+ * offset at that local hour (computed once per zone and hour by luxon, then remembered: luxon's
+ * zone arithmetic dominated a replay's dry run). Undefined for a time the zone skips or a date
+ * the month does not have: those take luxon's own path.
+ */
+function zonedInstant(match: RegExpExecArray, text: string, zone: string): number | undefined {
+  const [date, time] = text.split('T') as [string, string]
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number]
+  const [h, mi, sec = '0'] = time.split(':') as [string, string, string?]
+  const seconds = Number(sec)
+  const local = Date.UTC(
+    y,
+    mo - 1,
+    d,
+    Number(h),
+    Number(mi),
+    Math.floor(seconds),
+    Math.round((seconds % 1) * 1000),
+  )
+  if (!Number.isFinite(local) || new Date(local).toISOString().slice(0, 10) !== match[1])
+    return undefined
+  const key = `${zone}|${Math.floor(local / 3_600_000)}`
+  let offset = OFFSETS.get(key)
+  if (offset === undefined) {
+    const at = DateTime.fromObject({ year: y, month: mo, day: d, hour: Number(h) }, { zone })
+    if (!at.isValid || at.hour !== Number(h)) return undefined // skipped by a DST change
+    if (OFFSETS.size >= MAX_OFFSETS) OFFSETS.clear()
+    OFFSETS.set(key, (offset = at.offset))
+  }
+  return local - offset * 60_000
+}
+
 const zoneOf = (options: Readonly<Record<string, unknown>>) =>
   typeof options.zone === 'string' ? options.zone : 'UTC'
 
@@ -28,6 +65,9 @@ export const datetimeHandler: ColumnHandler = {
       const ms = Date.parse(fast[2] === undefined ? `${text}Z` : text)
       if (Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === fast[1])
         return { value: new Date(ms).toISOString() }
+    } else if (fast !== null && fast[2] === undefined) {
+      const ms = zonedInstant(fast, text, zone)
+      if (ms !== undefined) return { value: new Date(ms).toISOString() }
     }
     const candidates = [
       DateTime.fromISO(text, { zone }),

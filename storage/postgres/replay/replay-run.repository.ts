@@ -247,3 +247,30 @@ export async function unfinishedRun(
 export async function markPublished(db: Kysely<Database>, id: string, at: Date): Promise<void> {
   await db.updateTable('replay_run').set({ published_at: at }).where('id', '=', id).execute()
 }
+
+/** Sets the counts of a run whose rows were not stored (a dry run, counted as it was read). */
+export async function setRunCounts(
+  db: Kysely<Database>,
+  id: string,
+  counts: {
+    rows: number
+    valid: number
+    warnings: number
+    exceptions: number
+    fromDate: string | null
+    toDate: string | null
+  },
+): Promise<void> {
+  await db
+    .updateTable('replay_run')
+    .set({
+      rows: counts.rows,
+      valid: counts.valid,
+      warnings: counts.warnings,
+      exceptions: counts.exceptions,
+      from_date: counts.fromDate,
+      to_date: counts.toDate,
+    })
+    .where('id', '=', id)
+    .execute()
+}

@@ -31,3 +31,29 @@ describe('the datetime handler on UTC text', () => {
     })
   })
 })
+
+describe('the datetime handler in a named zone', () => {
+  const at = (cell: string, zone: string) => datetimeHandler.handle({ cell, options: { zone } })
+  it('should give the instants luxon gives across both DST changes, and refuse a bad day', () => {
+    expect(at('2026-03-29T00:30:00', 'Europe/London')).toEqual({
+      value: '2026-03-29T00:30:00.000Z',
+    })
+    expect(at('2026-03-29T02:30:00', 'Europe/London')).toEqual({
+      value: '2026-03-29T01:30:00.000Z',
+    })
+    // 01:30 does not exist that day: luxon's own path moves it forward.
+    expect(at('2026-03-29T01:30:00', 'Europe/London')).toEqual({
+      value: '2026-03-29T01:30:00.000Z',
+    })
+    // 01:30 happens twice that day: read as luxon reads it (the second, in GMT).
+    expect(at('2026-10-25T01:30:00', 'Europe/London')).toEqual({
+      value: '2026-10-25T01:30:00.000Z',
+    })
+    expect(at('2026-12-03T10:00:00.5', 'Asia/Kolkata')).toEqual({
+      value: '2026-12-03T04:30:00.500Z',
+    })
+    expect(at('2026-02-30T10:00:00', 'Asia/Kolkata')).toMatchObject({
+      exception: { code: 'not_datetime' },
+    })
+  })
+})
