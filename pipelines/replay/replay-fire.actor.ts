@@ -2,13 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { concatMap } from 'rxjs'
 import { request, type Dispatcher } from 'undici'
 import { requestOf } from '../../operators/replay/row-map.rules.js'
+import { findRun, moveRun } from '../../storage/postgres/replay/replay-run.repository.js'
 import {
-  findRun,
-  moveRun,
   recordOutcomes,
   runRows,
   type RowOutcome,
-} from '../../storage/postgres/replay/replay-run.repository.js'
+} from '../../storage/postgres/replay/replay-row.repository.js'
 import type {
   ReplayClientConfig,
   ReplayRowRow,

@@ -2,13 +2,15 @@ import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import { requestOf } from '../../operators/replay/row-map.rules.js'
 import {
-  countRows,
-  deleteRows,
   findRun,
   markPublished,
   moveRun,
-  runRows,
 } from '../../storage/postgres/replay/replay-run.repository.js'
+import {
+  countRows,
+  deleteRows,
+  runRows,
+} from '../../storage/postgres/replay/replay-row.repository.js'
 import type {
   ReplayOutputs,
   ReplayRowRow,

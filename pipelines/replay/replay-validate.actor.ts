@@ -2,13 +2,15 @@ import { concatMap } from 'rxjs'
 import { COLUMN_HANDLERS } from '../../operators/replay/column-handlers.rules.js'
 import { mapRow } from '../../operators/replay/row-map.rules.js'
 import {
-  countRows,
   findRun,
-  insertRows,
   moveRun,
   setRunCounts,
-  type NewRow,
 } from '../../storage/postgres/replay/replay-run.repository.js'
+import {
+  countRows,
+  insertRows,
+  type NewRow,
+} from '../../storage/postgres/replay/replay-row.repository.js'
 import type { ReplayRunRow, RowNote } from '../../storage/postgres/replay/replay-run.table.js'
 import { analyzeAfterBulkLoad } from '../../storage/postgres/database.js'
 import { findStoredFile } from '../../storage/postgres/stored-file.repository.js'
