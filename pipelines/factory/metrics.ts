@@ -1,9 +1,9 @@
-import { Gauge } from 'prom-client'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../storage/postgres/database.js'
 import { jobGauges } from '../../storage/postgres/factory/factory-job.repository.js'
 import type { Clock } from '../runtime/clock.js'
-import { PREFIX, oncePerScrape, type Metrics } from '../runtime/metrics.js'
+import { registerJobGauges } from '../runtime/job-gauges.js'
+import type { Metrics } from '../runtime/metrics.js'
 
 /** A running job without progress for this long counts as stalled. */
 export const STALLED_AFTER_MS = 10 * 60_000
@@ -18,27 +18,14 @@ export function registerFactoryGauges(
   db: Kysely<Database>,
   clock: Clock,
 ): void {
-  const state = oncePerScrape(() => jobGauges(db, new Date(clock.now() - STALLED_AFTER_MS)))
-  const registers = [metrics.registry]
-  new Gauge({
-    name: `${PREFIX}factory_jobs`,
-    help: 'Project factory jobs by status',
-    labelNames: ['status'],
-    registers,
-    async collect() {
-      this.reset()
-      for (const [status, n] of Object.entries((await state())?.byStatus ?? {}))
-        this.set({ status }, n)
+  registerJobGauges(
+    metrics,
+    {
+      name: 'factory_jobs',
+      help: 'Project factory jobs by status',
+      stalledHelp:
+        'Running project factory jobs with no progress for 10 minutes (a phase stuck or its worker gone)',
     },
-  })
-  new Gauge({
-    name: `${PREFIX}factory_jobs_stalled`,
-    help: 'Running project factory jobs with no progress for 10 minutes (a phase stuck or its worker gone)',
-    registers,
-    async collect() {
-      this.reset()
-      const s = await state()
-      if (s !== undefined) this.set(s.stalled)
-    },
-  })
+    () => jobGauges(db, new Date(clock.now() - STALLED_AFTER_MS)),
+  )
 }

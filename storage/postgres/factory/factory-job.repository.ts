@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
+import { olderThan } from '../keyset.js'
 import type {
   FactoryJobRow,
   FactoryJobStatus,
@@ -146,9 +147,7 @@ export async function searchJobs(
   if (criteria.ids !== undefined)
     query = query.where('id', 'in', criteria.ids.length === 0 ? [''] : criteria.ids)
   if (before !== undefined)
-    query = query.where((eb) =>
-      eb(sql`(created_at, id)`, '<', sql`(${before.created_at}::timestamptz, ${before.id}::uuid)`),
-    )
+    query = query.where(olderThan({ createdAt: before.created_at, id: before.id }))
   return query.execute()
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
+import { olderThan } from '../keyset.js'
 import type {
   ReplayClientConfig,
   ReplayOutputs,
@@ -92,14 +93,7 @@ export async function listRuns(
     .orderBy('id', 'desc')
     .limit(page.limit)
   if (filter.client !== undefined) query = query.where('client', '=', filter.client)
-  const before = page.before
-  if (before !== undefined)
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', before.createdAt),
-        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-      ]),
-    )
+  if (page.before !== undefined) query = query.where(olderThan(page.before))
   return query.execute()
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
+import { olderThan } from '../keyset.js'
 import {
   REPORT_BATCH_TYPE,
   type JobRequestRow,
@@ -107,14 +108,7 @@ export async function listReportJobs(
   if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner)
   if (filter.templateId !== undefined) query = query.where('template_id', '=', filter.templateId)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
-  const before = page.before
-  if (before !== undefined)
-    query = query.where((eb) =>
-      eb.or([
-        eb('created_at', '<', before.createdAt),
-        eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
-      ]),
-    )
+  if (page.before !== undefined) query = query.where(olderThan(page.before))
   return query.execute()
 }
 
