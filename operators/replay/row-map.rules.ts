@@ -84,19 +84,49 @@ export interface ReplayRequest {
 
 const text = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))
 
+/** A target URL taken apart once: what comes before its query, its query, and its fragment. */
+interface Target {
+  head: string
+  query: string
+  hash: string
+}
+const TARGETS = new Map<string, Target>()
+const MAX_TARGETS = 1000
+
+function targetOf(targetUrl: string): Target {
+  let target = TARGETS.get(targetUrl)
+  if (target === undefined) {
+    const url = new URL(targetUrl)
+    const { search, hash } = url
+    url.search = ''
+    url.hash = ''
+    target = { head: url.href, query: search, hash }
+    if (TARGETS.size >= MAX_TARGETS) TARGETS.clear()
+    TARGETS.set(targetUrl, target)
+  }
+  return target
+}
+
 /**
  * The request of a row, always the same for the same row and client: the token and then the
  * fields in the mapping's order, as query parameters of a GET (objects as JSON) or a JSON body
- * of a POST.
+ * of a POST. The query is the target's own parameters and then these, serialized as
+ * `URL.searchParams` does (the target is parsed once, not for every row).
  */
 export function requestOf(
   client: { targetUrl: string; method: 'GET' | 'POST'; tokenField: string; accountToken: string },
   payload: Readonly<Record<string, unknown>>,
 ): ReplayRequest {
-  const fields: Record<string, unknown> = { [client.tokenField]: client.accountToken, ...payload }
-  if (client.method === 'POST')
+  if (client.method === 'POST') {
+    const fields: Record<string, unknown> = { [client.tokenField]: client.accountToken, ...payload }
     return { method: 'POST', url: client.targetUrl, body: JSON.stringify(fields) }
-  const url = new URL(client.targetUrl)
-  for (const [name, value] of Object.entries(fields)) url.searchParams.append(name, text(value))
-  return { method: 'GET', url: url.href }
+  }
+  const target = targetOf(client.targetUrl)
+  const params = new URLSearchParams(target.query)
+  params.append(client.tokenField, client.accountToken)
+  for (const name in payload) {
+    // the token's own field is refused when a client is saved; a payload never holds it
+    if (name !== client.tokenField) params.append(name, text(payload[name]))
+  }
+  return { method: 'GET', url: `${target.head}?${params.toString()}${target.hash}` }
 }

@@ -35,42 +35,45 @@ const PAGE = 2000
 export const RESPONSE_CHARS = 500
 
 /** A text without tabs or line breaks, as a field of a tab-separated line. */
-const field = (text: string) => text.replace(/[\t\r\n]+/g, ' ')
+const field = (text: string) => (/[\t\r\n]/.test(text) ? text.replace(/[\t\r\n]+/g, ' ') : text)
 
-/** The lines a row adds to each file (deterministic: the same row and client, the same bytes). */
-function linesOf(run: ReplayRunRow, row: OutputRow): Record<OutputType, string> {
-  const out: Record<OutputType, string> = {
-    requests: '',
-    responses: '',
-    'requests-validated': '',
-    warnings: '',
-    exceptions: '',
-  }
+/** Lines for each file, as they are gathered. */
+type Lines = Record<OutputType, string[]>
+
+/** Adds the lines of a row to each file's (deterministic: the same row and client, the same bytes). */
+function addLines(run: ReplayRunRow, row: OutputRow, lines: Lines): void {
   if (row.payload !== null) {
     const request = requestOf(run.client_config, row.payload)
-    out.requests = `${row.row}\t${request.method}\t${request.url}${request.body === undefined ? '' : `\t${request.body}`}\n`
-    out['requests-validated'] = `${JSON.stringify({ row: row.row, payload: row.payload })}\n`
+    lines.requests.push(
+      request.body === undefined
+        ? `${row.row}\t${request.method}\t${request.url}\n`
+        : `${row.row}\t${request.method}\t${request.url}\t${request.body}\n`,
+    )
+    lines['requests-validated'].push(`${JSON.stringify({ row: row.row, payload: row.payload })}\n`)
   }
   if (row.status === 'succeeded' || row.status === 'failed')
-    out.responses = `${row.row}\t${row.http_status ?? 'none'}\t${row.elapsed_ms ?? 0}ms\t${row.attempts}\t${field(row.response ?? '')}\n`
+    lines.responses.push(
+      `${row.row}\t${row.http_status ?? 'none'}\t${row.elapsed_ms ?? 0}ms\t${row.attempts ?? 0}\t${field(row.response ?? '')}\n`,
+    )
   for (const note of row.notes) {
     if (note.kind === 'warning')
-      out.warnings += `${row.row}\t${field(note.column)}\t${note.handler}\t${field(note.message)}\n`
+      lines.warnings.push(
+        `${row.row}\t${field(note.column)}\t${note.handler}\t${field(note.message)}\n`,
+      )
     else
-      out.exceptions += `${row.row}\t${field(note.column)}\t${note.handler}\t${note.code ?? ''}\t${field(note.message)}\n`
+      lines.exceptions.push(
+        `${row.row}\t${field(note.column)}\t${note.handler}\t${note.code ?? ''}\t${field(note.message)}\n`,
+      )
   }
-  return out
 }
 
 /** A file's name: `{client}-{type}-{token}-{date}.txt`, the date the run was made (UTC). */
 export const outputName = (run: ReplayRunRow, type: OutputType) =>
   `${run.client}-${type}-${run.token}-${run.created_at.toISOString().slice(0, 10)}.txt`
 
-/** What the files take of a row. */
-export type OutputRow = Pick<
-  ReplayRowRow,
-  'row' | 'status' | 'payload' | 'notes' | 'http_status' | 'elapsed_ms' | 'attempts' | 'response'
->
+/** What the files take of a row (a row that was not fired has no request's figures). */
+export type OutputRow = Pick<ReplayRowRow, 'row' | 'status' | 'payload' | 'notes'> &
+  Partial<Pick<ReplayRowRow, 'http_status' | 'elapsed_ms' | 'attempts' | 'response'>>
 
 /** The five files of a run, written as rows are added, kept in the filestore when closed. */
 export interface OutputWriter {
@@ -103,19 +106,16 @@ export function outputWriter(deps: ReplayDeps, run: ReplayRunRow): OutputWriter 
   for (const s of stored) s.catch(() => undefined) // awaited when closed, or given up
   return {
     add: async (rows) => {
-      const chunks: Record<OutputType, string[]> = {
+      const lines: Lines = {
         requests: [],
         responses: [],
         'requests-validated': [],
         warnings: [],
         exceptions: [],
       }
-      for (const row of rows) {
-        const lines = linesOf(run, row)
-        for (const type of OUTPUT_TYPES) if (lines[type] !== '') chunks[type].push(lines[type])
-      }
+      for (const row of rows) addLines(run, row, lines)
       for (const type of OUTPUT_TYPES)
-        if (!streams[type].write(chunks[type].join(''))) await once(streams[type], 'drain')
+        if (!streams[type].write(lines[type].join(''))) await once(streams[type], 'drain')
     },
     close: async () => {
       for (const type of OUTPUT_TYPES) streams[type].end()

@@ -20,7 +20,7 @@ import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { StopRequestedError } from '../runtime/errors.js'
 import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
-import { finishRun, outputWriter, type OutputRow } from './replay-outputs.js'
+import { finishRun, outputWriter } from './replay-outputs.js'
 
 /** Rows stored at once. */
 const CHUNK = 2000
@@ -64,18 +64,6 @@ function validatedRow(
   }
 }
 
-/** The files' view of a row that was not fired. */
-const unfired = (row: NewRow): OutputRow => ({
-  row: row.row,
-  status: row.status,
-  payload: row.payload,
-  notes: row.notes,
-  http_status: null,
-  elapsed_ms: null,
-  attempts: 0,
-  response: null,
-})
-
 /**
  * A dry run in one pass: each row mapped and written to the files as it is read, counted, and
  * not stored (a live run of the same file stores its own).
@@ -85,7 +73,7 @@ async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Pro
   const counts = { rows: 0, valid: 0, warnings: 0, exceptions: 0 }
   let fromDate: string | null = null
   let toDate: string | null = null
-  let chunk: OutputRow[] = []
+  let chunk: NewRow[] = []
   const dated = eventField(run)
   try {
     await readCsv(deps.files.read(fileKey), {}, async (records) => {
@@ -98,7 +86,7 @@ async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Pro
           if (fromDate === null || row.eventDate < fromDate) fromDate = row.eventDate
           if (toDate === null || row.eventDate > toDate) toDate = row.eventDate
         }
-        chunk.push(unfired(row))
+        chunk.push(row)
         if (chunk.length === CHUNK) {
           await writer.add(chunk)
           chunk = []

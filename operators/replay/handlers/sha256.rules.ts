@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { exception, type ColumnHandler } from '../column-handler.rules.js'
 
 /**
@@ -10,6 +10,6 @@ export const sha256Handler: ColumnHandler = {
   handle: ({ cell, options }) => {
     const text = options.raw === true ? cell : cell.trim().toLowerCase()
     if (text === '') return exception('empty', 'there is nothing to hash')
-    return { value: createHash('sha256').update(text, 'utf8').digest('hex') }
+    return { value: hash('sha256', text, 'hex') }
   },
 }

@@ -59,4 +59,20 @@ describe('requestOf', () => {
       body: '{"tid":"T","ev":"sale","m":{"a":1}}',
     })
   })
+
+  it('should give the URL that URL.searchParams gives, the target parsed once', () => {
+    const targetUrl = 'https://t.example/c%20d?a=b c&x=%7E#frag'
+    const payload = { s: "a b!'()~*+&=é", n: 12, o: { k: [1, 'x y'] }, '1': 'first' }
+    const expected = new URL(targetUrl)
+    expected.searchParams.append('tid', 'T&T')
+    for (const [k, v] of Object.entries(payload))
+      expected.searchParams.append(k, typeof v === 'string' ? v : JSON.stringify(v))
+    for (let i = 0; i < 2; i++) {
+      const { url } = requestOf(
+        { targetUrl, method: 'GET', tokenField: 'tid', accountToken: 'T&T' },
+        payload,
+      )
+      expect(url).toBe(expected.href)
+    }
+  })
 })

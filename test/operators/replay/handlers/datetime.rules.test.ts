@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { DateTime } from 'luxon'
 import { datetimeHandler } from '../../../../operators/replay/handlers/datetime.rules.js'
 
 const handle = (cell: string, options = {}) => datetimeHandler.handle({ cell, options })
@@ -55,5 +57,67 @@ describe('the datetime handler in a named zone', () => {
     expect(at('2026-02-30T10:00:00', 'Asia/Kolkata')).toMatchObject({
       exception: { code: 'not_datetime' },
     })
+  })
+})
+
+describe('the datetime handler against luxon', () => {
+  const zones = ['UTC', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe']
+  const two = (n: number) => String(n).padStart(2, '0')
+  it('should read any ISO 8601 text, with or without an offset, as luxon reads it', () => {
+    const text = fc
+      .record({
+        y: fc.integer({ min: 1, max: 2100 }),
+        mo: fc.integer({ min: 1, max: 12 }),
+        d: fc.integer({ min: 1, max: 31 }),
+        h: fc.integer({ min: 0, max: 24 }),
+        mi: fc.integer({ min: 0, max: 61 }),
+        s: fc.option(fc.integer({ min: 0, max: 60 })),
+        ms: fc.option(fc.integer({ min: 0, max: 999 })),
+        offset: fc.option(
+          fc.oneof(
+            fc.constant('Z'),
+            fc
+              .tuple(
+                fc.constantFrom('+', '-'),
+                fc.integer({ min: 0, max: 14 }),
+                fc.constantFrom(0, 30, 45),
+              )
+              .map(([sign, h, m]) => `${sign}${two(h)}:${two(m)}`),
+          ),
+        ),
+      })
+      .map(
+        ({ y, mo, d, h, mi, s, ms, offset }) =>
+          `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}${s === null ? '' : `:${two(s)}${ms === null ? '' : `.${String(ms).padStart(3, '0')}`}`}${offset ?? ''}`,
+      )
+    fc.assert(
+      fc.property(text, fc.constantFrom(...zones), (cell, zone) => {
+        const luxon = DateTime.fromISO(cell, { zone })
+        const expected = luxon.isValid
+          ? { value: luxon.toUTC().toISO() }
+          : { exception: { code: 'not_datetime' } }
+        expect(datetimeHandler.handle({ cell, options: { zone } })).toMatchObject(expected)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('should agree with luxon on every quarter hour around the DST changes of three zones', () => {
+    const changes = [
+      ['Europe/London', '2026-03-29'],
+      ['Europe/London', '2026-10-25'],
+      ['America/New_York', '2026-03-08'],
+      ['America/New_York', '2026-11-01'],
+      ['Australia/Lord_Howe', '2026-04-05'],
+      ['Australia/Lord_Howe', '2026-10-04'],
+    ] as const
+    for (const [zone, day] of changes)
+      for (let q = 0; q < 16; q++) {
+        const cell = `${day}T${two(Math.floor(q / 4))}:${two((q % 4) * 15)}:00`
+        const luxon = DateTime.fromISO(cell, { zone })
+        expect(datetimeHandler.handle({ cell, options: { zone } })).toEqual({
+          value: luxon.toUTC().toISO(),
+        })
+      }
   })
 })
