@@ -1,5 +1,6 @@
-import { createReadStream } from 'node:fs'
-import { writeFile, mkdir } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { findRun, unfinishedRun } from '../../storage/postgres/replay/replay-run.repository.js'
@@ -34,15 +35,21 @@ export interface CommandIo {
 
 const ENDED = ['completed', 'refused', 'failed']
 
-/** One line of a run's progress: rows done of all, rows/s, counts, ETA. */
-function progressLine(run: ReplayRunRow, started: number): string {
+/**
+ * One line of a run's progress: while validating, rows read and their rate; then rows fired of
+ * those to fire, the rate, counts and ETA.
+ */
+export function progressLine(run: ReplayRunRow, seconds: number): string {
+  const width = 24
+  if (run.status === 'validating') {
+    const rate = seconds > 0 ? Math.round(run.rows / seconds) : 0
+    return `[${'.'.repeat(width)}] validating · ${run.rows} rows read · ${rate} rows/s · ${run.exceptions} exceptions`
+  }
   const total = run.valid
-  const done = run.status === 'validating' ? 0 : run.succeeded + run.failed
+  const done = run.succeeded + run.failed
   const toFire = Math.max(1, total)
-  const seconds = (performance.now() - started) / 1000
   const rate = seconds > 0 ? done / seconds : 0
   const eta = rate > 0 ? Math.max(0, (toFire - done) / rate) : undefined
-  const width = 24
   const filled = Math.min(width, Math.round((width * done) / toFire))
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${run.status} ${done}/${total} fired · ${Math.round(rate)} rows/s · ${run.succeeded} ok · ${run.failed} failed · ${run.exceptions} exceptions${eta === undefined ? '' : ` · ETA ${Math.ceil(eta)} s`}`
 }
@@ -54,7 +61,7 @@ async function follow(deps: ReplayDeps, id: string, io: CommandIo): Promise<Repl
   for (;;) {
     const run = await findRun(deps.db, id)
     if (run === undefined) throw new Error(`run ${id} is gone`)
-    const line = progressLine(run, started)
+    const line = progressLine(run, (performance.now() - started) / 1000)
     if (io.tty) io.write(`\r${line}\u001b[K`)
     else if (performance.now() - lastLine > 5000 || ENDED.includes(run.status)) {
       io.write(`${line}\n`)
@@ -77,10 +84,8 @@ async function saveOutputs(deps: ReplayDeps, run: ReplayRunRow, dir: string): Pr
     const output = run.outputs[type]
     const row = await findStoredFile(deps.db, output.fileStoreId)
     if (row === undefined) continue
-    const chunks: Buffer[] = []
-    for await (const chunk of deps.files.read(row.file_key)) chunks.push(chunk as Buffer)
     const path = join(dir, basename(output.name))
-    await writeFile(path, Buffer.concat(chunks))
+    await pipeline(deps.files.read(row.file_key), createWriteStream(path))
     paths.push(path)
   }
   return paths

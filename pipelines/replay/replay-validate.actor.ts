@@ -64,32 +64,58 @@ function validatedRow(
   }
 }
 
+/** A run's counts as its rows are validated, told to Postgres about once a second (progress). */
+function tally(deps: ReplayDeps, runId: string) {
+  const counts = {
+    rows: 0,
+    valid: 0,
+    warnings: 0,
+    exceptions: 0,
+    fromDate: null as string | null,
+    toDate: null as string | null,
+  }
+  let toldAt = deps.clock.now()
+  return {
+    counts,
+    add(row: NewRow): void {
+      counts.rows++
+      if (row.status === 'valid') counts.valid++
+      else counts.exceptions++
+      if (row.notes.some((n) => n.kind === 'warning')) counts.warnings++
+      const date = row.eventDate
+      if (date !== null) {
+        if (counts.fromDate === null || date < counts.fromDate) counts.fromDate = date
+        if (counts.toDate === null || date > counts.toDate) counts.toDate = date
+      }
+    },
+    /** Records the counts so far when a second has passed since they last were. */
+    async tell(): Promise<void> {
+      if (deps.clock.now() - toldAt < 1000) return
+      toldAt = deps.clock.now()
+      await setRunCounts(deps.db, runId, counts)
+    },
+  }
+}
+
 /**
  * A dry run in one pass: each row mapped and written to the files as it is read, counted, and
  * not stored (a live run of the same file stores its own).
  */
 async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Promise<Effect> {
   const writer = outputWriter(deps, run)
-  const counts = { rows: 0, valid: 0, warnings: 0, exceptions: 0 }
-  let fromDate: string | null = null
-  let toDate: string | null = null
+  const progress = tally(deps, run.id)
   let chunk: NewRow[] = []
   const dated = eventField(run)
   try {
     await readCsv(deps.files.read(fileKey), {}, async (records) => {
       for await (const record of records) {
-        const row = validatedRow(record, ++counts.rows, run.client_config.mapping, dated)
-        if (row.status === 'valid') counts.valid++
-        else counts.exceptions++
-        if (row.notes.some((n) => n.kind === 'warning')) counts.warnings++
-        if (row.eventDate !== null) {
-          if (fromDate === null || row.eventDate < fromDate) fromDate = row.eventDate
-          if (toDate === null || row.eventDate > toDate) toDate = row.eventDate
-        }
+        const row = validatedRow(record, progress.counts.rows + 1, run.client_config.mapping, dated)
+        progress.add(row)
         chunk.push(row)
         if (chunk.length === CHUNK) {
           await writer.add(chunk)
           chunk = []
+          await progress.tell()
           if (deps.stopping?.aborted === true)
             throw new StopRequestedError('the worker is stopping; the run is handed over')
         }
@@ -106,7 +132,8 @@ async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Pro
     return {}
   }
   const outputs = await writer.close()
-  await setRunCounts(deps.db, run.id, { ...counts, fromDate, toDate })
+  const { counts } = progress
+  await setRunCounts(deps.db, run.id, counts)
   await moveRun(deps.db, run.id, 'completed', ['validating'], {
     outputs,
     finishedAt: new Date(deps.clock.now()),
@@ -138,17 +165,18 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
   if (run.dry_run) return dryRun(deps, run, file.file_key)
   const mapping = run.client_config.mapping
   const dated = eventField(run)
+  const progress = tally(deps, runId)
   let chunk: NewRow[] = []
   try {
     await readCsv(deps.files.read(file.file_key), {}, async (records) => {
-      let row = 0
       for await (const record of records) {
-        row++
-        const stored = validatedRow(record, row, mapping, dated)
+        const stored = validatedRow(record, progress.counts.rows + 1, mapping, dated)
+        progress.add(stored)
         chunk.push(stored)
         if (chunk.length === CHUNK) {
           await insertRows(deps.db, runId, chunk)
           chunk = []
+          await progress.tell()
           if (deps.stopping?.aborted === true)
             throw new StopRequestedError('the worker is stopping; the run is handed over')
         }
