@@ -211,7 +211,12 @@ describe('replay runs', () => {
 
   it('should publish replay_completed once a crash after the run ended is recovered', async () => {
     const { run } = await upload('c-a-norton-uk', CSV.replace('12.50', '13.50'))
-    const done = await ended(run.id)
+    await ended(run.id)
+    // Published by the worker: recorded just after the run's end.
+    const done = await eventually(async () => {
+      const now = await findRun(s.db, run.id)
+      return now?.published_at === null ? undefined : now
+    })
     // As if the worker had died right after recording the end: not published yet.
     await s.db
       .updateTable('replay_run')
