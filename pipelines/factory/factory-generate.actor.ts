@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream'
 import ExcelJS from 'exceljs'
-import { concatMap } from 'rxjs'
 import type { CompiledSchema, SchemaColumn } from '../../operators/factory/resource-schema.rules.js'
 import { rowData } from '../../operators/factory/row-validate.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
@@ -22,6 +21,7 @@ import { sheetName } from './phases.js'
 import { GenerateMessage } from './messages.js'
 import { projectSettings } from './project-campaigns.js'
 import { compiledVersion } from './schemas.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** Rows of a template's data sheet that carry drop-downs (Excel applies them per range). */
 const VALIDATED_ROWS = 10_000
@@ -210,18 +210,14 @@ export async function generate(deps: FactoryDeps, id: string): Promise<Effect> {
 
 /** The factory-generate actor: `factory:{jobs}:generate` → templates in the filestore. */
 export function factoryGenerateActor(deps: FactoryDeps): ActorDefinition<GenerateMessage> {
-  return {
+  return oneJobActor({
     name: 'factory-generate',
     stream: deps.keys.factoryGenerate,
-    group: 'factory-generate',
     schema: GenerateMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : generate(deps, entry.value.generateId),
-    ),
+    run: ({ generateId }) => generate(deps, generateId),
     deadLettered: async (entries) => {
       for (const { value, error } of entries)
         await finishTemplate(deps.db, value.generateId, { error }, new Date(deps.clock.now()))
     },
-  }
+  })
 }

@@ -9,11 +9,11 @@ import type {
 } from '../../storage/postgres/factory/factory.table.js'
 import type { Transaction } from '../../storage/redis/connection.js'
 import type { Keys } from '../../storage/redis/keys.js'
-import { concatMap } from 'rxjs'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { JobMessage } from './messages.js'
 import type { FactoryDeps } from './deps.js'
 import { projectSettings } from './project-campaigns.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** The phase stream of each running status. */
 export function phaseStream(keys: Keys, status: FactoryJobStatus): string | undefined {
@@ -99,16 +99,12 @@ export function phaseActor(
     close?: () => Promise<void>
   },
 ): ActorDefinition<JobMessage> {
-  return {
+  return oneJobActor({
     name: phase.name,
     stream: phase.stream,
-    group: phase.name,
     schema: JobMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : phase.run(entry.value.jobId),
-    ),
-    ...(phase.close === undefined ? {} : { close: phase.close }),
+    run: ({ jobId }) => phase.run(jobId),
     deadLettered: (entries) => failJobs(deps, entries),
-  }
+    ...(phase.close === undefined ? {} : { close: phase.close }),
+  })
 }

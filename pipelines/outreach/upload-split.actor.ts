@@ -1,4 +1,3 @@
-import { concatMap } from 'rxjs'
 import { groupBy } from '../../operators/group-by.rules.js'
 import { dayOf, isCampaignDay, openSlots } from '../../operators/outreach/schedule.rules.js'
 import type { CsvRow } from '../../operators/csv-row.rules.js'
@@ -34,6 +33,7 @@ import { releasingSlots } from './campaign-timers.js'
 import type { OutreachDeps } from './deps.js'
 import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
 import { UploadMessage, releaseFields } from './messages.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** An upload as the file job {@link eachChunk} reads. */
 const uploadJob = (request: UploadRequestRow) =>
@@ -189,20 +189,17 @@ async function splitNegatives(deps: OutreachDeps, request: UploadRequestRow): Pr
  * numbers of a negatives upload, or the numbers of a do-not-call import.
  */
 export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMessage> {
-  return {
+  return oneJobActor({
     name: 'upload-split',
     stream: deps.keys.outreachUploads,
-    group: 'upload-split',
     schema: UploadMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> => {
-      if (entry === undefined) return {}
-      if ('importId' in entry.value) {
-        await importDoNotCall(deps, entry.value.importId)
+    run: async (value) => {
+      if ('importId' in value) {
+        await importDoNotCall(deps, value.importId)
         return {}
       }
-      return splitUpload(deps, entry.value.requestId)
-    }),
+      return splitUpload(deps, value.requestId)
+    },
     // An upload's or import's status must not stay `processing` for ever: it fails, with why.
     deadLettered: async (entries) => {
       const at = new Date(deps.clock.now())
@@ -214,5 +211,5 @@ export function uploadSplitActor(deps: OutreachDeps): ActorDefinition<UploadMess
       for (const [table, list] of groupBy(failures, (f) => f.table))
         await failFileJobsDeadLettered(deps.db, table, list, at)
     },
-  }
+  })
 }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { concatMap } from 'rxjs'
 import { request, type Dispatcher } from 'undici'
 import { requestOf } from '../../operators/replay/row-map.rules.js'
 import { findRun, moveRun } from '../../storage/postgres/replay/replay-run.repository.js'
@@ -21,6 +20,7 @@ import { backoff } from '../runtime/retry.js'
 import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
 import { finishRun, RESPONSE_CHARS } from './replay-outputs.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** Rows read (and their outcomes recorded) at once. */
 const PAGE = 200
@@ -176,15 +176,11 @@ export async function fireRun(deps: ReplayDeps, runId: string): Promise<Effect> 
 
 /** The firing actor: one run at a time from `replay:{runs}:fire`. */
 export function replayFireActor(deps: ReplayDeps): ActorDefinition<RunMessage> {
-  return {
+  return oneJobActor({
     name: 'replay-fire',
     stream: deps.keys.replayFire,
-    group: 'replay-fire',
     schema: RunMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : fireRun(deps, entry.value.runId),
-    ),
+    run: ({ runId }) => fireRun(deps, runId),
     deadLettered: async (entries) => {
       for (const { value, error } of entries)
         await moveRun(deps.db, value.runId, 'failed', ['firing', 'writing'], {
@@ -192,5 +188,5 @@ export function replayFireActor(deps: ReplayDeps): ActorDefinition<RunMessage> {
           finishedAt: new Date(deps.clock.now()),
         })
     },
-  }
+  })
 }

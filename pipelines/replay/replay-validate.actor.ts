@@ -1,4 +1,3 @@
-import { concatMap } from 'rxjs'
 import { COLUMN_HANDLERS } from '../../operators/replay/column-handlers.rules.js'
 import { mapRow } from '../../operators/replay/row-map.rules.js'
 import {
@@ -21,6 +20,7 @@ import { StopRequestedError } from '../runtime/errors.js'
 import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
 import { finishRun, outputWriter } from './replay-outputs.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** Rows stored at once. */
 const CHUNK = 2000
@@ -211,15 +211,11 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
 
 /** The validating actor: one run at a time from `replay:{runs}:validate`. */
 export function replayValidateActor(deps: ReplayDeps): ActorDefinition<RunMessage> {
-  return {
+  return oneJobActor({
     name: 'replay-validate',
     stream: deps.keys.replayValidate,
-    group: 'replay-validate',
     schema: RunMessage,
-    options: { batchSize: 1, concurrency: 1, maxInFlight: 1, retries: 1 },
-    operate: concatMap(async ([entry]): Promise<Effect> =>
-      entry === undefined ? {} : validateRun(deps, entry.value.runId),
-    ),
+    run: ({ runId }) => validateRun(deps, runId),
     deadLettered: async (entries) => {
       for (const { value, error } of entries)
         await moveRun(deps.db, value.runId, 'failed', ['validating', 'firing', 'writing'], {
@@ -227,5 +223,5 @@ export function replayValidateActor(deps: ReplayDeps): ActorDefinition<RunMessag
           finishedAt: new Date(deps.clock.now()),
         })
     },
-  }
+  })
 }

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { concatMap } from 'rxjs'
 import {
   claimReportJob,
   clearPartFiles,
@@ -11,12 +10,13 @@ import {
   retryReportJob,
 } from '../../storage/postgres/reports/job-attempt.repository.js'
 import type { JobRequestRow } from '../../storage/postgres/reports/job-request.table.js'
-import type { ActorDefinition, Effect } from '../runtime/actor-definition.js'
+import type { ActorDefinition } from '../runtime/actor-definition.js'
 import { errorMessage, StopRequestedError } from '../runtime/errors.js'
 import { backoff } from '../runtime/retry.js'
 import { reportSettings, type ReportsDeps } from './deps.js'
 import { ExportMessage } from './messages.js'
 import { exportReport, removeParts, ReportDefinitionError } from './report-export.js'
+import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** Another worker took the job over (this one was thought dead): this attempt stops. */
 class JobTakenOver extends Error {
@@ -144,28 +144,24 @@ export async function runReportJob(deps: ReportsDeps, jobId: string): Promise<vo
  */
 export function reportExportActor(deps: ReportsDeps): ActorDefinition<ExportMessage> {
   const settings = reportSettings(deps)
-  return {
+  return oneJobActor({
     name: 'report-export',
     stream: deps.keys.reportsExport,
-    group: 'report-export',
     schema: ExportMessage,
     options: {
-      batchSize: 1,
-      concurrency: 1,
-      maxInFlight: 1,
       retries: 0,
       visibilityTimeoutMs: settings.stallSeconds * 1000,
       maxDeliveries: settings.maxAttempts + 2,
     },
-    operate: concatMap(async ([entry]): Promise<Effect> => {
-      if (entry !== undefined) await runReportJob(deps, entry.value.jobId)
+    run: async ({ jobId }) => {
+      await runReportJob(deps, jobId)
       return {}
-    }),
+    },
     deadLettered: async (entries) => {
       const at = new Date(deps.clock.now())
       const expiresAt = new Date(deps.clock.now() + settings.retentionDays * DAY_MS)
       for (const { value, error } of entries)
         await failReportJob(deps.db, value.jobId, at, error, expiresAt)
     },
-  }
+  })
 }
