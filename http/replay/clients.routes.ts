@@ -6,6 +6,7 @@ import {
   clientView,
   removeClient,
   saveClient,
+  templateCsv,
 } from '../../pipelines/replay/clients.js'
 import { listClients } from '../../storage/postgres/replay/replay-client.repository.js'
 import type { AppDeps } from '../app-deps.js'
@@ -30,6 +31,7 @@ const ClientSchema = z.object({
   targetUrl: z.string(),
   method: z.enum(['GET', 'POST']),
   mapping: z.record(z.string(), MappingSchema),
+  columns: z.array(z.string()).describe("The columns of the client's CSV template, in order"),
   ratePerSecond: z.number(),
   timeoutMs: z.number(),
   maxAttempts: z.number(),
@@ -50,7 +52,7 @@ export const replayClientsRoutes = (deps: AppDeps) => {
         summary:
           'Save a replay client: its token, target, method, column mapping and limits (admin)',
         description:
-          'The target URL must be one `OUTBOUND_ALLOW` allows (checked again at every connect); every mapped handler must exist and take its options. 201 when new, 200 when replaced.',
+          'The target URL must be one `OUTBOUND_ALLOW` allows (checked again at every connect); every mapped handler must exist and take its options; with `columns`, every mapped column must be one of them. 201 when new, 200 when replaced.',
         ...admin,
         request: { params: NameParams, body: { content: json(ClientInput), required: true } },
         responses: {
@@ -121,6 +123,25 @@ export const replayClientsRoutes = (deps: AppDeps) => {
         },
       }),
       async (c) => c.json(clientView(await clientOf(deps.db, c.req.valid('param').name)), 200),
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/replay/clients/{name}/template',
+        operationId: 'getReplayClientTemplate',
+        summary: "A replay client's CSV template to fill in: its columns' header row (admin)",
+        ...admin,
+        request: { params: NameParams },
+        responses: {
+          200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+          ...problems(400, 401, 403, 404),
+        },
+      }),
+      async (c) => {
+        const client = await clientOf(deps.db, c.req.valid('param').name)
+        c.header('content-disposition', `attachment; filename="${client.name}-template.csv"`)
+        return c.body(templateCsv(client), 200, { 'content-type': 'text/csv; charset=utf-8' })
+      },
     )
     .openapi(
       createRoute({

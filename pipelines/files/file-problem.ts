@@ -2,6 +2,7 @@
 export type FileProblemCode =
   | 'empty_file'
   | 'missing_column'
+  | 'unknown_column'
   | 'malformed_csv'
   | 'not_utf8'
   | 'file_too_large'

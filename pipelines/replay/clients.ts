@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { urlProblem, type OutboundPolicy } from '../../operators/outbound.rules.js'
@@ -35,13 +36,24 @@ export const ClientInput = z.object({
   targetUrl: z.url({ protocol: /^https?$/ }).max(2000),
   method: z.enum(['GET', 'POST']).default('GET'),
   mapping: z.record(z.string().trim().min(1).max(200), Mapping),
+  columns: z
+    .array(z.string().trim().min(1).max(200))
+    .min(1)
+    .max(500)
+    .optional()
+    .describe(
+      "The columns of the client's CSV template, in order (default: the mapped columns). Every mapped column must be one of them, and a file with a column that is not is refused",
+    ),
   ratePerSecond: z.number().int().min(1).max(10_000).default(50),
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   maxAttempts: z.number().int().min(1).max(20).default(5),
 })
 export type ClientInput = z.infer<typeof ClientInput>
 
-/** The mapping's problems by field: unknown handlers, options they refuse, fields twice. */
+/**
+ * The mapping's problems by field: unknown handlers, options they refuse, fields twice, columns
+ * the template does not have.
+ */
 function mappingProblems(input: ClientInput): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = []
   const columns = Object.entries(input.mapping)
@@ -66,6 +78,17 @@ function mappingProblems(input: ClientInput): { field: string; message: string }
       problems.push({ field: `${at}.field`, message: `${m.field} is filled by ${earlier} already` })
     else fields.set(m.field, column)
   }
+  if (input.columns !== undefined) {
+    const seen = new Set<string>()
+    for (const [i, name] of input.columns.entries()) {
+      if (seen.has(name.toLowerCase()))
+        problems.push({ field: `columns.${i}`, message: `${name} is listed twice` })
+      seen.add(name.toLowerCase())
+    }
+    for (const [column] of columns)
+      if (!input.columns.includes(column))
+        problems.push({ field: `mapping.${column}`, message: 'is not one of the columns' })
+  }
   if (fields.has(input.tokenField))
     problems.push({ field: 'tokenField', message: `${input.tokenField} is a mapped field too` })
   return problems
@@ -74,7 +97,7 @@ function mappingProblems(input: ClientInput): { field: string; message: string }
 /**
  * Saves a client (admin): refused by field when its target URL is one the outbound policy does
  * not allow (`OUTBOUND_ALLOW`, checked again at every connect) or its mapping names an unknown
- * handler, options a handler refuses, or a field twice.
+ * handler, options a handler refuses, a field twice, or a column its template does not have.
  */
 export async function saveClient(
   deps: { db: Kysely<Database>; outbound: OutboundPolicy; clock: { now(): number } },
@@ -103,6 +126,13 @@ export async function removeClient(db: Kysely<Database>, name: string): Promise<
     throw new DomainError('not_found', 'client_not_found', `No replay client ${name}`)
 }
 
+/** The columns of a client's CSV template: as listed, or its mapped columns. */
+export const templateColumns = (row: Pick<ReplayClientRow, 'columns' | 'mapping'>): string[] =>
+  row.columns ?? Object.keys(row.mapping)
+
+/** A client's CSV template to fill in: its header row. */
+export const templateCsv = (row: ReplayClientRow): string => stringify([templateColumns(row)])
+
 /** A token as answers show it: its first four characters and its length, never whole. */
 export function maskedToken(token: string): string {
   return token.length <= 8 ? `…(${token.length})` : `${token.slice(0, 4)}…(${token.length})`
@@ -116,6 +146,7 @@ export const clientView = (row: ReplayClientRow) => ({
   targetUrl: row.target_url,
   method: row.method,
   mapping: row.mapping,
+  columns: templateColumns(row),
   ratePerSecond: row.rate_per_second,
   timeoutMs: row.timeout_ms,
   maxAttempts: row.max_attempts,

@@ -45,9 +45,15 @@ const configOf = (client: ReplayClientRow): ReplayClientConfig => ({
 
 /**
  * Reads a kept CSV whole and refuses what would make every row unusable, before anything is
- * fired: not UTF-8, unbalanced quotes, a header without a required mapped column, no data row.
+ * fired: not UTF-8, unbalanced quotes, a header without a required mapped column or with a
+ * column that is not among the client's template `columns` (when it lists them; a header cell
+ * left empty is not one), no data row.
  */
-export async function checkReplayCsv(source: Readable, required: readonly string[]): Promise<void> {
+export async function checkReplayCsv(
+  source: Readable,
+  required: readonly string[],
+  columns?: readonly string[],
+): Promise<void> {
   let rows = 0
   await readCsv(
     source,
@@ -56,6 +62,15 @@ export async function checkReplayCsv(source: Readable, required: readonly string
         const missing = required.find((column) => !names.includes(column))
         if (missing !== undefined)
           throw new FileProblem('missing_column', missingColumn(missing, names), 1)
+        const unknown = names.filter(
+          (name, i) => columns?.includes(name) === false && name !== `column_${i + 1}`,
+        )
+        if (unknown.length > 0)
+          throw new FileProblem(
+            'unknown_column',
+            `The header has ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not among the client's columns (${columns?.map((n) => JSON.stringify(n)).join(', ')}); is one misspelt?`,
+            1,
+          )
       },
     },
     async (records) => {
@@ -91,7 +106,11 @@ export async function startRun(
   const stored = await findStoredFile(deps.db, input.file.fileStoreId)
   if (stored === undefined)
     throw new DomainError('not_found', 'file_not_found', `No file ${input.file.fileStoreId}`)
-  await checkReplayCsv(deps.files.read(stored.file_key), requiredColumns(client.mapping))
+  await checkReplayCsv(
+    deps.files.read(stored.file_key),
+    requiredColumns(client.mapping),
+    client.columns ?? undefined,
+  )
   const result = await createRun(deps.db, {
     id: randomUUID(),
     client: client.name,

@@ -28,6 +28,7 @@ import * as reportSchedules from './migrations/2026-12-03T16-00-00-report-schedu
 import * as reportJobs from './migrations/2026-12-03T17-00-00-report-jobs.js'
 import * as replayClients from './migrations/2026-12-03T18-00-00-replay-clients.js'
 import * as replayRuns from './migrations/2026-12-03T19-00-00-replay-runs.js'
+import * as replayClientColumns from './migrations/2026-12-03T20-00-00-replay-client-columns.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T17-00-00-report-jobs': reportJobs,
   '2026-12-03T18-00-00-replay-clients': replayClients,
   '2026-12-03T19-00-00-replay-runs': replayRuns,
+  '2026-12-03T20-00-00-replay-client-columns': replayClientColumns,
 }
 
 /** Every migration's name, in the order they apply. */

@@ -9,6 +9,7 @@ export interface ClientFields {
   targetUrl: string
   method: 'GET' | 'POST'
   mapping: Record<string, ColumnMapping>
+  columns?: string[] | undefined
   ratePerSecond: number
   timeoutMs: number
   maxAttempts: number
@@ -28,6 +29,7 @@ export async function putClient(
     target_url: fields.targetUrl,
     method: fields.method,
     mapping: JSON.stringify(fields.mapping),
+    columns: fields.columns === undefined ? null : JSON.stringify(fields.columns),
     rate_per_second: fields.ratePerSecond,
     timeout_ms: fields.timeoutMs,
     max_attempts: fields.maxAttempts,

@@ -18,6 +18,8 @@ export interface ReplayClientTable {
   target_url: string
   method: 'GET' | 'POST'
   mapping: ColumnType<Record<string, ColumnMapping>, string, string>
+  /** The columns of the client's CSV template, in order; null: its mapped columns. */
+  columns: ColumnType<string[] | null, string | null, string | null>
   rate_per_second: number
   timeout_ms: number
   max_attempts: number

@@ -93,8 +93,38 @@ describe('replay clients', () => {
     expect((await t.app.request('/replay/clients/bad', { headers: admin })).status).toBe(404)
   })
 
+  it('should refuse a mapped column its template does not have, and give the template', async () => {
+    const columns = ['Visit date', 'Email', 'Event, kind', 'Notes']
+    const misspelt = await put('templated', {
+      ...client,
+      columns: ['Visit Date', 'Email', 'email'],
+    })
+    expect(misspelt.status).toBe(400)
+    const { errors } = (await misspelt.json()) as { errors: { field: string }[] }
+    expect(errors.map((e) => e.field)).toEqual(['columns.2', 'mapping.Visit date', 'mapping.Event'])
+    const mapping = { ...client.mapping, 'Event, kind': client.mapping.Event }
+    delete (mapping as Partial<typeof mapping>).Event
+    const saved = await put('templated', { ...client, mapping, columns })
+    expect(saved.status).toBe(201)
+    expect(await saved.json()).toMatchObject({ columns })
+    const template = await t.app.request('/replay/clients/templated/template', { headers: admin })
+    expect(template.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(template.headers.get('content-disposition')).toContain('templated-template.csv')
+    expect(await template.text()).toBe('Visit date,Email,"Event, kind",Notes\n')
+    // Without columns, the template is the mapped columns.
+    await put('untemplated', client)
+    const plain = await t.app.request('/replay/clients/untemplated/template', { headers: admin })
+    expect(await plain.text()).toBe('Visit date,Email,Event\n')
+    expect(
+      (await t.app.request('/replay/clients/nobody/template', { headers: admin })).status,
+    ).toBe(404)
+  })
+
   it('should be for admins only', async () => {
     expect((await put('mine', client, await bearer('7'))).status).toBe(403)
+    expect(
+      (await t.app.request('/replay/clients/mine/template', { headers: await bearer('7') })).status,
+    ).toBe(403)
     expect((await t.app.request('/replay/clients', { headers: await bearer('7') })).status).toBe(
       403,
     )

@@ -122,6 +122,30 @@ describe('replay runs over HTTP', () => {
         code,
       ])
     }
+    // A client with a template refuses a column that is not in it (a misspelt optional one).
+    const templated = await t.app.request(
+      '/replay/clients/c-a-templated',
+      jsonBody(
+        'PUT',
+        {
+          accountToken: 'T-123456789',
+          targetUrl: server.url,
+          mapping: { 'Visit date': { field: 'date', handler: 'date', required: true } },
+          columns: ['Visit date', 'Event'],
+        },
+        admin,
+      ),
+    )
+    expect(templated.status).toBe(201)
+    const misspelt = await t.app.request(
+      '/replays',
+      form({ client: 'c-a-templated' }, 'Visit date,Evnt,\n2026-12-01,visit,\n'),
+    )
+    expect(misspelt.status).toBe(400)
+    expect(await misspelt.json()).toMatchObject({
+      code: 'unknown_column',
+      title: expect.stringContaining('"Evnt", not among the client\'s columns'),
+    })
     expect((await t.app.request('/replays', form({ client: 'nobody' }, 'a\n1\n'))).status).toBe(404)
     expect((await t.app.request('/replays', form({}, 'a\n1\n'))).status).toBe(400)
     expect(server.received.length).toBeLessThanOrEqual(1)
