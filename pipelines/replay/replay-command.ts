@@ -9,6 +9,7 @@ import { findStoredFile } from '../../storage/postgres/stored-file.repository.js
 import { storeFile } from '../files/stored-files.js'
 import type { ReplayDeps } from './deps.js'
 import { OUTPUT_TYPES } from './replay-outputs.js'
+import { discardUpload } from './run-end.js'
 import { clientOf } from './clients.js'
 import { fireDryRun, queueRun, startRun, type RunOptions } from './runs.js'
 
@@ -129,6 +130,7 @@ export async function replayCommand(
   let live = resumed
   if (live !== undefined) {
     io.write(`resuming run ${live.id} (${live.status})\n`)
+    if (live.file_store_id !== file.fileStoreId) await discardUpload(deps, file.fileStoreId)
     await queueRun(deps, live)
   } else {
     const { run: started } = await startRun(deps, {

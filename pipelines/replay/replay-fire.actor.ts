@@ -21,6 +21,7 @@ import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
 import { finishRun, RESPONSE_CHARS } from './replay-outputs.js'
 import { oneJobActor } from '../runtime/one-job-actor.js'
+import { failRun } from './run-end.js'
 
 /** Rows read (and their outcomes recorded) at once. */
 const PAGE = 200
@@ -183,10 +184,7 @@ export function replayFireActor(deps: ReplayDeps): ActorDefinition<RunMessage> {
     run: ({ runId }) => fireRun(deps, runId),
     deadLettered: async (entries) => {
       for (const { value, error } of entries)
-        await moveRun(deps.db, value.runId, 'failed', ['firing', 'writing'], {
-          error,
-          finishedAt: new Date(deps.clock.now()),
-        })
+        await failRun(deps, value.runId, ['firing', 'writing'], error)
     },
   })
 }

@@ -18,6 +18,7 @@ import type {
 } from '../../storage/postgres/replay/replay-run.table.js'
 import { storeFile, type StoredFile } from '../files/stored-files.js'
 import type { ReplayDeps } from './deps.js'
+import { releaseUpload } from './run-end.js'
 
 /** The five output files, in the order they are listed. */
 export const OUTPUT_TYPES = [
@@ -161,9 +162,9 @@ async function publishCompleted(deps: ReplayDeps, run: ReplayRunRow): Promise<vo
 
 /**
  * Ends a run: writes its five files into the filestore (every row in order), deletes its rows
- * (the files keep them), publishes `replay_completed` for a live run, and records it as
- * `status` (`completed`, or `refused` with `error`). Safe to run again after a crash: a run
- * already ended is left alone.
+ * and a live run's upload (the files keep them), publishes `replay_completed` for a live run,
+ * and records it as `status` (`completed`, or `refused` with `error`). Safe to run again after a
+ * crash: a run already ended is left alone.
  */
 export async function finishRun(
   deps: ReplayDeps,
@@ -176,6 +177,7 @@ export async function finishRun(
     // It ended before a crash let it publish and delete its rows.
     await publishCompleted(deps, current)
     await deleteRows(deps.db, runId)
+    await releaseUpload(deps, current)
     return current
   }
   const run = await countRows(deps.db, runId)
@@ -200,5 +202,6 @@ export async function finishRun(
   })
   if (ended !== undefined) await publishCompleted(deps, ended)
   await deleteRows(deps.db, runId)
+  if (ended !== undefined) await releaseUpload(deps, ended)
   return ended
 }

@@ -20,6 +20,7 @@ import { StopRequestedError } from '../runtime/errors.js'
 import type { ReplayDeps } from './deps.js'
 import { RunMessage } from './messages.js'
 import { finishRun, outputWriter } from './replay-outputs.js'
+import { failRun } from './run-end.js'
 import { oneJobActor } from '../runtime/one-job-actor.js'
 
 /** Rows stored at once. */
@@ -125,10 +126,7 @@ async function dryRun(deps: ReplayDeps, run: ReplayRunRow, fileKey: string): Pro
   } catch (error) {
     writer.abort()
     if (!(error instanceof FileProblem)) throw error
-    await moveRun(deps.db, run.id, 'failed', ['validating'], {
-      error: `The file cannot be read: ${error.message}`,
-      finishedAt: new Date(deps.clock.now()),
-    })
+    await failRun(deps, run.id, ['validating'], `The file cannot be read: ${error.message}`)
     return {}
   }
   const outputs = await writer.close()
@@ -156,10 +154,7 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
   if (run.status !== 'validating') return {}
   const file = await findStoredFile(deps.db, run.file_store_id)
   if (file === undefined) {
-    await moveRun(deps.db, runId, 'failed', ['validating'], {
-      error: 'Its file is no longer kept',
-      finishedAt: new Date(deps.clock.now()),
-    })
+    await failRun(deps, runId, ['validating'], 'Its file is no longer kept')
     return {}
   }
   if (run.dry_run) return dryRun(deps, run, file.file_key)
@@ -184,10 +179,7 @@ export async function validateRun(deps: ReplayDeps, runId: string): Promise<Effe
     })
   } catch (error) {
     if (!(error instanceof FileProblem)) throw error
-    await moveRun(deps.db, runId, 'failed', ['validating'], {
-      error: `The file cannot be read: ${error.message}`,
-      finishedAt: new Date(deps.clock.now()),
-    })
+    await failRun(deps, runId, ['validating'], `The file cannot be read: ${error.message}`)
     return {}
   }
   await insertRows(deps.db, runId, chunk)
@@ -218,10 +210,7 @@ export function replayValidateActor(deps: ReplayDeps): ActorDefinition<RunMessag
     run: ({ runId }) => validateRun(deps, runId),
     deadLettered: async (entries) => {
       for (const { value, error } of entries)
-        await moveRun(deps.db, value.runId, 'failed', ['validating', 'firing', 'writing'], {
-          error,
-          finishedAt: new Date(deps.clock.now()),
-        })
+        await failRun(deps, value.runId, ['validating', 'firing', 'writing'], error)
     },
   })
 }

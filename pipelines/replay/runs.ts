@@ -6,6 +6,7 @@ import type { Database } from '../../storage/postgres/database.js'
 import {
   createRun,
   findRun,
+  firedFrom,
   listRuns,
 } from '../../storage/postgres/replay/replay-run.repository.js'
 import type {
@@ -14,10 +15,11 @@ import type {
 } from '../../storage/postgres/replay/replay-run.table.js'
 import type { ReplayClientRow } from '../../storage/postgres/replay/replay-client.table.js'
 import { DomainError } from '../domain-error.js'
-import { missingColumn, readCsv } from '../files/csv-read.js'
-import { FileProblem } from '../files/file-problem.js'
+import { checkReplayCsv } from './replay-csv.js'
+import { discardUpload } from './run-end.js'
 import { storedFileOf, storeFile, type StoredFile } from '../files/stored-files.js'
 import { findStoredFile } from '../../storage/postgres/stored-file.repository.js'
+import { isUniqueViolation } from '../../storage/postgres/postgres-errors.js'
 import { clientOf } from './clients.js'
 import type { ReplayDeps } from './deps.js'
 
@@ -43,43 +45,6 @@ const configOf = (client: ReplayClientRow): ReplayClientConfig => ({
   maxAttempts: client.max_attempts,
 })
 
-/**
- * Reads a kept CSV whole and refuses what would make every row unusable, before anything is
- * fired: not UTF-8, unbalanced quotes, a header without a required mapped column or with a
- * column that is not among the client's template `columns` (when it lists them; a header cell
- * left empty is not one), no data row.
- */
-export async function checkReplayCsv(
-  source: Readable,
-  required: readonly string[],
-  columns?: readonly string[],
-): Promise<void> {
-  let rows = 0
-  await readCsv(
-    source,
-    {
-      onHeader: (names) => {
-        const missing = required.find((column) => !names.includes(column))
-        if (missing !== undefined)
-          throw new FileProblem('missing_column', missingColumn(missing, names), 1)
-        const unknown = names.filter(
-          (name, i) => columns?.includes(name) === false && name !== `column_${i + 1}`,
-        )
-        if (unknown.length > 0)
-          throw new FileProblem(
-            'unknown_column',
-            `The header has ${unknown.map((n) => JSON.stringify(n)).join(', ')}, not among the client's columns (${columns?.map((n) => JSON.stringify(n)).join(', ')}); is one misspelt?`,
-            1,
-          )
-      },
-    },
-    async (records) => {
-      for await (const _record of records) rows++
-    },
-  )
-  if (rows === 0) throw new FileProblem('empty_file', 'The file has no data rows')
-}
-
 /** Queues the stage a run is at (a run resumed, or just made). */
 export async function queueRun(deps: Pick<ReplayDeps, 'redis' | 'keys'>, run: ReplayRunRow) {
   if (run.status === 'validating')
@@ -90,7 +55,8 @@ export async function queueRun(deps: Pick<ReplayDeps, 'redis' | 'keys'>, run: Re
 
 /**
  * Makes a run of a kept CSV for a client, checked first (see {@link checkReplayCsv}), or resumes
- * the unfinished run of the same client, file and mode; queues it either way.
+ * the unfinished run of the same client, file and mode; queues it either way. The kept CSV is
+ * removed when it is refused, or when the run resumed reads its own.
  */
 export async function startRun(
   deps: ReplayDeps,
@@ -102,15 +68,21 @@ export async function startRun(
     sourceRunId?: string
   },
 ): Promise<{ run: ReplayRunRow; created: boolean }> {
-  const client = await clientOf(deps.db, input.client)
-  const stored = await findStoredFile(deps.db, input.file.fileStoreId)
-  if (stored === undefined)
-    throw new DomainError('not_found', 'file_not_found', `No file ${input.file.fileStoreId}`)
-  await checkReplayCsv(
-    deps.files.read(stored.file_key),
-    requiredColumns(client.mapping),
-    client.columns ?? undefined,
-  )
+  let client: ReplayClientRow
+  try {
+    client = await clientOf(deps.db, input.client)
+    const stored = await findStoredFile(deps.db, input.file.fileStoreId)
+    if (stored === undefined)
+      throw new DomainError('not_found', 'file_not_found', `No file ${input.file.fileStoreId}`)
+    await checkReplayCsv(
+      deps.files.read(stored.file_key),
+      requiredColumns(client.mapping),
+      client.columns ?? undefined,
+    )
+  } catch (error) {
+    await discardUpload(deps, input.file.fileStoreId) // kept for this run only
+    throw error
+  }
   const result = await createRun(deps.db, {
     id: randomUUID(),
     client: client.name,
@@ -126,6 +98,9 @@ export async function startRun(
     createdBy: input.createdBy,
     createdAt: new Date(deps.clock.now()),
   })
+  // Resumed: the run reads the upload it was made with, not this copy.
+  if (result.run.file_store_id !== input.file.fileStoreId)
+    await discardUpload(deps, input.file.fileStoreId)
   await queueRun(deps, result.run)
   return result
 }
@@ -159,9 +134,26 @@ export async function uploadRun(
   })
 }
 
+/** A dry run fired already: its live run, resumed while unfinished; 409 once it ended. */
+async function firedAlready(
+  deps: ReplayDeps,
+  dry: ReplayRunRow,
+  live: ReplayRunRow,
+): Promise<{ run: ReplayRunRow; created: boolean }> {
+  if (['completed', 'refused', 'failed'].includes(live.status))
+    throw new DomainError(
+      'conflict',
+      'already_fired',
+      `Dry run ${dry.id} was fired already, as run ${live.id} (${live.status}): a dry run fires once; upload the file again for another run`,
+    )
+  await queueRun(deps, live)
+  return { run: live, created: false }
+}
+
 /**
  * Turns a finished dry run into a live run of exactly the rows it validated: the same file,
- * mapped by the client as the dry run kept it.
+ * mapped by the client as the dry run kept it. A dry run fires once: fired again, its live run
+ * is given back while it lasts (409 `already_fired` after).
  */
 export async function fireDryRun(
   deps: ReplayDeps,
@@ -175,22 +167,32 @@ export async function fireDryRun(
       'not_a_finished_dry_run',
       `Run ${dry.id} is ${dry.dry_run ? dry.status : 'a live run'}: only a completed dry run can be fired`,
     )
+  const earlier = await firedFrom(deps.db, dry.id)
+  if (earlier !== undefined) return firedAlready(deps, dry, earlier)
   const file = await storedFileOf(deps.db, dry.file_store_id, { userId: createdBy, admin: true })
-  const result = await createRun(deps.db, {
-    id: randomUUID(),
-    client: dry.client,
-    dryRun: false,
-    token: randomBytes(4).toString('hex'),
-    fileStoreId: dry.file_store_id,
-    fileSha256: file.sha256,
-    clientConfig: dry.client_config,
-    sourceRunId: dry.id,
-    maxExceptionRate: options.maxExceptionRate,
-    forced: options.force,
-    ratePerSecond: options.rate ?? dry.rate_per_second,
-    createdBy,
-    createdAt: new Date(deps.clock.now()),
-  })
+  let result: { run: ReplayRunRow; created: boolean }
+  try {
+    result = await createRun(deps.db, {
+      id: randomUUID(),
+      client: dry.client,
+      dryRun: false,
+      token: randomBytes(4).toString('hex'),
+      fileStoreId: dry.file_store_id,
+      fileSha256: file.sha256,
+      clientConfig: dry.client_config,
+      sourceRunId: dry.id,
+      maxExceptionRate: options.maxExceptionRate,
+      forced: options.force,
+      ratePerSecond: options.rate ?? dry.rate_per_second,
+      createdBy,
+      createdAt: new Date(deps.clock.now()),
+    })
+  } catch (error) {
+    // fired at the same moment by another caller
+    const raced = isUniqueViolation(error) ? await firedFrom(deps.db, dry.id) : undefined
+    if (raced === undefined) throw error
+    return firedAlready(deps, dry, raced)
+  }
   await queueRun(deps, result.run)
   return result
 }

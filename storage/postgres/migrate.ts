@@ -29,6 +29,7 @@ import * as reportJobs from './migrations/2026-12-03T17-00-00-report-jobs.js'
 import * as replayClients from './migrations/2026-12-03T18-00-00-replay-clients.js'
 import * as replayRuns from './migrations/2026-12-03T19-00-00-replay-runs.js'
 import * as replayClientColumns from './migrations/2026-12-03T20-00-00-replay-client-columns.js'
+import * as replayFiredOnce from './migrations/2026-12-03T21-00-00-replay-fired-once.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T18-00-00-replay-clients': replayClients,
   '2026-12-03T19-00-00-replay-runs': replayRuns,
   '2026-12-03T20-00-00-replay-client-columns': replayClientColumns,
+  '2026-12-03T21-00-00-replay-fired-once': replayFiredOnce,
 }
 
 /** Every migration's name, in the order they apply. */

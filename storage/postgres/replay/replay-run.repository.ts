@@ -167,3 +167,51 @@ export async function setRunCounts(
     .where('id', '=', id)
     .execute()
 }
+
+/** The live run made from a dry run, if it was fired. */
+export async function firedFrom(
+  db: Kysely<Database>,
+  dryRunId: string,
+): Promise<ReplayRunRow | undefined> {
+  return db
+    .selectFrom('replay_run')
+    .selectAll()
+    .where('source_run_id', '=', dryRunId)
+    .executeTakeFirst()
+}
+
+/**
+ * Whether a run other than `exceptRunId` still needs an upload: one unfinished, or a completed
+ * dry run not fired yet (its live run reads the same file).
+ */
+export async function uploadNeeded(
+  db: Kysely<Database>,
+  fileStoreId: string,
+  exceptRunId: string,
+): Promise<boolean> {
+  const needing = await db
+    .selectFrom('replay_run as r')
+    .select('r.id')
+    .where('r.file_store_id', '=', fileStoreId)
+    .where('r.id', '!=', exceptRunId)
+    .where((eb) =>
+      eb.or([
+        eb('r.status', 'in', ['validating', 'firing', 'writing']),
+        eb.and([
+          eb('r.dry_run', '=', true),
+          eb('r.status', '=', 'completed'),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('replay_run as fired')
+                .select('fired.id')
+                .whereRef('fired.source_run_id', '=', 'r.id'),
+            ),
+          ),
+        ]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst()
+  return needing !== undefined
+}

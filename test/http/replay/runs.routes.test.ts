@@ -87,8 +87,19 @@ describe('replay runs over HTTP', () => {
     expect(fired.status).toBe(202)
     const live = (await fired.json()) as { id: string; sourceRunId: string }
     expect(live.sourceRunId).toBe(id)
+    // Fired again while its live run lasts: the same live run.
+    const again = await t.app.request(`/replays/${id}/fire`, jsonBody('POST', {}, admin))
+    expect(((await again.json()) as { id: string }).id).toBe(live.id)
     await eventually(async () => (await run(live.id)).status === 'completed')
     expect(server.received).toHaveLength(1)
+    // A dry run fires once; its upload is gone with the live run's end (the files keep the rows).
+    const late = await t.app.request(`/replays/${id}/fire`, jsonBody('POST', {}, admin))
+    expect(late.status).toBe(409)
+    expect(((await late.json()) as { code: string }).code).toBe('already_fired')
+    const upload = (await run(live.id)) as unknown as { fileStoreId: string }
+    expect((await t.app.request(`/files/${upload.fileStoreId}`, { headers: admin })).status).toBe(
+      404,
+    )
     expect(
       (await t.app.request(`/replays/${live.id}/fire`, { method: 'POST', headers: admin })).status,
     ).toBe(409)
@@ -148,6 +159,9 @@ describe('replay runs over HTTP', () => {
     expect((await t.app.request('/replays', form({ client: 'nobody' }, 'a\n1\n'))).status).toBe(404)
     expect((await t.app.request('/replays', form({}, 'a\n1\n'))).status).toBe(400)
     expect(server.received.length).toBeLessThanOrEqual(1)
+    // A refused file is not kept.
+    const kept = await s.db.selectFrom('stored_file').select('name').execute()
+    expect(kept.filter((f) => f.name === 'visits.csv')).toHaveLength(0)
   })
 
   it('should be for admins only', async () => {

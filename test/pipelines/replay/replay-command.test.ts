@@ -166,6 +166,11 @@ describe('campaign-streams replay', () => {
     expect(out.text()).not.toContain('dry run')
     expect((await findRun(s.db, run.id))?.status).toBe('completed')
     expect(server.received.length - before).toBe(29)
+    // The command's copy of the file was given up for the run's own, removed at its end.
+    const kept = await s.db.selectFrom('stored_file').select('name').execute()
+    expect(kept.filter((f) => f.name === 'resumed.csv')).toEqual([])
+    // A dry run not fired keeps its upload, for its live run.
+    expect(kept.filter((f) => f.name === 'dry.csv')).toHaveLength(1)
   }, 30_000)
 })
 
