@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
+import { excel } from '../files/excel.js'
 import type { CompiledSchema, SchemaColumn } from '../../operators/factory/resource-schema.rules.js'
 import { rowData } from '../../operators/factory/row-validate.rules.js'
 import { findCampaign } from '../../storage/postgres/campaign.repository.js'
@@ -76,7 +77,7 @@ export async function buildTemplate(
     },
     deps.maxUploadBytes,
     async () => {
-      const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true })
+      const book = new (excel().stream.xlsx.WorkbookWriter)({ stream: out, useStyles: true })
       readme(book, compiled, template)
       await dataSheet(deps, book, compiled, template, settings.parentCampaignId, boundaries)
       boundarySheet(book, boundaries)

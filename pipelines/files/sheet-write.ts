@@ -1,7 +1,8 @@
 import { EventEmitter, once } from 'node:events'
 import { PassThrough, type Readable } from 'node:stream'
 import { stringify } from 'csv-stringify/sync'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
+import { excel } from './excel.js'
 import type { SheetFormat } from './sheet-read.js'
 
 /** A cell: text, a number, true or false, an instant (a date at UTC midnight), or empty. */
@@ -74,7 +75,7 @@ export function sheetWriter(
       },
     }
   }
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true })
+  const book = new (excel().stream.xlsx.WorkbookWriter)({ stream: output, useStyles: true })
   const sheet = book.addWorksheet(sheetName)
   if (options.numberFormats !== undefined)
     sheet.columns = options.numberFormats.map((numFmt) =>

@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
+import { excel } from './excel.js'
 import { raggedMessage } from '../../operators/csv-row.rules.js'
 import { headerNames, type CsvOptions, type CsvRecord } from './csv-read.js'
 import { MAX_CSV_CELLS, MAX_CSV_ROW_BYTES } from './csv-limits.js'
@@ -94,7 +95,7 @@ export async function readXlsx(
     failure = error
     feed.end()
   })
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source.pipe(feed), {
+  const reader = new (excel().stream.xlsx.WorkbookReader)(source.pipe(feed), {
     sharedStrings: 'emit',
     hyperlinks: 'ignore',
     styles: 'cache', // tells dates from numbers

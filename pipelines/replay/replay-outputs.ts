@@ -38,8 +38,35 @@ export const RESPONSE_CHARS = 500
 /** A text without tabs or line breaks, as a field of a tab-separated line. */
 const field = (text: string) => (/[\t\r\n]/.test(text) ? text.replace(/[\t\r\n]+/g, ' ') : text)
 
+/**
+ * A file's lines gathered as UTF-8 bytes: each written into a buffer as it comes (joining a
+ * page's lines and then encoding them took twice as long).
+ */
+class LineBytes {
+  private buffer = Buffer.allocUnsafe(64 * 1024)
+  private used = 0
+
+  push(line: string): void {
+    const most = line.length * 3 // UTF-8 bytes of a UTF-16 unit, at the most
+    if (this.used + most > this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.used + most))
+      this.buffer.copy(bigger, 0, 0, this.used)
+      this.buffer = bigger
+    }
+    this.used += this.buffer.write(line, this.used)
+  }
+
+  /** The bytes gathered; the next lines go into a new buffer. */
+  take(): Buffer {
+    const bytes = this.buffer.subarray(0, this.used)
+    this.buffer = Buffer.allocUnsafe(this.buffer.length)
+    this.used = 0
+    return bytes
+  }
+}
+
 /** Lines for each file, as they are gathered. */
-type Lines = Record<OutputType, string[]>
+type Lines = Record<OutputType, LineBytes>
 
 /** Adds the lines of a row to each file's (deterministic: the same row and client, the same bytes). */
 function addLines(run: ReplayRunRow, row: OutputRow, lines: Lines): void {
@@ -105,18 +132,12 @@ export function outputWriter(deps: ReplayDeps, run: ReplayRunRow): OutputWriter 
     ),
   )
   for (const s of stored) s.catch(() => undefined) // awaited when closed, or given up
+  const lines = Object.fromEntries(OUTPUT_TYPES.map((t) => [t, new LineBytes()])) as Lines
   return {
     add: async (rows) => {
-      const lines: Lines = {
-        requests: [],
-        responses: [],
-        'requests-validated': [],
-        warnings: [],
-        exceptions: [],
-      }
       for (const row of rows) addLines(run, row, lines)
       for (const type of OUTPUT_TYPES)
-        if (!streams[type].write(lines[type].join(''))) await once(streams[type], 'drain')
+        if (!streams[type].write(lines[type].take())) await once(streams[type], 'drain')
     },
     close: async () => {
       for (const type of OUTPUT_TYPES) streams[type].end()
