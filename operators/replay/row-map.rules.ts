@@ -44,8 +44,7 @@ export function mapRow(
   const payload: Record<string, unknown> = {}
   const warnings: CellNote[] = []
   const exceptions: CellNote[] = []
-  for (const [column, rule] of Object.entries(mapping)) {
-    const handler = handlers.get(rule.handler)
+  for (const { column, rule, handler } of compiled(mapping, handlers)) {
     if (handler === undefined) {
       exceptions.push({
         column,
@@ -74,6 +73,26 @@ export function mapRow(
   return exceptions.length > 0 ? { warnings, exceptions } : { payload, warnings, exceptions }
 }
 
+/** A mapping's columns in order, each with its rule and handler. */
+type Compiled = { column: string; rule: ColumnRule; handler: ColumnHandler | undefined }[]
+const COMPILED = new WeakMap<object, { handlers: object; columns: Compiled }>()
+
+/** A mapping's columns with their handlers, worked out once per mapping (not for every row). */
+function compiled(
+  mapping: Readonly<Record<string, ColumnRule>>,
+  handlers: ReadonlyMap<string, ColumnHandler>,
+): Compiled {
+  const known = COMPILED.get(mapping)
+  if (known?.handlers === handlers) return known.columns
+  const columns = Object.entries(mapping).map(([column, rule]) => ({
+    column,
+    rule,
+    handler: handlers.get(rule.handler),
+  }))
+  COMPILED.set(mapping, { handlers, columns })
+  return columns
+}
+
 /** A request as it is fired and written in the `requests` file. */
 export interface ReplayRequest {
   method: 'GET' | 'POST'
@@ -84,25 +103,25 @@ export interface ReplayRequest {
 
 const text = (value: unknown) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))
 
-/** A target URL taken apart once: what comes before its query, its query, and its fragment. */
+/** A client's request URL up to its fields: the target, its own query and the token. */
 interface Target {
   head: string
-  query: string
   hash: string
 }
 const TARGETS = new Map<string, Target>()
 const MAX_TARGETS = 1000
 
-function targetOf(targetUrl: string): Target {
-  let target = TARGETS.get(targetUrl)
+function targetOf(targetUrl: string, tokenField: string, token: string): Target {
+  const key = `${targetUrl}\n${tokenField}\n${token}`
+  let target = TARGETS.get(key)
   if (target === undefined) {
     const url = new URL(targetUrl)
-    const { search, hash } = url
-    url.search = ''
+    url.searchParams.append(tokenField, token)
+    const { hash } = url
     url.hash = ''
-    target = { head: url.href, query: search, hash }
+    target = { head: url.href, hash }
     if (TARGETS.size >= MAX_TARGETS) TARGETS.clear()
-    TARGETS.set(targetUrl, target)
+    TARGETS.set(key, target)
   }
   return target
 }
@@ -110,8 +129,8 @@ function targetOf(targetUrl: string): Target {
 /**
  * The request of a row, always the same for the same row and client: the token and then the
  * fields in the mapping's order, as query parameters of a GET (objects as JSON) or a JSON body
- * of a POST. The query is the target's own parameters and then these, serialized as
- * `URL.searchParams` does (the target is parsed once, not for every row).
+ * of a POST. The query is the target's own parameters, the token and these, serialized as
+ * `URL.searchParams` does (all but the fields worked out once per client, not for every row).
  */
 export function requestOf(
   client: { targetUrl: string; method: 'GET' | 'POST'; tokenField: string; accountToken: string },
@@ -121,12 +140,15 @@ export function requestOf(
     const fields: Record<string, unknown> = { [client.tokenField]: client.accountToken, ...payload }
     return { method: 'POST', url: client.targetUrl, body: JSON.stringify(fields) }
   }
-  const target = targetOf(client.targetUrl)
-  const params = new URLSearchParams(target.query)
-  params.append(client.tokenField, client.accountToken)
+  const target = targetOf(client.targetUrl, client.tokenField, client.accountToken)
+  const params = new URLSearchParams()
   for (const name in payload) {
     // the token's own field is refused when a client is saved; a payload never holds it
     if (name !== client.tokenField) params.append(name, text(payload[name]))
   }
-  return { method: 'GET', url: `${target.head}?${params.toString()}${target.hash}` }
+  const fields = params.toString()
+  return {
+    method: 'GET',
+    url: fields === '' ? `${target.head}${target.hash}` : `${target.head}&${fields}${target.hash}`,
+  }
 }

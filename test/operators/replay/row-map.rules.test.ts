@@ -74,5 +74,10 @@ describe('requestOf', () => {
       )
       expect(url).toBe(expected.href)
     }
+    const bare = new URL(targetUrl)
+    bare.searchParams.append('tid', 'T&T')
+    expect(
+      requestOf({ targetUrl, method: 'GET', tokenField: 'tid', accountToken: 'T&T' }, {}).url,
+    ).toBe(bare.href)
   })
 })
