@@ -42,15 +42,17 @@ const ENDED = ['completed', 'refused', 'failed']
  */
 export function progressLine(run: ReplayRunRow, seconds: number): string {
   const width = 24
-  if (run.status === 'validating') {
+  if (run.status === 'validating' || run.dry_run) {
+    // a dry run fires nothing: its progress is the rows read
+    const bar = (run.status === 'validating' ? '.' : '#').repeat(width)
     const rate = seconds > 0 ? Math.round(run.rows / seconds) : 0
-    return `[${'.'.repeat(width)}] validating · ${run.rows} rows read · ${rate} rows/s · ${run.exceptions} exceptions`
+    return `[${bar}] ${run.status} · ${run.rows} rows read · ${rate} rows/s · ${run.exceptions} exceptions`
   }
   const total = run.valid
   const done = run.succeeded + run.failed
   const toFire = Math.max(1, total)
   const rate = seconds > 0 ? done / seconds : 0
-  const eta = rate > 0 ? Math.max(0, (toFire - done) / rate) : undefined
+  const eta = rate > 0 && run.status === 'firing' ? Math.max(0, (toFire - done) / rate) : undefined
   const filled = Math.min(width, Math.round((width * done) / toFire))
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${run.status} ${done}/${total} fired · ${Math.round(rate)} rows/s · ${run.succeeded} ok · ${run.failed} failed · ${run.exceptions} exceptions${eta === undefined ? '' : ` · ETA ${Math.ceil(eta)} s`}`
 }

@@ -204,6 +204,7 @@ describe('a replay progress line', () => {
   const run = (o: Partial<ReplayRunRow>) =>
     ({
       status: 'firing',
+      dry_run: false,
       rows: 0,
       valid: 0,
       exceptions: 0,
@@ -211,12 +212,15 @@ describe('a replay progress line', () => {
       failed: 0,
       ...o,
     }) as ReplayRunRow
-  it('should show rows read while validating, then rows fired with their rate and ETA', () => {
+  it('should show rows read while validating (all a dry run does), then rows fired with their rate and ETA', () => {
     expect(progressLine(run({ status: 'validating', rows: 50_000, exceptions: 3 }), 2)).toBe(
       '[........................] validating · 50000 rows read · 25000 rows/s · 3 exceptions',
     )
     expect(progressLine(run({ valid: 1000, succeeded: 240, failed: 10 }), 5)).toBe(
       '[######..................] firing 250/1000 fired · 50 rows/s · 240 ok · 10 failed · 0 exceptions · ETA 15 s',
     )
+    expect(
+      progressLine(run({ dry_run: true, status: 'completed', rows: 3, exceptions: 1 }), 1),
+    ).toBe('[########################] completed · 3 rows read · 3 rows/s · 1 exceptions')
   })
 })
