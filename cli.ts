@@ -95,6 +95,7 @@ function context(config: Config) {
       stallSeconds: config.REPORT_STALL_SECONDS,
       maxAttempts: config.REPORT_MAX_ATTEMPTS,
     },
+    dryRunKeepDays: config.REPLAY_DRY_RUN_KEEP_DAYS,
     streamRetentionMs: config.STREAM_RETENTION_SECONDS * 1000,
     orphanFileAgeMs: config.FILESTORE_ORPHAN_AGE_SECONDS * 1000,
     actorOptions: {

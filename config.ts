@@ -108,6 +108,8 @@ export const Config = z.object({
   REPORT_STALL_SECONDS: z.coerce.number().int().min(5).default(120),
   /** Attempts of a report job (takeovers and transient failures counted) before it fails. */
   REPORT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** Days a replay dry run may still be fired after it ended; its upload is removed after. */
+  REPLAY_DRY_RUN_KEEP_DAYS: z.coerce.number().int().min(1).default(7),
   /** Rows the project factory sends per `_create` call of a target service. */
   FACTORY_TARGET_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
   /** Attempts per row before a transient target failure makes it FAILED. */

@@ -35,4 +35,6 @@ export interface AppDeps {
   reportMinIntervalMinutes?: number
   /** Browser origins allowed by CORS (`*` for any); empty: no CORS headers. */
   corsOrigins?: readonly string[]
+  /** Days a replay dry run may be fired after it ended (`REPLAY_DRY_RUN_KEEP_DAYS`). @defaultValue 7 */
+  dryRunKeepDays?: number
 }

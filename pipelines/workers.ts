@@ -23,6 +23,7 @@ import type { ReportsDeps } from './reports/deps.js'
 import { reportSettings } from './reports/deps.js'
 import { reportExportActor } from './reports/report-export.actor.js'
 import { startReportSweeper } from './reports/report-sweeper.js'
+import { startReplaySweeper } from './replay/dry-run-keep.js'
 import { reportTimerHandlers } from './reports/timers.js'
 import type { ReplayDeps } from './replay/deps.js'
 import { replayFireActor } from './replay/replay-fire.actor.js'
@@ -57,7 +58,7 @@ export interface WorkerDeps
   trimEveryMs?: number
   /** Stored files no row owns are removed once this old. @defaultValue 1 hour */
   orphanFileAgeMs?: number
-  /** How often stored files are swept for orphans. @defaultValue 10 minutes */
+  /** How often stored files are swept for orphans, and dry runs for uploads kept too long. @defaultValue 10 minutes */
   sweepEveryMs?: number
 }
 
@@ -70,8 +71,8 @@ export interface Workers {
 
 /**
  * Starts the named actors (all by default), with the `timers` actor the timer poller, the
- * stream trimmer (every process trims every stream; any number may), the orphan file sweeper
- * and the report sweeper.
+ * stream trimmer (every process trims every stream; any number may), the orphan file sweeper,
+ * the report sweeper and the sweeper of dry runs' uploads.
  */
 export async function startWorkers(
   deps: WorkerDeps,
@@ -142,11 +143,18 @@ export async function startWorkers(
     { everyMs: deps.sweepEveryMs ?? 600_000, olderThanMs: deps.orphanFileAgeMs ?? 3_600_000 },
   )
   const reports = startReportSweeper(deps)
+  const replay = startReplaySweeper(deps, deps.sweepEveryMs ?? 600_000)
   return {
     actors,
     stop: async () => {
       stopping.abort()
-      await Promise.all([poller?.stop(), trimmer.stop(), sweeper.stop(), reports.stop()])
+      await Promise.all([
+        poller?.stop(),
+        trimmer.stop(),
+        sweeper.stop(),
+        reports.stop(),
+        replay.stop(),
+      ])
       await Promise.all(actors.map((a) => a.stop()))
     },
   }

@@ -26,4 +26,9 @@ export interface ReplayDeps {
   stopping?: AbortSignal
   /** Retries' first delay (doubled each attempt, with jitter). @defaultValue 200 */
   retryBaseMs?: number
+  /**
+   * Days a dry run never fired may still be fired (`REPLAY_DRY_RUN_KEEP_DAYS`); its upload is
+   * removed after. @defaultValue 7
+   */
+  dryRunKeepDays?: number
 }

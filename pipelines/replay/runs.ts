@@ -22,6 +22,7 @@ import { findStoredFile } from '../../storage/postgres/stored-file.repository.js
 import { isUniqueViolation } from '../../storage/postgres/postgres-errors.js'
 import { clientOf } from './clients.js'
 import type { ReplayDeps } from './deps.js'
+import { checkStillKept } from './dry-run-keep.js'
 
 /** How a run is made. */
 export interface RunOptions {
@@ -153,7 +154,8 @@ async function firedAlready(
 /**
  * Turns a finished dry run into a live run of exactly the rows it validated: the same file,
  * mapped by the client as the dry run kept it. A dry run fires once: fired again, its live run
- * is given back while it lasts (409 `already_fired` after).
+ * is given back while it lasts (409 `already_fired` after); it may be fired for
+ * `REPLAY_DRY_RUN_KEEP_DAYS` after it ended (409 `dry_run_expired` later).
  */
 export async function fireDryRun(
   deps: ReplayDeps,
@@ -169,6 +171,7 @@ export async function fireDryRun(
     )
   const earlier = await firedFrom(deps.db, dry.id)
   if (earlier !== undefined) return firedAlready(deps, dry, earlier)
+  checkStillKept(deps, dry)
   const file = await storedFileOf(deps.db, dry.file_store_id, { userId: createdBy, admin: true })
   let result: { run: ReplayRunRow; created: boolean }
   try {
