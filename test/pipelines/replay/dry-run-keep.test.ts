@@ -60,7 +60,7 @@ async function dryRun(): Promise<ReplayRunRow> {
 }
 
 /** The replayer's deps with the clock `ms` after `run` ended, keeping dry runs `days` days. */
-const later = (run: ReplayRunRow, ms: number, days?: number) => ({
+const later = (run: ReplayRunRow, ms: number, days = 7) => ({
   ...scoringDeps(s, manualClock((run.finished_at?.getTime() ?? 0) + ms)),
   dryRunKeepDays: days,
 })
