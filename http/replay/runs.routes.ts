@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { CLIENT_NAME } from '../../pipelines/replay/clients.js'
-import { fireDryRun, replayRuns, runOf, runView, uploadRun } from '../../pipelines/replay/runs.js'
+import { runView } from '../../pipelines/replay/run-view.js'
+import { fireDryRun, replayRuns, runOf, uploadRun } from '../../pipelines/replay/runs.js'
 import { fileName } from '../../pipelines/files/stored-files.js'
 import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
@@ -47,6 +48,12 @@ const RunSchema = z.object({
   createdBy: z.string(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  fireBefore: z
+    .string()
+    .optional()
+    .describe(
+      'A completed dry run: until when it may be fired (REPLAY_DRY_RUN_KEEP_DAYS after it ended)',
+    ),
 })
 const RunParams = z.object({ id: z.uuid() })
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
@@ -106,7 +113,7 @@ export const replayRunsRoutes = (deps: AppDeps) => {
             createdBy: c.var.caller.userId,
           })
           c.header('location', `/replays/${run.id}`)
-          return c.json(runView(run), 202)
+          return c.json(runView(run, deps), 202)
         } finally {
           file.stream.resume()
         }
@@ -137,7 +144,10 @@ export const replayRunsRoutes = (deps: AppDeps) => {
       async (c) => {
         const { client, limit, after } = c.req.valid('query')
         const rows = await replayRuns(deps.db, { client }, { limit, after })
-        return c.json({ runs: rows.map(runView), ...nextPage(rows, limit) }, 200)
+        return c.json(
+          { runs: rows.map((row) => runView(row, deps)), ...nextPage(rows, limit) },
+          200,
+        )
       },
     )
     .openapi(
@@ -153,7 +163,7 @@ export const replayRunsRoutes = (deps: AppDeps) => {
           ...problems(400, 401, 403, 404),
         },
       }),
-      async (c) => c.json(runView(await runOf(deps.db, c.req.valid('param').id)), 200),
+      async (c) => c.json(runView(await runOf(deps.db, c.req.valid('param').id), deps), 200),
     )
     .openapi(
       createRoute({
@@ -173,7 +183,7 @@ export const replayRunsRoutes = (deps: AppDeps) => {
         const body = FireBody.parse(c.req.valid('json') ?? {})
         const { run } = await fireDryRun(deps, dry, body, c.var.caller.userId)
         c.header('location', `/replays/${run.id}`)
-        return c.json(runView(run), 202)
+        return c.json(runView(run, deps), 202)
       },
     )
 }

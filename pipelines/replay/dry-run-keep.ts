@@ -8,12 +8,15 @@ import { discardUpload } from './run-end.js'
 const DAY_MS = 86_400_000
 
 /** How long a dry run may be fired after it ended (`REPLAY_DRY_RUN_KEEP_DAYS`, default 7). */
-const keepMs = (deps: ReplayDeps) => (deps.dryRunKeepDays ?? 7) * DAY_MS
+const keepMs = (deps: Pick<ReplayDeps, 'dryRunKeepDays'>) => (deps.dryRunKeepDays ?? 7) * DAY_MS
+
+/** Until when a completed dry run may be fired. */
+export const fireBefore = (deps: Pick<ReplayDeps, 'dryRunKeepDays'>, dry: ReplayRunRow) =>
+  new Date((dry.finished_at?.getTime() ?? dry.created_at.getTime()) + keepMs(deps))
 
 /** A dry run that ended longer ago than its keep: 409 `dry_run_expired`. */
 export function checkStillKept(deps: ReplayDeps, dry: ReplayRunRow): void {
-  if (dry.finished_at === null || deps.clock.now() - dry.finished_at.getTime() <= keepMs(deps))
-    return
+  if (dry.finished_at === null || deps.clock.now() <= fireBefore(deps, dry).getTime()) return
   throw new DomainError(
     'conflict',
     'dry_run_expired',

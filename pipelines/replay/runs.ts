@@ -219,30 +219,3 @@ export async function replayRuns(
     before: last === undefined ? undefined : { createdAt: last.created_at, id: last.id },
   })
 }
-
-/** A run as the API shows it. */
-export const runView = (run: ReplayRunRow) => ({
-  id: run.id,
-  client: run.client,
-  dryRun: run.dry_run,
-  status: run.status,
-  token: run.token,
-  fileStoreId: run.file_store_id,
-  ...(run.source_run_id === null ? {} : { sourceRunId: run.source_run_id }),
-  counts: {
-    rows: run.rows,
-    valid: run.valid,
-    warnings: run.warnings,
-    exceptions: run.exceptions,
-    fired: run.fired,
-    succeeded: run.succeeded,
-    failed: run.failed,
-  },
-  fromDate: run.from_date,
-  toDate: run.to_date,
-  outputs: run.outputs,
-  error: run.error,
-  createdBy: run.created_by,
-  createdAt: run.created_at.toISOString(),
-  finishedAt: run.finished_at?.toISOString() ?? null,
-})

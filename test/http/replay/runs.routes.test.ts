@@ -51,6 +51,8 @@ const run = async (id: string) =>
   (await (await t.app.request(`/replays/${id}`, { headers: admin })).json()) as {
     status: string
     counts: Record<string, number>
+    finishedAt?: string
+    fireBefore?: string
     outputs: Record<string, { fileStoreId: string; name: string }> | null
   }
 
@@ -68,6 +70,8 @@ describe('replay runs over HTTP', () => {
       return r.status === 'completed' ? r : undefined
     })
     expect(dry.counts).toMatchObject({ rows: 2, valid: 1, exceptions: 1, fired: 0 })
+    // It may be fired for REPLAY_DRY_RUN_KEEP_DAYS (7 by default) after it ended.
+    expect(Date.parse(dry.fireBefore ?? '') - Date.parse(dry.finishedAt ?? '')).toBe(7 * 86_400_000)
     expect(Object.keys(dry.outputs ?? {}).sort()).toEqual([
       'exceptions',
       'requests',
@@ -97,8 +101,9 @@ describe('replay runs over HTTP', () => {
     expect(late.status).toBe(409)
     expect(((await late.json()) as { code: string }).code).toBe('already_fired')
     const upload = (await run(live.id)) as unknown as { fileStoreId: string }
-    expect((await t.app.request(`/files/${upload.fileStoreId}`, { headers: admin })).status).toBe(
-      404,
+    await eventually(
+      async () =>
+        (await t.app.request(`/files/${upload.fileStoreId}`, { headers: admin })).status === 404,
     )
     expect(
       (await t.app.request(`/replays/${live.id}/fire`, { method: 'POST', headers: admin })).status,
