@@ -18,7 +18,7 @@ import { findRun } from '../../../storage/postgres/replay/replay-run.repository.
 import type { ReplayRunRow } from '../../../storage/postgres/replay/replay-run.table.js'
 import { collector } from '../../support/collector.js'
 import { scoringDeps } from '../../support/scoring.js'
-import { isolatedServices, type TestServices } from '../../support/services.js'
+import { eventually, isolatedServices, type TestServices } from '../../support/services.js'
 
 let s: TestServices
 let server: Awaited<ReturnType<typeof collector>>
@@ -166,9 +166,11 @@ describe('campaign-streams replay', () => {
     expect(out.text()).not.toContain('dry run')
     expect((await findRun(s.db, run.id))?.status).toBe('completed')
     expect(server.received.length - before).toBe(29)
-    // The command's copy of the file was given up for the run's own, removed at its end.
-    const kept = await s.db.selectFrom('stored_file').select('name').execute()
-    expect(kept.filter((f) => f.name === 'resumed.csv')).toEqual([])
+    // The command's copy of the file was given up for the run's own, removed once it ended.
+    const kept = await eventually(async () => {
+      const names = await s.db.selectFrom('stored_file').select('name').execute()
+      return names.some((f) => f.name === 'resumed.csv') ? undefined : names
+    })
     // A dry run not fired keeps its upload, for its live run.
     expect(kept.filter((f) => f.name === 'dry.csv')).toHaveLength(1)
   }, 30_000)
