@@ -7,7 +7,7 @@ import type { AppDeps } from '../app-deps.js'
 import { requireAdmin } from '../auth.js'
 import { requestFile } from '../file-body.js'
 import { json, nextPage, openApiApp, PageLimit, problems } from '../openapi-app.js'
-import { adminOnly } from '../params.js'
+import { adminOnly, IdempotencyHeaders } from '../params.js'
 import { invalidFields } from '../problem.js'
 
 const Output = z.object({
@@ -82,10 +82,11 @@ export const replayRunsRoutes = (deps: AppDeps) => {
         operationId: 'startReplay',
         summary: 'Replay a CSV for a client → 202 with the run and its Location (admin)',
         description:
-          'Multipart `file`, with the fields `client`, `dryRun`, `force`, `maxExceptionRate` (default 0.05) and `rate` sent before it (or as query parameters). The file is checked before anything is fired: UTF-8, balanced quotes, every required mapped column in the header, at least one row, at most MAX_UPLOAD_BYTES. Sending the same file for the same client again while its run is unfinished resumes that run.',
+          'Multipart `file`, with the fields `client`, `dryRun`, `force`, `maxExceptionRate` (default 0.05) and `rate` sent before it (or as query parameters). The file is checked before anything is fired: UTF-8, balanced quotes, every required mapped column in the header, at least one row, at most MAX_UPLOAD_BYTES. Sending the same file for the same client again while its run is unfinished resumes that run; the same `Idempotency-Key` again answers with the run it made (`Idempotent-Replayed: true` either way).',
         ...admin,
         request: {
           query: RunFields.partial().extend({ client: z.string().optional() }),
+          headers: IdempotencyHeaders,
         },
         responses: {
           202: { description: 'Accepted (or resumed)', content: json(RunSchema) },
@@ -105,14 +106,16 @@ export const replayRunsRoutes = (deps: AppDeps) => {
               parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
             )
           const { client, ...options } = parsed.data
-          const { run } = await uploadRun(deps, {
+          const { run, created } = await uploadRun(deps, {
             source: file.stream,
             name: fileName(file.filename ?? `${client}.csv`),
             client,
             options,
             createdBy: c.var.caller.userId,
+            idempotencyKey: c.req.valid('header')['idempotency-key'],
           })
           c.header('location', `/replays/${run.id}`)
+          if (!created) c.header('idempotent-replayed', 'true')
           return c.json(runView(run, deps), 202)
         } finally {
           file.stream.resume()

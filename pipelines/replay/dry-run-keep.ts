@@ -1,4 +1,4 @@
-import { staleDryRuns, uploadNeeded } from '../../storage/postgres/replay/replay-run.repository.js'
+import { staleDryRuns, uploadNeeded } from '../../storage/postgres/replay/replay-upload.repository.js'
 import type { ReplayRunRow } from '../../storage/postgres/replay/replay-run.table.js'
 import { DomainError } from '../domain-error.js'
 import { startLoop, type Loop } from '../runtime/loop.js'

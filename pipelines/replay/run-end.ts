@@ -1,4 +1,5 @@
-import { moveRun, uploadNeeded } from '../../storage/postgres/replay/replay-run.repository.js'
+import { moveRun } from '../../storage/postgres/replay/replay-run.repository.js'
+import { uploadNeeded } from '../../storage/postgres/replay/replay-upload.repository.js'
 import { deleteRows } from '../../storage/postgres/replay/replay-row.repository.js'
 import type {
   ReplayRunRow,

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
 import { requiredColumns } from '../../operators/replay/row-map.rules.js'
@@ -19,7 +19,6 @@ import { checkReplayCsv } from './replay-csv.js'
 import { discardUpload } from './run-end.js'
 import { storedFileOf, storeFile, type StoredFile } from '../files/stored-files.js'
 import { findStoredFile } from '../../storage/postgres/stored-file.repository.js'
-import { isUniqueViolation } from '../../storage/postgres/postgres-errors.js'
 import { clientOf } from './clients.js'
 import type { ReplayDeps } from './deps.js'
 import { checkStillKept } from './dry-run-keep.js'
@@ -55,8 +54,9 @@ export async function queueRun(deps: Pick<ReplayDeps, 'redis' | 'keys'>, run: Re
 }
 
 /**
- * Makes a run of a kept CSV for a client, checked first (see {@link checkReplayCsv}), or resumes
- * the unfinished run of the same client, file and mode; queues it either way. The kept CSV is
+ * Makes a run of a kept CSV for a client, checked first (see {@link checkReplayCsv}), or gives
+ * back the run it repeats (the caller's run of the same `Idempotency-Key`, or the unfinished run
+ * of the same client, file and mode, resumed); queues it either way while unfinished. The kept CSV is
  * removed when it is refused, or when the run resumed reads its own.
  */
 export async function startRun(
@@ -67,6 +67,8 @@ export async function startRun(
     options: RunOptions
     createdBy: string
     sourceRunId?: string
+    /** The caller's `Idempotency-Key`: asked again with it, the run first made is given back. */
+    idempotencyKey?: string | undefined
   },
 ): Promise<{ run: ReplayRunRow; created: boolean }> {
   let client: ReplayClientRow
@@ -88,7 +90,6 @@ export async function startRun(
     id: randomUUID(),
     client: client.name,
     dryRun: input.options.dryRun,
-    token: randomBytes(4).toString('hex'),
     fileStoreId: input.file.fileStoreId,
     fileSha256: input.file.sha256,
     clientConfig: configOf(client),
@@ -98,6 +99,7 @@ export async function startRun(
     ratePerSecond: input.options.rate ?? null,
     createdBy: input.createdBy,
     createdAt: new Date(deps.clock.now()),
+    idempotencyKey: input.idempotencyKey,
   })
   // Resumed: the run reads the upload it was made with, not this copy.
   if (result.run.file_store_id !== input.file.fileStoreId)
@@ -115,6 +117,7 @@ export async function uploadRun(
     client: string
     options: RunOptions
     createdBy: string
+    idempotencyKey?: string | undefined
   },
 ): Promise<{ run: ReplayRunRow; created: boolean }> {
   const file = await storeFile(
@@ -132,6 +135,7 @@ export async function uploadRun(
     file,
     options: upload.options,
     createdBy: upload.createdBy,
+    idempotencyKey: upload.idempotencyKey,
   })
 }
 
@@ -173,29 +177,22 @@ export async function fireDryRun(
   if (earlier !== undefined) return firedAlready(deps, dry, earlier)
   checkStillKept(deps, dry)
   const file = await storedFileOf(deps.db, dry.file_store_id, { userId: createdBy, admin: true })
-  let result: { run: ReplayRunRow; created: boolean }
-  try {
-    result = await createRun(deps.db, {
-      id: randomUUID(),
-      client: dry.client,
-      dryRun: false,
-      token: randomBytes(4).toString('hex'),
-      fileStoreId: dry.file_store_id,
-      fileSha256: file.sha256,
-      clientConfig: dry.client_config,
-      sourceRunId: dry.id,
-      maxExceptionRate: options.maxExceptionRate,
-      forced: options.force,
-      ratePerSecond: options.rate ?? dry.rate_per_second,
-      createdBy,
-      createdAt: new Date(deps.clock.now()),
-    })
-  } catch (error) {
-    // fired at the same moment by another caller
-    const raced = isUniqueViolation(error) ? await firedFrom(deps.db, dry.id) : undefined
-    if (raced === undefined) throw error
-    return firedAlready(deps, dry, raced)
-  }
+  const result = await createRun(deps.db, {
+    id: randomUUID(),
+    client: dry.client,
+    dryRun: false,
+    fileStoreId: dry.file_store_id,
+    fileSha256: file.sha256,
+    clientConfig: dry.client_config,
+    sourceRunId: dry.id,
+    maxExceptionRate: options.maxExceptionRate,
+    forced: options.force,
+    ratePerSecond: options.rate ?? dry.rate_per_second,
+    createdBy,
+    createdAt: new Date(deps.clock.now()),
+  })
+  // fired at the same moment by another caller (or a live run of the same file unfinished)
+  if (!result.created) return firedAlready(deps, dry, result.run)
   await queueRun(deps, result.run)
   return result
 }

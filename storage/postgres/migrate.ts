@@ -30,6 +30,7 @@ import * as replayClients from './migrations/2026-12-03T18-00-00-replay-clients.
 import * as replayRuns from './migrations/2026-12-03T19-00-00-replay-runs.js'
 import * as replayClientColumns from './migrations/2026-12-03T20-00-00-replay-client-columns.js'
 import * as replayFiredOnce from './migrations/2026-12-03T21-00-00-replay-fired-once.js'
+import * as replayIdempotency from './migrations/2026-12-04T10-00-00-replay-idempotency.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T19-00-00-replay-runs': replayRuns,
   '2026-12-03T20-00-00-replay-client-columns': replayClientColumns,
   '2026-12-03T21-00-00-replay-fired-once': replayFiredOnce,
+  '2026-12-04T10-00-00-replay-idempotency': replayIdempotency,
 }
 
 /** Every migration's name, in the order they apply. */

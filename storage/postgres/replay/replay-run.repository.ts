@@ -1,4 +1,5 @@
-import type { ExpressionBuilder, Kysely } from 'kysely'
+import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { olderThan } from '../keyset.js'
 import type {
@@ -13,7 +14,6 @@ export interface NewRun {
   id: string
   client: string
   dryRun: boolean
-  token: string
   fileStoreId: string
   fileSha256: string
   clientConfig: ReplayClientConfig
@@ -23,15 +23,19 @@ export interface NewRun {
   ratePerSecond: number | null
   createdBy: string
   createdAt: Date
+  /** The caller's `Idempotency-Key`: asked again with it, the run first made is given back. */
+  idempotencyKey?: string | undefined
 }
 
 /**
- * Makes a run, or finds the unfinished one of the same client, file and mode (running the same
- * command again resumes it); `created` tells which.
+ * Makes a run, or finds the one it repeats: the caller's run of the same `Idempotency-Key`, the
+ * unfinished one of the same client, file and mode (running the same command again resumes
+ * it), or the live run of the same dry run (a dry run fires once); `created` tells which.
  */
 export async function createRun(
   db: Kysely<Database>,
   run: NewRun,
+  attempt = 1,
 ): Promise<{ run: ReplayRunRow; created: boolean }> {
   const made = await db
     .insertInto('replay_run')
@@ -40,7 +44,8 @@ export async function createRun(
       client: run.client,
       dry_run: run.dryRun,
       status: 'validating',
-      token: run.token,
+      // unique per run, so that runs on one day never share file names
+      token: randomBytes(4).toString('hex'),
       file_store_id: run.fileStoreId,
       file_sha256: run.fileSha256,
       client_config: JSON.stringify(run.clientConfig),
@@ -54,25 +59,36 @@ export async function createRun(
       created_by: run.createdBy,
       created_at: run.createdAt,
       finished_at: null,
+      idempotency_key: run.idempotencyKey ?? null,
     })
-    .onConflict((oc) =>
-      oc
-        .columns(['client', 'file_sha256', 'dry_run'])
-        .where('status', 'in', ['validating', 'firing', 'writing'])
-        .doNothing(),
-    )
+    .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst()
   if (made !== undefined) return { run: made, created: true }
   const existing = await db
     .selectFrom('replay_run')
     .selectAll()
-    .where('client', '=', run.client)
-    .where('file_sha256', '=', run.fileSha256)
-    .where('dry_run', '=', run.dryRun)
-    .where('status', 'in', ['validating', 'firing', 'writing'])
-    .executeTakeFirstOrThrow()
-  return { run: existing, created: false }
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('created_by', '=', run.createdBy),
+          eb('idempotency_key', '=', run.idempotencyKey ?? null),
+        ]),
+        eb.and([
+          eb('client', '=', run.client),
+          eb('file_sha256', '=', run.fileSha256),
+          eb('dry_run', '=', run.dryRun),
+          eb('status', 'in', ['validating', 'firing', 'writing']),
+        ]),
+        eb('source_run_id', '=', run.sourceRunId),
+      ]),
+    )
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst()
+  if (existing !== undefined) return { run: existing, created: false }
+  // The run it met finished between the two statements, or the token was taken: again.
+  if (attempt >= 5) throw new Error(`replay run ${run.id} could not be made`)
+  return createRun(db, run, attempt + 1)
 }
 
 /** A run, if any. */
@@ -178,67 +194,4 @@ export async function firedFrom(
     .selectAll()
     .where('source_run_id', '=', dryRunId)
     .executeTakeFirst()
-}
-
-/**
- * Whether a run other than `exceptRunId` still needs an upload: one unfinished, or a completed
- * dry run not fired yet (its live run reads the same file).
- */
-export async function uploadNeeded(
-  db: Kysely<Database>,
-  fileStoreId: string,
-  exceptRunId: string,
-): Promise<boolean> {
-  const needing = await db
-    .selectFrom('replay_run as r')
-    .select('r.id')
-    .where('r.file_store_id', '=', fileStoreId)
-    .where('r.id', '!=', exceptRunId)
-    .where((eb) =>
-      eb.or([
-        eb('r.status', 'in', ['validating', 'firing', 'writing']),
-        eb.and([eb('r.dry_run', '=', true), eb('r.status', '=', 'completed'), notFired(eb)]),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst()
-  return needing !== undefined
-}
-
-/** Run `r` has not been fired: no live run came from it. */
-function notFired(eb: ExpressionBuilder<Database & { r: Database['replay_run'] }, 'r'>) {
-  return eb.not(
-    eb.exists(
-      eb
-        .selectFrom('replay_run as fired')
-        .select('fired.id')
-        .whereRef('fired.source_run_id', '=', 'r.id'),
-    ),
-  )
-}
-
-/**
- * Completed dry runs never fired that ended before `before` and whose upload is still stored,
- * oldest first: their uploads were kept long enough.
- */
-export async function staleDryRuns(
-  db: Kysely<Database>,
-  before: Date,
-  limit: number,
-): Promise<ReplayRunRow[]> {
-  return db
-    .selectFrom('replay_run as r')
-    .selectAll('r')
-    .where('r.dry_run', '=', true)
-    .where('r.status', '=', 'completed')
-    .where('r.finished_at', '<', before)
-    .where((eb) => notFired(eb))
-    .where((eb) =>
-      eb.exists(
-        eb.selectFrom('stored_file as f').select('f.id').whereRef('f.id', '=', 'r.file_store_id'),
-      ),
-    )
-    .orderBy('r.finished_at')
-    .limit(limit)
-    .execute()
 }

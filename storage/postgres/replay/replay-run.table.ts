@@ -56,6 +56,8 @@ export interface ReplayRunTable {
   created_by: string
   created_at: Date
   finished_at: Date | null
+  /** The caller's `Idempotency-Key` of the request that made it. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>
   /** When `replay_completed` was published for it (a live run that completed). */
   published_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }

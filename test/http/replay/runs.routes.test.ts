@@ -41,11 +41,16 @@ afterAll(async () => {
   await s.close()
 })
 
-const form = (fields: Record<string, string>, csv: string | Uint8Array) => {
+const form = (
+  fields: Record<string, string>,
+  csv: string | Uint8Array,
+  headers: Record<string, string> = admin,
+  name = 'visits.csv',
+) => {
   const body = new FormData()
-  for (const [name, value] of Object.entries(fields)) body.append(name, value)
-  body.append('file', new Blob([csv], { type: 'text/csv' }), 'visits.csv')
-  return { method: 'POST', headers: admin, body }
+  for (const [field, value] of Object.entries(fields)) body.append(field, value)
+  body.append('file', new Blob([csv], { type: 'text/csv' }), name)
+  return { method: 'POST', headers, body }
 }
 const run = async (id: string) =>
   (await (await t.app.request(`/replays/${id}`, { headers: admin })).json()) as {
@@ -167,6 +172,37 @@ describe('replay runs over HTTP', () => {
     // A refused file is not kept.
     const kept = await s.db.selectFrom('stored_file').select('name').execute()
     expect(kept.filter((f) => f.name === 'visits.csv')).toHaveLength(0)
+  })
+
+  it('should answer a request sent again with its Idempotency-Key with the run it made', async () => {
+    const csv = 'Visit date,Event\n2026-12-02,visit\n'
+    const send = (headers: Record<string, string>) =>
+      t.app.request(
+        '/replays',
+        form({ client: 'c-a-web', dryRun: 'true' }, csv, headers, 'again.csv'),
+      )
+    const first = await send({ ...admin, 'idempotency-key': 'upload-1' })
+    expect(first.status).toBe(202)
+    const { id } = (await first.json()) as { id: string }
+    await eventually(async () => (await run(id)).status === 'completed')
+    // Sent again after its run ended: the same run, not another (its copy of the file dropped).
+    const again = await send({ ...admin, 'idempotency-key': 'upload-1' })
+    expect(again.status).toBe(202)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(((await again.json()) as { id: string }).id).toBe(id)
+    const kept = await s.db.selectFrom('stored_file').select('name').execute()
+    expect(kept.filter((f) => f.name === 'again.csv')).toHaveLength(1)
+    // Another caller's key of the same name is theirs, and no key makes a new run.
+    const other = await send({ ...(await bearer('2', true)), 'idempotency-key': 'upload-1' })
+    expect(other.headers.get('idempotent-replayed')).toBeNull()
+    const otherId = ((await other.json()) as { id: string }).id
+    expect(otherId).not.toBe(id)
+    await eventually(async () => (await run(otherId)).status === 'completed')
+    const fresh = await send(admin)
+    expect(fresh.headers.get('idempotent-replayed')).toBeNull()
+    expect([id, otherId]).not.toContain(((await fresh.json()) as { id: string }).id)
+    const bad = await send({ ...admin, 'idempotency-key': 'not visible ascii' })
+    expect(bad.status).toBe(400)
   })
 
   it('should be for admins only', async () => {

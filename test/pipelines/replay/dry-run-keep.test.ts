@@ -93,9 +93,13 @@ describe('a dry run never fired', () => {
     expect(server.received).toEqual([])
   })
 
-  it('should be fired within its keep, and its live run keep the upload until it ends', async () => {
+  it('should be fired once within its keep, and its live run keep the upload until it ends', async () => {
     const dry = await dryRun()
-    const { run: live } = await fire(later(dry, 6 * DAY), dry)
+    // Fired twice at once: one live run, given to both.
+    const [a, b] = await Promise.all([fire(later(dry, 6 * DAY), dry), fire(later(dry, DAY), dry)])
+    expect(a.run.id).toBe(b.run.id)
+    expect([a.created, b.created].sort()).toEqual([false, true])
+    const live = a.run
     expect(live.source_run_id).toBe(dry.id)
     // A dry run fired is no longer swept: its live run removes the upload when it ends.
     expect(await sweepDryRunUploads(later(dry, 30 * DAY))).toBe(0)
