@@ -11,7 +11,7 @@ import type { AppDeps } from '../app-deps.js'
 import { requireAuth } from '../auth.js'
 import { fileDownload } from '../files.routes.js'
 import { json, nextPage, openApiApp, PageLimit, problems } from '../openapi-app.js'
-import { signedIn } from '../params.js'
+import { IdempotencyHeaders, signedIn } from '../params.js'
 import { HttpProblem } from '../problem.js'
 import { Zone } from '../../pipelines/reports/schedules.js'
 
@@ -72,10 +72,11 @@ export const reportJobsRoutes = (deps: AppDeps) => {
         operationId: 'runReportTemplate',
         summary: 'Run a template now → 202 with the job and its Location',
         description:
-          'The job runs with the template owner’s permissions; relative dates are resolved in `timezone` (default UTC) now. The body may be empty.',
+          'The job runs with the template owner’s permissions; relative dates are resolved in `timezone` (default UTC) now. The body may be empty. Sent again with the same `Idempotency-Key` for the template, it answers with the job it made (`Idempotent-Replayed: true`).',
         ...auth,
         request: {
           params: JobParams,
+          headers: IdempotencyHeaders,
           body: { content: json(RunBody), required: false },
         },
         responses: {
@@ -86,8 +87,12 @@ export const reportJobsRoutes = (deps: AppDeps) => {
       async (c) => {
         // An empty body (no content type) is not validated: the defaults apply.
         const body = RunBody.parse(c.req.valid('json') ?? {})
-        const job = await runNow(deps, c.req.valid('param').id, c.var.caller, body.timezone)
+        const { job, created } = await runNow(deps, c.req.valid('param').id, c.var.caller, {
+          timezone: body.timezone,
+          idempotencyKey: c.req.valid('header')['idempotency-key'],
+        })
         c.header('location', `/reports/jobs/${job.id}`)
+        if (!created) c.header('idempotent-replayed', 'true')
         return c.json(reportJobView(job), 202)
       },
     )

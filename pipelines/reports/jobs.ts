@@ -54,7 +54,12 @@ export function jobInput(
 export async function requestRun(
   deps: Pick<ReportsDeps, 'db' | 'clock'>,
   template: ReportTemplateRow,
-  run: { scheduledForMs: number; timezone: string; scheduleId?: string | undefined },
+  run: {
+    scheduledForMs: number
+    timezone: string
+    scheduleId?: string | undefined
+    idempotencyKey?: string | undefined
+  },
 ): Promise<{ job: JobRequestRow; created: boolean }> {
   return requestReportJob(deps.db, {
     id: randomUUID(),
@@ -64,6 +69,7 @@ export async function requestRun(
     scheduleId: run.scheduleId ?? null,
     scheduleDate: new Date(run.scheduledForMs),
     createdAt: new Date(deps.clock.now()),
+    idempotencyKey: run.idempotencyKey,
   })
 }
 
@@ -82,17 +88,18 @@ export async function queueExports(
 /**
  * Runs a template the caller may read now, relative dates resolved in `timezone`: the job is
  * queued at once (should queueing fail, the sweeper queues it within `REPORT_STALL_SECONDS`).
+ * Asked again with the same `idempotencyKey` for the template, the job it made is given back.
  */
 export async function runNow(
   deps: Pick<ReportsDeps, 'db' | 'clock' | 'redis' | 'keys'>,
   templateId: string,
   caller: RowReader,
-  timezone: string,
-): Promise<JobRequestRow> {
+  run: { timezone: string; idempotencyKey?: string | undefined },
+): Promise<{ job: JobRequestRow; created: boolean }> {
   const template = await templateOf(deps.db, templateId, caller)
-  const { job } = await requestRun(deps, template, { scheduledForMs: deps.clock.now(), timezone })
-  await queueExports(deps.redis, deps.keys, [job.id])
-  return job
+  const requested = await requestRun(deps, template, { scheduledForMs: deps.clock.now(), ...run })
+  if (requested.created) await queueExports(deps.redis, deps.keys, [requested.job.id])
+  return requested
 }
 
 /** The report job `id` as `reader` may see it (their own, or any for an admin); 404 otherwise. */

@@ -31,6 +31,7 @@ import * as replayRuns from './migrations/2026-12-03T19-00-00-replay-runs.js'
 import * as replayClientColumns from './migrations/2026-12-03T20-00-00-replay-client-columns.js'
 import * as replayFiredOnce from './migrations/2026-12-03T21-00-00-replay-fired-once.js'
 import * as replayIdempotency from './migrations/2026-12-04T10-00-00-replay-idempotency.js'
+import * as reportRunIdempotency from './migrations/2026-12-04T11-00-00-report-run-idempotency.js'
 
 /** Every migration, by its timestamped name; Kysely applies them in name order. */
 const migrations: Record<string, Migration> = {
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03T20-00-00-replay-client-columns': replayClientColumns,
   '2026-12-03T21-00-00-replay-fired-once': replayFiredOnce,
   '2026-12-04T10-00-00-replay-idempotency': replayIdempotency,
+  '2026-12-04T11-00-00-report-run-idempotency': reportRunIdempotency,
 }
 
 /** Every migration's name, in the order they apply. */

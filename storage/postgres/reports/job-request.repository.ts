@@ -18,11 +18,14 @@ export interface NewReportJob {
   scheduleId: string | null
   scheduleDate: Date
   createdAt: Date
+  /** A run now: asked for again with this key, the job first made is given back. */
+  idempotencyKey?: string | undefined
 }
 
 /**
- * Requests a report run with its mapping row, in one transaction: once per schedule and instant
- * (the mapping's unique key). Returns the job that holds the instant, new or not.
+ * Requests a report run with its mapping row, in one transaction: once per schedule and instant,
+ * and once per template and `Idempotency-Key` (the mapping's unique keys). Returns the job that
+ * holds them, new or not.
  */
 export async function requestReportJob(
   db: Kysely<Database>,
@@ -36,8 +39,9 @@ export async function requestReportJob(
         template_id: job.templateId,
         schedule_id: job.scheduleId,
         schedule_date: job.scheduleDate,
+        idempotency_key: job.idempotencyKey ?? null,
       })
-      .onConflict((oc) => oc.columns(['schedule_id', 'schedule_date']).doNothing())
+      .onConflict((oc) => oc.doNothing())
       .returning('job_request_id')
       .executeTakeFirst()
     if (mapped === undefined) {
@@ -45,8 +49,18 @@ export async function requestReportJob(
         .selectFrom('report_job_mapping as m')
         .innerJoin('job_requests as j', 'j.id', 'm.job_request_id')
         .selectAll('j')
-        .where('m.schedule_id', '=', job.scheduleId)
-        .where('m.schedule_date', '=', job.scheduleDate)
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('m.schedule_id', '=', job.scheduleId),
+              eb('m.schedule_date', '=', job.scheduleDate),
+            ]),
+            eb.and([
+              eb('m.template_id', '=', job.templateId),
+              eb('m.idempotency_key', '=', job.idempotencyKey ?? null),
+            ]),
+          ]),
+        )
         .executeTakeFirstOrThrow()
       return { job: held, created: false }
     }

@@ -96,4 +96,6 @@ export interface ReportJobMappingTable {
   template_id: string
   schedule_id: string | null
   schedule_date: Date
+  /** The `Idempotency-Key` of a run asked for now, unique per template. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>
 }

@@ -133,4 +133,25 @@ describe('report jobs', () => {
     )
     expect(bad.status).toBe(400)
   })
+
+  it('should answer a run sent again with its Idempotency-Key with the job it made', async () => {
+    const run = (key?: string) =>
+      t.app.request(`/reports/templates/${templateId}/run`, {
+        method: 'POST',
+        headers: key === undefined ? owner : { ...owner, 'idempotency-key': key },
+      })
+    const first = await run('nightly-1')
+    expect(first.status).toBe(202)
+    const { id } = (await first.json()) as { id: string }
+    const again = await run('nightly-1')
+    expect(again.status).toBe(202)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.headers.get('location')).toBe(`/reports/jobs/${id}`)
+    expect(((await again.json()) as { id: string }).id).toBe(id)
+    const other = await run('nightly-2')
+    expect(other.headers.get('idempotent-replayed')).toBeNull()
+    expect(((await other.json()) as { id: string }).id).not.toBe(id)
+    expect(((await (await run()).json()) as { id: string }).id).not.toBe(id)
+    expect((await run('not visible ascii')).status).toBe(400)
+  })
 })
