@@ -163,7 +163,8 @@ describe('replay runs', () => {
     const flaky = await collector((request) =>
       request.url.includes('ev=sale')
         ? { status: 503, retryAfter: '0' }
-        : { status: 200, delayMs: 1000 },
+        : // well past the 300 ms timeout: undici checks its timers every ~500 ms
+          { status: 200, delayMs: 2500 },
     )
     try {
       await saveClient(deps(), 'flaky', client(flaky.url), '1')
