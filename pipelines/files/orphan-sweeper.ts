@@ -4,7 +4,7 @@ import type { Database } from '../../storage/postgres/database.js'
 import { ownedFileKeys } from '../../storage/postgres/file-job.repository.js'
 import type { FileStore } from '../../storage/filestore.js'
 import type { Clock } from '../runtime/clock.js'
-import { startLoop, type Loop } from '../runtime/loop.js'
+import { startGuardedLoop, type Loop } from '../runtime/loop.js'
 
 /** Keys checked against Postgres per query. */
 const PAGE = 500
@@ -58,12 +58,13 @@ export function startOrphanSweeper(
   deps: SweepDeps,
   options: { everyMs: number; olderThanMs: number },
 ): Loop {
-  return startLoop(async () => {
-    try {
+  return startGuardedLoop(
+    deps.logger,
+    'orphan file sweep',
+    async () => {
       await sweepOrphanFiles(deps, options.olderThanMs)
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'orphan file sweep failed')
-    }
-    return true
-  }, options.everyMs)
+      return true
+    },
+    options.everyMs,
+  )
 }

@@ -1,7 +1,10 @@
-import { staleDryRuns, uploadNeeded } from '../../storage/postgres/replay/replay-upload.repository.js'
+import {
+  staleDryRuns,
+  uploadNeeded,
+} from '../../storage/postgres/replay/replay-upload.repository.js'
 import type { ReplayRunRow } from '../../storage/postgres/replay/replay-run.table.js'
 import { DomainError } from '../domain-error.js'
-import { startLoop, type Loop } from '../runtime/loop.js'
+import { startGuardedLoop, type Loop } from '../runtime/loop.js'
 import type { ReplayDeps } from './deps.js'
 import { discardUpload } from './run-end.js'
 
@@ -16,7 +19,7 @@ export const fireBefore = (deps: Pick<ReplayDeps, 'dryRunKeepDays'>, dry: Replay
 
 /** A dry run that ended longer ago than its keep: 409 `dry_run_expired`. */
 export function checkStillKept(deps: ReplayDeps, dry: ReplayRunRow): void {
-  if (dry.finished_at === null || deps.clock.now() <= fireBefore(deps, dry).getTime()) return
+  if (deps.clock.now() <= fireBefore(deps, dry).getTime()) return
   throw new DomainError(
     'conflict',
     'dry_run_expired',
@@ -52,12 +55,10 @@ export async function sweepDryRunUploads(deps: ReplayDeps): Promise<number> {
 
 /** Runs {@link sweepDryRunUploads} now and every `everyMs` (at once after a full page) until stopped. */
 export function startReplaySweeper(deps: ReplayDeps, everyMs: number): Loop {
-  return startLoop(async () => {
-    try {
-      return (await sweepDryRunUploads(deps)) < PAGE
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'replay sweep failed')
-      return true
-    }
-  }, everyMs)
+  return startGuardedLoop(
+    deps.logger,
+    'replay sweep',
+    async () => (await sweepDryRunUploads(deps)) < PAGE,
+    everyMs,
+  )
 }

@@ -56,8 +56,8 @@ export async function queueRun(deps: Pick<ReplayDeps, 'redis' | 'keys'>, run: Re
 /**
  * Makes a run of a kept CSV for a client, checked first (see {@link checkReplayCsv}), or gives
  * back the run it repeats (the caller's run of the same `Idempotency-Key`, or the unfinished run
- * of the same client, file and mode, resumed); queues it either way while unfinished. The kept CSV is
- * removed when it is refused, or when the run resumed reads its own.
+ * of the same client, file and mode, resumed); queues it either way while unfinished. The kept
+ * CSV is removed when it is refused, or when the run resumed reads its own.
  */
 export async function startRun(
   deps: ReplayDeps,

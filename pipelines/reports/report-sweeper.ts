@@ -5,7 +5,7 @@ import {
 } from '../../storage/postgres/reports/job-request.repository.js'
 import { activeSchedules } from '../../storage/postgres/reports/report-schedule.repository.js'
 import { scheduleTimers } from '../../storage/redis/timers.js'
-import { startLoop, type Loop } from '../runtime/loop.js'
+import { startGuardedLoop, type Loop } from '../runtime/loop.js'
 import { reportSettings, type ReportsDeps } from './deps.js'
 import { queueExports } from './jobs.js'
 import { removeParts } from './report-export.js'
@@ -52,12 +52,13 @@ export async function sweepReports(deps: ReportsDeps): Promise<ReportSweep> {
 /** Runs {@link sweepReports} now and every half stall period (at most every minute) until stopped. */
 export function startReportSweeper(deps: ReportsDeps): Loop {
   const everyMs = Math.min(60_000, (reportSettings(deps).stallSeconds * 1000) / 2)
-  return startLoop(async () => {
-    try {
+  return startGuardedLoop(
+    deps.logger,
+    'report sweep',
+    async () => {
       await sweepReports(deps)
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'report sweep failed')
-    }
-    return true
-  }, everyMs)
+      return true
+    },
+    everyMs,
+  )
 }

@@ -1,3 +1,5 @@
+import type { Logger } from 'pino'
+
 /** A background loop that can be stopped. */
 export interface Loop {
   /** Wakes the loop from its rest, lets the pass in progress finish, and ends it. */
@@ -30,4 +32,25 @@ export function startLoop(pass: () => Promise<boolean>, restMs: number): Loop {
       await done
     },
   }
+}
+
+/**
+ * {@link startLoop} for a background pass that must outlive its errors (a lost connection, a
+ * statement that failed): a pass that throws is logged as `<what> failed` and the loop rests
+ * before the next.
+ */
+export function startGuardedLoop(
+  logger: Pick<Logger, 'warn'>,
+  what: string,
+  pass: () => Promise<boolean>,
+  restMs: number,
+): Loop {
+  return startLoop(async () => {
+    try {
+      return await pass()
+    } catch (error) {
+      logger.warn({ err: error }, `${what} failed`)
+      return true
+    }
+  }, restMs)
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { acknowledgedBefore, entryTime, newestId, trimBefore } from '../../storage/redis/streams.js'
-import { startLoop, type Loop } from './loop.js'
+import { startGuardedLoop, type Loop } from './loop.js'
 
 /** Which streams to trim, and how. */
 export interface StreamTrimOptions {
@@ -69,14 +69,15 @@ export function startStreamTrimmer(
   deps: { redis: Redis; logger: Logger },
   options: StreamTrimOptions & { everyMs: number },
 ): Loop {
-  return startLoop(async () => {
-    try {
+  return startGuardedLoop(
+    deps.logger,
+    'stream trim',
+    async () => {
       const trimmed = await trimStreams(deps.redis, options)
       const total = [...trimmed.values()].reduce((a, b) => a + b, 0)
       if (total > 0) deps.logger.debug({ trimmed: Object.fromEntries(trimmed) }, 'streams trimmed')
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'stream trim failed')
-    }
-    return true
-  }, options.everyMs)
+      return true
+    },
+    options.everyMs,
+  )
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Keys } from '../../storage/redis/keys.js'
 import { moveDueTimers } from '../../storage/redis/timers.js'
 import type { Clock } from './clock.js'
-import { startLoop, type Loop } from './loop.js'
+import { startGuardedLoop, type Loop } from './loop.js'
 
 /** Options of {@link startTimerPoller}. */
 export interface TimerPollerOptions {
@@ -20,13 +20,10 @@ export function startTimerPoller(
 ): Loop {
   const everyMs = options.everyMs ?? 100
   const limit = options.limit ?? 500
-  return startLoop(async () => {
-    let moved = 0
-    try {
-      moved = await moveDueTimers(deps.redis, deps.keys, deps.clock.now(), limit)
-    } catch (error) {
-      deps.logger.warn({ err: error }, 'timer poll failed')
-    }
-    return moved < limit
-  }, everyMs)
+  return startGuardedLoop(
+    deps.logger,
+    'timer poll',
+    async () => (await moveDueTimers(deps.redis, deps.keys, deps.clock.now(), limit)) < limit,
+    everyMs,
+  )
 }
